@@ -1,0 +1,66 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Every Swift target is built in Swift 6 language mode with strict concurrency, and any warning
+// fails the build: warnings in a daemon that talks to the kernel tend to be real bugs.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+let package = Package(
+    name: "subflowd",
+    products: [
+        .executable(name: "subflowd", targets: ["subflowd"]),
+        .executable(name: "subflow-traffic", targets: ["subflow-traffic"]),
+        // Policy plugins: each is a shared object that subflowd dlopen()s at run time.
+        .library(name: "fullmesh", type: .dynamic, targets: ["FullMeshPolicy"]),
+        // Deliberately broken plugins, used only by the loader's tests.
+        .library(name: "fixture-wrong-abi", type: .dynamic, targets: ["FixtureWrongABI"]),
+        .library(name: "fixture-no-entry", type: .dynamic, targets: ["FixtureNoEntry"]),
+        .library(name: "fixture-init-fails", type: .dynamic, targets: ["FixtureInitFails"]),
+    ],
+    dependencies: [
+        // The policy API lives in its own package so that it is linked as ONE shared library
+        // (libSubflowPolicy.so) by the daemon and by every plugin: two copies of its type
+        // metadata would make casts across the plugin boundary fail.
+        .package(path: "sdk"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CELL", pkgConfig: "ell", providers: [.apt(["libell-dev"])]),
+        .systemLibrary(name: "CMNL", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        // The only module that touches C, unsafe pointers, sockets and dlopen.
+        .target(name: "SubflowSystem", dependencies: ["CELL", "CMNL"], swiftSettings: strict),
+        // Pure codec: netlink bytes <-> typed values. Never touches a socket.
+        .target(name: "MPTCPWire",
+                dependencies: ["SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")],
+                swiftSettings: strict),
+        // Connection state, network state, policy dispatch, plugin host.
+        .target(name: "SubflowCore",
+                dependencies: ["MPTCPWire", "SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")],
+                swiftSettings: strict),
+        // The live daemon: kernel link, network monitor, command line.
+        .target(name: "SubflowDaemon",
+                dependencies: ["SubflowCore", "MPTCPWire", "SubflowSystem",
+                               .product(name: "SubflowPolicy", package: "sdk"),
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: strict),
+        .executableTarget(name: "subflowd", dependencies: ["SubflowDaemon"], swiftSettings: strict),
+        .executableTarget(name: "subflow-traffic", dependencies: ["SubflowSystem"], swiftSettings: strict),
+
+        .target(name: "FullMeshPolicy", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
+                path: "plugins/fullmesh", swiftSettings: strict),
+
+        .target(name: "FixtureWrongABI", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
+                path: "Tests/Fixtures/plugins/wrong-abi", swiftSettings: strict),
+        .target(name: "FixtureNoEntry", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
+                path: "Tests/Fixtures/plugins/no-entry", swiftSettings: strict),
+        .target(name: "FixtureInitFails", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
+                path: "Tests/Fixtures/plugins/init-fails", swiftSettings: strict),
+
+        .testTarget(name: "MPTCPWireTests", dependencies: ["MPTCPWire", "SubflowSystem"],
+                    resources: [.copy("Captures")], swiftSettings: strict),
+        .testTarget(name: "SubflowCoreTests",
+                    dependencies: ["SubflowCore", "FullMeshPolicy", .product(name: "SubflowPolicy", package: "sdk")],
+                    swiftSettings: strict),
+        .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,5 @@
+#ifndef SUBFLOWD_CELL_SHIM_H
+#define SUBFLOWD_CELL_SHIM_H
+/* ELL: only the event-loop pieces subflowd uses (main loop, fd watches, timers, signals). */
+#include <ell/ell.h>
+#endif

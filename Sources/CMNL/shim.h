@@ -1,0 +1,49 @@
+#ifndef SUBFLOWD_CMNL_SHIM_H
+#define SUBFLOWD_CMNL_SHIM_H
+/*
+ * libmnl plus the kernel headers subflowd's system module needs, and the handful of
+ * macros Swift cannot import (re-exported as enum constants or static inline functions).
+ * Only SubflowSystem imports this module.
+ */
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include <linux/genetlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_addr.h>
+#include <linux/if.h>
+#include <linux/sock_diag.h>
+#include <linux/inet_diag.h>
+#include <linux/mptcp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+enum {
+    SFD_MNL_SOCKET_BUFFER_SIZE = 8192,
+    SFD_NLMSG_HDRLEN = NLMSG_HDRLEN,
+    SFD_GENL_HDRLEN = GENL_HDRLEN,
+    SFD_NLA_F_NESTED = NLA_F_NESTED,
+    SFD_NLA_TYPE_MASK = NLA_TYPE_MASK,
+    SFD_SOL_NETLINK = 270,
+    SFD_SOL_MPTCP = 284,
+    SFD_IPPROTO_MPTCP = 262,
+};
+
+/* mnl_attr_for_each() is a macro: these two make the same walk possible from Swift. */
+static inline const struct nlattr *sfd_attr_first(const void *payload) {
+    return (const struct nlattr *)payload;
+}
+static inline int sfd_attr_ok(const struct nlattr *attr, int remaining) {
+    return mnl_attr_ok(attr, remaining);
+}
+
+/* errno is a macro on glibc (a function call); read and set it through functions. */
+static inline int sfd_errno(void) { return errno; }
+static inline void sfd_set_errno(int value) { errno = value; }
+
+#endif

@@ -1,0 +1,1 @@
+// Module MPTCPWire: see the files beside this one.

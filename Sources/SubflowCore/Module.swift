@@ -1,0 +1,1 @@
+// Module SubflowCore: see the files beside this one.

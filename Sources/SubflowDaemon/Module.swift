@@ -1,0 +1,1 @@
+// Module SubflowDaemon: see the files beside this one.

@@ -1,0 +1,1 @@
+// Module SubflowSystem: see the files beside this one.
