@@ -23,6 +23,7 @@ let package = Package(
         // metadata would make casts across the plugin boundary fail.
         .package(path: "sdk"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CELL", pkgConfig: "ell", providers: [.apt(["libell-dev"])]),
@@ -35,7 +36,8 @@ let package = Package(
                 swiftSettings: strict),
         // Connection state, network state, policy dispatch, plugin host.
         .target(name: "SubflowCore",
-                dependencies: ["MPTCPWire", "SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")],
+                dependencies: ["MPTCPWire", "SubflowSystem", .product(name: "SubflowPolicy", package: "sdk"),
+                               .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         // The live daemon: kernel link, network monitor, command line.
         .target(name: "SubflowDaemon",

@@ -5,6 +5,9 @@
  * macros Swift cannot import (re-exported as enum constants or static inline functions).
  * Only SubflowSystem imports this module.
  */
+/* glibc's socket headers first: they set the guards that keep <linux/in.h> from redefining them. */
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include <linux/genetlink.h>
@@ -14,8 +17,6 @@
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
 #include <linux/mptcp.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <dlfcn.h>
 #include <errno.h>

@@ -1,0 +1,16 @@
+import Glibc
+
+/// CLOCK_MONOTONIC in milliseconds: the clock ELL's timers run on.
+public enum MonotonicClock {
+    public static var nowMilliseconds: UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+    }
+
+    public static var nowMicroseconds: UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
+    }
+}

@@ -1,0 +1,34 @@
+import Glibc
+
+/// Small whole-file reads and writes with plain syscalls (no Foundation): sysctls under
+/// /proc/sys, /proc/self/status, configuration files.
+public enum TextFile {
+    /// Reads a file of at most `limit` bytes.
+    public static func read(_ path: String, limit: Int = 1 << 20) throws(SystemError) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError.last("open", path) }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while result.count < limit {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError.last("read", path)
+            }
+            if n == 0 { break }
+            result += chunk[0..<n]
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+
+    /// Replaces a file's content (for sysctls: one write of the value).
+    public static func write(_ path: String, _ text: String) throws(SystemError) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC | O_TRUNC)
+        guard fd >= 0 else { throw SystemError.last("open", path) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard n == bytes.count else { throw SystemError.last("write", path) }
+    }
+}

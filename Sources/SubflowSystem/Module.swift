@@ -1,1 +1,0 @@
-// Module SubflowSystem: see the files beside this one.
