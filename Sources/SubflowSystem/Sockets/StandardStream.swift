@@ -1,0 +1,34 @@
+import Glibc
+
+/// Unbuffered writes to standard output / standard error, without stdio (whose `stdout`
+/// global is not concurrency-safe in Swift 6). Each `write` is one line, written whole:
+/// partial writes and EINTR are retried, so a reader of a pipe or file sees complete lines.
+public enum StandardStream: Sendable {
+    case output, error
+
+    var fd: Int32 { self == .output ? 1 : 2 }
+
+    /// Writes `text` followed by a newline. Returns false if the stream is gone (EPIPE, EBADF…).
+    @discardableResult
+    public func writeLine(_ text: String) -> Bool {
+        var bytes = Array(text.utf8)
+        bytes.append(0x0A)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n > 0 { offset += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            return false
+        }
+        return true
+    }
+}
+
+/// Process-wide signal dispositions a command-line tool needs.
+public enum ProcessSignals {
+    /// SIGPIPE → ignored: a write to a closed connection or pipe then fails with EPIPE instead of
+    /// killing the process. (Socket sends also pass MSG_NOSIGNAL.)
+    public static func ignoreBrokenPipe() {
+        _ = signal(SIGPIPE, SIG_IGN)
+    }
+}
