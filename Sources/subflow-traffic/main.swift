@@ -1,1 +1,419 @@
-print("subflow-traffic")
+// subflow-traffic: makes real MPTCP connections for subflowd's end-to-end tests.
+//
+//   subflow-traffic serve --port P [--bind ADDR] [--once]
+//   subflow-traffic send --to ADDR --port P [--bind ADDR] [--seconds S | --bytes N] [--hold S]
+//                        [--report-interval MS] [--connect-timeout S]
+//
+// Output: one JSON object per line on standard output (see `usage`); diagnostics on standard
+// error. Exit status: 0 success, 1 runtime failure (connect refused, timeout, …), 64 bad usage,
+// 69 MPTCP unavailable in this network namespace.
+import Glibc
+import SubflowSystem
+
+let usage = """
+    usage: subflow-traffic serve --port P [--bind ADDR] [--once]
+           subflow-traffic send --to ADDR --port P [--bind ADDR] [--seconds S | --bytes N]
+                                [--hold S] [--report-interval MS] [--connect-timeout S]
+
+    serve  MPTCP listener on ADDR:P (default ADDR 0.0.0.0; use :: for IPv6). Reads and discards
+           everything; for each finished connection prints
+             {"type":"connection","local":..,"peer":..,"bytes":N,"seconds":X,"mbps":Y,
+              "subflows":K,"extra_subflows":E,"token":T,"fallback":false}
+           --once: exit after the first connection. Prints {"type":"listening",..} when ready.
+    send   Connects over MPTCP (from --bind ADDR if given), prints {"type":"connected",..,"token":T},
+           sends zeros for S seconds (default 1) or N bytes (suffix k/m/g = 2^10/2^20/2^30),
+           waits until the peer acknowledged every byte, then keeps the connection open and idle
+           for --hold seconds, then closes and prints the summary
+             {"type":"summary","bytes":N,"seconds":X,"mbps":Y,"subflows":K,"token":T,..}
+           seconds/mbps measure connect → last byte acknowledged. --report-interval MS prints
+             {"type":"sample","t":X,"bytes":N,"subflows":K}
+           every MS milliseconds during sending and holding.
+    "subflows" counts TCP subflows including the initial one ("extra_subflows" = joins only, what
+    `ss -M` prints as subflows:). "token" is this host's MPTCP token (null after a fallback to TCP).
+    """
+
+enum ExitCode {
+    static let failure: Int32 = 1
+    static let usage: Int32 = 64
+    static let unavailable: Int32 = 69
+}
+
+func fail(_ message: String, status: Int32 = ExitCode.failure) -> Never {
+    StandardStream.error.writeLine("subflow-traffic: \(message)")
+    exit(status)
+}
+
+func usageError(_ message: String) -> Never {
+    StandardStream.error.writeLine("subflow-traffic: \(message)\n\(usage)")
+    exit(ExitCode.usage)
+}
+
+func socketFailure(_ error: MPTCPSocketError) -> Never {
+    if error.isMPTCPUnavailable && error.operation.hasPrefix("socket(") {
+        fail("MPTCP is not available: sysctl net.mptcp.enabled=1 (\(error))", status: ExitCode.unavailable)
+    }
+    fail("\(error)")
+}
+
+// MARK: - JSON lines
+
+/// Builds one JSON object, keys in insertion order. Values are numbers, strings, booleans, null.
+struct JSONLine {
+    private var fields: [String] = []
+
+    init(type: String) { add("type", type) }
+
+    mutating func add(_ key: String, _ value: String) { fields.append("\"\(key)\":\(Self.quote(value))") }
+    mutating func add(_ key: String, _ value: Int) { fields.append("\"\(key)\":\(value)") }
+    mutating func add(_ key: String, _ value: UInt64) { fields.append("\"\(key)\":\(value)") }
+    mutating func add(_ key: String, _ value: Bool) { fields.append("\"\(key)\":\(value)") }
+    mutating func add(_ key: String, _ value: UInt32?) {
+        fields.append("\"\(key)\":\(value.map { String($0) } ?? "null")")
+    }
+    /// A finite number with three decimals (null if not finite).
+    mutating func add(_ key: String, decimal value: Double) {
+        fields.append("\"\(key)\":\(Self.decimal(value))")
+    }
+
+    func emit() { StandardStream.output.writeLine("{" + fields.joined(separator: ",") + "}") }
+
+    static func decimal(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        let thousandths = Int64((value * 1000).rounded())
+        let sign = thousandths < 0 ? "-" : ""
+        let magnitude = thousandths.magnitude
+        let fraction = String(magnitude % 1000)
+        return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case _ where scalar.value < 0x20: out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension JSONLine {
+    /// subflows / extra_subflows / token / fallback from MPTCP_INFO (nil = fell back to TCP).
+    mutating func addMPTCP(_ info: MPTCPInfo?) {
+        add("subflows", info?.subflows ?? 1)
+        add("extra_subflows", Int(info?.extraSubflows ?? 0))
+        add("token", info?.token)
+        add("fallback", info == nil || info!.isFallback)
+    }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    let (s, atto) = duration.components
+    return Double(s) + Double(atto) / 1e18
+}
+
+func microseconds(_ duration: Duration) -> Int64 {
+    let (s, atto) = duration.components
+    return s * 1_000_000 + atto / 1_000_000_000_000
+}
+
+func megabitsPerSecond(bytes: UInt64, over duration: Duration) -> Double {
+    let s = seconds(duration)
+    return s > 0 ? Double(bytes) * 8 / s / 1e6 : 0
+}
+
+// MARK: - argument parsing
+
+struct Options {
+    var values: [String: String] = [:]
+    var flags: Set<String> = []
+
+    /// Splits `--name value` pairs and bare `--flag`s; rejects anything not listed.
+    init(_ arguments: ArraySlice<String>, valued: Set<String>, flags allowedFlags: Set<String>) {
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            if argument == "-h" || argument == "--help" {
+                StandardStream.output.writeLine(usage)
+                exit(0)
+            }
+            var name = argument
+            var inline: String?
+            if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
+                name = String(argument[..<equals])
+                inline = String(argument[argument.index(after: equals)...])
+            }
+            if allowedFlags.contains(name), inline == nil {
+                flags.insert(name)
+            } else if valued.contains(name) {
+                guard let value = inline ?? rest.popFirst() else { usageError("\(name) needs a value") }
+                guard values[name] == nil else { usageError("\(name) given twice") }
+                values[name] = value
+            } else {
+                usageError("unknown argument '\(argument)'")
+            }
+        }
+    }
+
+    func required(_ name: String) -> String {
+        guard let value = values[name] else { usageError("missing \(name)") }
+        return value
+    }
+
+    func port(_ name: String = "--port") -> UInt16 {
+        let text = required(name)
+        guard let port = UInt16(text), port > 0 else { usageError("\(name) must be 1...65535, not '\(text)'") }
+        return port
+    }
+
+    func address(_ name: String, port: UInt16) -> InetAddress? {
+        guard let text = values[name] else { return nil }
+        guard let address = InetAddress(text, port: port) else {
+            usageError("\(name) must be a numeric IPv4 or IPv6 address, not '\(text)'")
+        }
+        return address
+    }
+
+    func duration(_ name: String) -> Duration? {
+        guard let text = values[name] else { return nil }
+        guard let value = Double(text), value.isFinite, value >= 0 else {
+            usageError("\(name) must be a number of seconds >= 0, not '\(text)'")
+        }
+        return .nanoseconds(Int64(value * 1e9))
+    }
+
+    func milliseconds(_ name: String) -> Duration? {
+        guard let text = values[name] else { return nil }
+        guard let value = Int64(text), value > 0 else { usageError("\(name) must be a positive number of milliseconds") }
+        return .milliseconds(value)
+    }
+
+    func byteCount(_ name: String) -> UInt64? {
+        guard var text = values[name]?.lowercased() else { return nil }
+        var multiplier: UInt64 = 1
+        if let unit = text.last, let shift = ["k": 10, "m": 20, "g": 30][String(unit)] {
+            multiplier = 1 << UInt64(shift)
+            text.removeLast()
+        }
+        guard let value = UInt64(text), value.multipliedReportingOverflow(by: multiplier).overflow == false else {
+            usageError("\(name) must be a byte count (e.g. 1000000, 64k, 10m), not '\(values[name]!)'")
+        }
+        return value * multiplier
+    }
+}
+
+// MARK: - serve
+
+struct Connection {
+    let socket: MPTCPSocket
+    let peer: InetAddress?
+    let local: InetAddress?
+    let started: ContinuousClock.Instant
+    var bytes: UInt64 = 0
+}
+
+func serve(_ options: Options) -> Never {
+    let port = options.port()
+    let bind = options.address("--bind", port: port) ?? InetAddress.unspecified(.ipv4, port: port)
+    let once = options.flags.contains("--once")
+    let clock = ContinuousClock()
+
+    let listener: MPTCPSocket
+    do { listener = try MPTCPSocket.listening(on: bind) } catch { socketFailure(error) }
+    var ready = JSONLine(type: "listening")
+    ready.add("address", bind.host)
+    ready.add("port", Int(bind.port))
+    ready.emit()
+
+    var connections: [Connection] = []
+    var accepting = true
+    var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+
+    func finish(_ connection: Connection, error: MPTCPSocketError?) {
+        let info = try? connection.socket.mptcpInfo()   // just before close
+        let elapsed = connection.started.duration(to: clock.now)
+        var line = JSONLine(type: "connection")
+        line.add("local", connection.local?.description ?? "?")
+        line.add("peer", connection.peer?.description ?? "?")
+        line.add("bytes", connection.bytes)
+        line.add("seconds", decimal: seconds(elapsed))
+        line.add("mbps", decimal: megabitsPerSecond(bytes: connection.bytes, over: elapsed))
+        line.addMPTCP(info)
+        if let error { line.add("error", error.description) }
+        line.emit()
+        connection.socket.close()
+    }
+
+    while true {
+        let sockets = (accepting ? [listener] : []) + connections.map(\.socket)
+        let ready: [Int]
+        do { ready = try MPTCPSocket.readable(sockets, timeout: nil) } catch { socketFailure(error) }
+        var finished: [Int] = []
+        for index in ready {
+            if accepting && index == 0 {
+                do {
+                    let (socket, peer) = try listener.accept()
+                    connections.append(Connection(socket: socket, peer: peer, local: try? socket.localAddress(),
+                                                  started: clock.now))
+                    // Keep the listener open: the peer's MP_JOIN SYNs for this connection are
+                    // answered by it. --once only stops accepting further connections.
+                    if once { accepting = false }
+                } catch {
+                    StandardStream.error.writeLine("subflow-traffic: \(error)")
+                }
+                continue
+            }
+            let position = index - (accepting ? 1 : 0)
+            do {
+                // Readable: recv will not block (data, end of stream, or a pending error).
+                let n = try connections[position].socket.receive(into: &buffer) ?? -1
+                if n > 0 { connections[position].bytes += UInt64(n) }
+                if n == 0 { finish(connections[position], error: nil); finished.append(position) }
+            } catch {
+                finish(connections[position], error: error)
+                finished.append(position)
+            }
+        }
+        for position in finished.sorted(by: >) { connections.remove(at: position) }
+        if once && !accepting && connections.isEmpty { exit(0) }
+    }
+}
+
+// MARK: - send
+
+func send(_ options: Options) -> Never {
+    let port = options.port()
+    guard let remote = options.address("--to", port: port) else { usageError("missing --to") }
+    let local = options.address("--bind", port: 0)
+    if let local, local.family != remote.family { usageError("--bind and --to must be the same address family") }
+    if options.values["--seconds"] != nil && options.values["--bytes"] != nil {
+        usageError("give --seconds or --bytes, not both")
+    }
+    let byteLimit = options.byteCount("--bytes")
+    let sendFor = options.duration("--seconds") ?? .seconds(1)
+    let hold = options.duration("--hold") ?? .zero
+    let interval = options.milliseconds("--report-interval")
+    let connectTimeout = options.duration("--connect-timeout") ?? .seconds(10)
+    let clock = ContinuousClock()
+
+    let socket: MPTCPSocket
+    do { socket = try MPTCPSocket.connect(to: remote, from: local, timeout: connectTimeout) } catch { socketFailure(error) }
+    let started = clock.now
+    var connected = JSONLine(type: "connected")
+    connected.add("local", (try? socket.localAddress())?.description ?? "?")
+    connected.add("remote", remote.description)
+    connected.addMPTCP(try? socket.mptcpInfo())
+    connected.emit()
+
+    var sent: UInt64 = 0
+    var nextSample = interval.map { started.advanced(by: $0) }
+    func sampleIfDue() {
+        guard let due = nextSample, let interval, clock.now >= due else { return }
+        let info = try? socket.mptcpInfo()
+        var line = JSONLine(type: "sample")
+        line.add("t", decimal: seconds(started.duration(to: clock.now)))
+        line.add("bytes", sent)
+        line.add("subflows", info?.subflows ?? 1)
+        line.add("extra_subflows", Int(info?.extraSubflows ?? 0))
+        line.emit()
+        var next = due.advanced(by: interval)
+        while next <= clock.now { next = next.advanced(by: interval) }
+        nextSample = next
+    }
+    /// How long to sleep/poll before `deadline`, cut short by the next sample.
+    func waitBudget(until deadline: ContinuousClock.Instant?) -> Duration {
+        var until = deadline ?? clock.now.advanced(by: .milliseconds(100))
+        if let nextSample, nextSample < until { until = nextSample }
+        return max(.zero, clock.now.duration(to: until))
+    }
+
+    // 1. Send zeros as fast as the connection takes them.
+    let zeros = [UInt8](repeating: 0, count: 128 * 1024)
+    let sendDeadline = byteLimit == nil ? started.advanced(by: sendFor) : nil
+    do {
+        try socket.setNonBlocking(true)
+        while true {
+            sampleIfDue()
+            if let byteLimit { if sent >= byteLimit { break } } else if clock.now >= sendDeadline! { break }
+            guard try socket.wait(for: .writable, timeout: waitBudget(until: sendDeadline)) else { continue }
+            var chunk = zeros.count
+            if let byteLimit { chunk = Int(min(UInt64(chunk), byteLimit - sent)) }
+            sent += UInt64(try socket.send(zeros[0..<chunk]))
+        }
+    } catch {
+        fail("sending after \(sent) bytes: \(error)")
+    }
+
+    // 2. Wait until the peer acknowledged every byte at the MPTCP level, so the figures measure
+    //    delivery and not how much fits into the send buffer.
+    var acknowledged = clock.now
+    let ackDeadline = clock.now.advanced(by: .seconds(30))
+    while let info = try? socket.mptcpInfo(), !info.allDataAcknowledged {
+        if clock.now >= ackDeadline {
+            StandardStream.error.writeLine("subflow-traffic: data not acknowledged after 30 s")
+            break
+        }
+        sampleIfDue()
+        usleep(1000)
+        acknowledged = clock.now
+    }
+    let activeTime = started.duration(to: acknowledged)
+
+    // 3. Hold the connection open and idle.
+    let holdEnd = clock.now.advanced(by: hold)
+    while clock.now < holdEnd {
+        sampleIfDue()
+        let nap = waitBudget(until: holdEnd)
+        if nap > .zero { usleep(UInt32(clamping: microseconds(nap))) }
+    }
+
+    // 4. Close: DATA_FIN, then wait for the peer's end of stream (it has read everything).
+    let final = try? socket.mptcpInfo()
+    do {
+        try socket.shutdownWrite()
+        try socket.setNonBlocking(false)
+        var sink = [UInt8](repeating: 0, count: 4096)
+        let closeDeadline = clock.now.advanced(by: .seconds(5))
+        while clock.now < closeDeadline {
+            guard try socket.wait(for: .readable, timeout: clock.now.duration(to: closeDeadline)) else { break }
+            if (try socket.receive(into: &sink) ?? 0) == 0 { break }
+        }
+    } catch {
+        StandardStream.error.writeLine("subflow-traffic: closing: \(error)")
+    }
+    socket.close()
+
+    var summary = JSONLine(type: "summary")
+    summary.add("bytes", sent)
+    summary.add("seconds", decimal: seconds(activeTime))
+    summary.add("mbps", decimal: megabitsPerSecond(bytes: sent, over: activeTime))
+    summary.addMPTCP(final)
+    if let bytesRetransmitted = final?.bytesRetransmitted { summary.add("bytes_retransmitted", bytesRetransmitted) }
+    summary.add("held_seconds", decimal: seconds(hold))
+    summary.emit()
+    exit(0)
+}
+
+// MARK: - main
+
+ProcessSignals.ignoreBrokenPipe()
+let arguments = CommandLine.arguments.dropFirst()
+switch arguments.first {
+case "serve":
+    serve(Options(arguments.dropFirst(), valued: ["--bind", "--port"], flags: ["--once"]))
+case "send":
+    send(Options(arguments.dropFirst(),
+                 valued: ["--to", "--port", "--bind", "--seconds", "--bytes", "--hold", "--report-interval",
+                          "--connect-timeout"],
+                 flags: []))
+case "-h", "--help", "help":
+    StandardStream.output.writeLine(usage)
+    exit(0)
+case nil:
+    usageError("missing command: serve or send")
+case let other?:
+    usageError("unknown command '\(other)'")
+}
