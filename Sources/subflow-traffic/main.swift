@@ -22,8 +22,9 @@ let usage = """
            --once: exit after the first connection. Prints {"type":"listening",..} when ready.
     send   Connects over MPTCP (from --bind ADDR if given), prints {"type":"connected",..,"token":T},
            sends zeros for S seconds (default 1) or N bytes (suffix k/m/g = 2^10/2^20/2^30),
-           waits until the peer acknowledged every byte, then keeps the connection open and idle
-           for --hold seconds, then closes and prints the summary
+           waits until the peer acknowledged every byte and prints
+             {"type":"sent","bytes":N,"seconds":X,"mbps":Y,"subflows":K,..}
+           then keeps the connection open and idle for --hold seconds, then closes and prints
              {"type":"summary","bytes":N,"seconds":X,"mbps":Y,"subflows":K,"token":T,..}
            seconds/mbps measure connect → last byte acknowledged. --report-interval MS prints
              {"type":"sample","t":X,"bytes":N,"subflows":K}
@@ -361,6 +362,12 @@ func send(_ options: Options) -> Never {
         acknowledged = clock.now
     }
     let activeTime = started.duration(to: acknowledged)
+    var done = JSONLine(type: "sent")
+    done.add("bytes", sent)
+    done.add("seconds", decimal: seconds(activeTime))
+    done.add("mbps", decimal: megabitsPerSecond(bytes: sent, over: activeTime))
+    done.addMPTCP(try? socket.mptcpInfo())
+    done.emit()
 
     // 3. Hold the connection open and idle.
     let holdEnd = clock.now.advanced(by: hold)
@@ -399,6 +406,7 @@ func send(_ options: Options) -> Never {
 
 // MARK: - main
 
+ProcessSignals.unblockAll()
 ProcessSignals.ignoreBrokenPipe()
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {

@@ -31,4 +31,13 @@ public enum ProcessSignals {
     public static func ignoreBrokenPipe() {
         _ = signal(SIGPIPE, SIG_IGN)
     }
+
+    /// Unblocks every signal. A blocked mask survives exec: a tool started from a thread that
+    /// blocks SIGTERM (libdispatch workers do, and Foundation's Process passes the mask on)
+    /// would otherwise ignore SIGTERM and could only be stopped with SIGKILL.
+    public static func unblockAll() {
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        _ = sigprocmask(SIG_SETMASK, &empty, nil)
+    }
 }
