@@ -11,9 +11,11 @@ import Glibc
 import SubflowSystem
 
 let usage = """
-    usage: subflow-traffic serve --port P [--bind ADDR] [--once]
+    usage: subflow-traffic serve --port P [--bind ADDR] [--once] [--tcp]
            subflow-traffic send --to ADDR --port P [--bind ADDR] [--seconds S | --bytes N]
-                                [--hold S] [--report-interval MS] [--connect-timeout S]
+                                [--hold S] [--report-interval MS] [--connect-timeout S] [--tcp]
+
+    --tcp  plain TCP instead of MPTCP (a baseline for benchmarks; MPTCP fields are then null).
 
     serve  MPTCP listener on ADDR:P (default ADDR 0.0.0.0; use :: for IPv6). Reads and discards
            everything; for each finished connection prints
@@ -223,7 +225,8 @@ func serve(_ options: Options) -> Never {
     let clock = ContinuousClock()
 
     let listener: MPTCPSocket
-    do { listener = try MPTCPSocket.listening(on: bind) } catch { socketFailure(error) }
+    let transport: MPTCPSocket.Transport = options.flags.contains("--tcp") ? .tcp : .mptcp
+    do { listener = try MPTCPSocket.listening(on: bind, transport: transport) } catch { socketFailure(error) }
     var ready = JSONLine(type: "listening")
     ready.add("address", bind.host)
     ready.add("port", Int(bind.port))
@@ -301,7 +304,8 @@ func send(_ options: Options) -> Never {
     let clock = ContinuousClock()
 
     let socket: MPTCPSocket
-    do { socket = try MPTCPSocket.connect(to: remote, from: local, timeout: connectTimeout) } catch { socketFailure(error) }
+    let transport: MPTCPSocket.Transport = options.flags.contains("--tcp") ? .tcp : .mptcp
+    do { socket = try MPTCPSocket.connect(to: remote, from: local, timeout: connectTimeout, transport: transport) } catch { socketFailure(error) }
     let started = clock.now
     var connected = JSONLine(type: "connected")
     connected.add("local", (try? socket.localAddress())?.description ?? "?")
@@ -352,7 +356,11 @@ func send(_ options: Options) -> Never {
     //    delivery and not how much fits into the send buffer.
     var acknowledged = clock.now
     let ackDeadline = clock.now.advanced(by: .seconds(30))
-    while let info = try? socket.mptcpInfo(), !info.allDataAcknowledged {
+    func allAcknowledged() -> Bool {
+        if transport == .tcp { return (socket.outstandingBytes() ?? 0) == 0 }
+        return (try? socket.mptcpInfo())?.allDataAcknowledged ?? true
+    }
+    while !allAcknowledged() {
         if clock.now >= ackDeadline {
             StandardStream.error.writeLine("subflow-traffic: data not acknowledged after 30 s")
             break
@@ -411,12 +419,12 @@ ProcessSignals.ignoreBrokenPipe()
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "serve":
-    serve(Options(arguments.dropFirst(), valued: ["--bind", "--port"], flags: ["--once"]))
+    serve(Options(arguments.dropFirst(), valued: ["--bind", "--port"], flags: ["--once", "--tcp"]))
 case "send":
     send(Options(arguments.dropFirst(),
                  valued: ["--to", "--port", "--bind", "--seconds", "--bytes", "--hold", "--report-interval",
                           "--connect-timeout"],
-                 flags: []))
+                 flags: ["--tcp"]))
 case "-h", "--help", "help":
     StandardStream.output.writeLine(usage)
     exit(0)

@@ -13,11 +13,18 @@ public final class MPTCPSocket {
     public private(set) var fd: Int32
     public let family: InetAddress.Family
 
-    /// socket(AF_INET|AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_MPTCP).
-    public init(family: InetAddress.Family) throws(MPTCPSocketError) {
+    /// The stream protocol: MPTCP, or plain TCP for baselines in benchmarks.
+    public enum Transport: Sendable {
+        case mptcp, tcp
+        var protocolNumber: Int32 { self == .mptcp ? MPTCPSocket.ipprotoMPTCP : Int32(IPPROTO_TCP) }
+        var name: String { self == .mptcp ? "IPPROTO_MPTCP" : "IPPROTO_TCP" }
+    }
+
+    /// socket(AF_INET|AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_MPTCP or IPPROTO_TCP).
+    public init(family: InetAddress.Family, transport: Transport = .mptcp) throws(MPTCPSocketError) {
         let s = socket(family.domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
-                       Self.ipprotoMPTCP)
-        guard s >= 0 else { throw .last("socket(\(family == .ipv4 ? "AF_INET" : "AF_INET6"), IPPROTO_MPTCP)") }
+                       transport.protocolNumber)
+        guard s >= 0 else { throw .last("socket(\(family == .ipv4 ? "AF_INET" : "AF_INET6"), \(transport.name))") }
         fd = s
         self.family = family
     }
@@ -28,6 +35,15 @@ public final class MPTCPSocket {
     }
 
     deinit { close() }
+
+    /// Bytes written but not yet acknowledged by the peer (SIOCOUTQ): for plain TCP, where
+    /// MPTCP_INFO's sequence numbers are not available. Nil if the kernel does not say.
+    public func outstandingBytes() -> Int? {
+        var value: Int32 = 0
+        let request = UInt(0x5411)   // SIOCOUTQ (= TIOCOUTQ)
+        guard ioctl(fd, request, &value) == 0 else { return nil }
+        return Int(value)
+    }
 
     /// Closes the descriptor (once; later calls do nothing).
     public func close() {
@@ -41,8 +57,9 @@ public final class MPTCPSocket {
     // MARK: server side
 
     /// A listening MPTCP socket on `address` (SO_REUSEADDR set).
-    public static func listening(on address: InetAddress, backlog: Int32 = 128) throws(MPTCPSocketError) -> MPTCPSocket {
-        let socket = try MPTCPSocket(family: address.family)
+    public static func listening(on address: InetAddress, backlog: Int32 = 128,
+                                 transport: Transport = .mptcp) throws(MPTCPSocketError) -> MPTCPSocket {
+        let socket = try MPTCPSocket(family: address.family, transport: transport)
         var one: Int32 = 1
         _ = setsockopt(socket.fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         try socket.bind(to: address)
@@ -83,8 +100,9 @@ public final class MPTCPSocket {
     /// Connects to `remote`, optionally from a given source address, giving up after `timeout`
     /// (thrown as ETIMEDOUT). The returned socket is blocking.
     public static func connect(to remote: InetAddress, from local: InetAddress? = nil,
-                               timeout: Duration = .seconds(10)) throws(MPTCPSocketError) -> MPTCPSocket {
-        let socket = try MPTCPSocket(family: remote.family)
+                               timeout: Duration = .seconds(10),
+                               transport: Transport = .mptcp) throws(MPTCPSocketError) -> MPTCPSocket {
+        let socket = try MPTCPSocket(family: remote.family, transport: transport)
         if let local { try socket.bind(to: local) }
         try socket.setNonBlocking(true)
         let operation = "connect(\(remote))"
