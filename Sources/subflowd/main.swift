@@ -1,1 +1,3 @@
-print("subflowd")
+import SubflowDaemon
+
+SubflowdCommand.main()

@@ -1,1 +1,0 @@
-// Module SubflowCore: see the files beside this one.

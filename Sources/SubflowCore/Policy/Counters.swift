@@ -1,0 +1,22 @@
+/// Running totals for the status command and metrics.
+public struct Counters: Sendable, Hashable {
+    /// Kernel events received, by event name (e.g. "SUB_ESTABLISHED").
+    public var events: [String: Int] = [:]
+    public var commandsSent = 0
+    public var commandsFailed = 0
+    /// Failed commands by errno.
+    public var commandErrors: [Int32: Int] = [:]
+    /// SUBFLOW_CREATE commands the kernel accepted, and those it refused.
+    public var subflowsRequested = 0
+    public var subflowRequestsFailed = 0
+    /// Subflows that closed with an error (SUB_CLOSED with `error` or a reset reason).
+    public var subflowsFailed = 0
+    /// Times the kernel reported lost events (netlink ENOBUFS).
+    public var eventOverruns = 0
+    /// Events naming a connection the daemon never saw.
+    public var eventsForUnknownConnections = 0
+    /// Messages that could not be decoded.
+    public var malformedMessages = 0
+
+    public init() {}
+}

@@ -1,0 +1,197 @@
+import Logging
+import MPTCPWire
+import SubflowPolicy
+
+/// The heart of subflowd: keeps the connection and network state, hands each event to the
+/// policy in charge, and carries policies' commands to the kernel and the results back.
+///
+/// Everything here runs on one thread (the event loop's); nothing is shared across threads.
+public final class PathManager {
+    public private(set) var connections = ConnectionTable()
+    public private(set) var network: NetworkState
+    public private(set) var counters = Counters()
+    let kernel: any KernelPort
+    let scheduler: any Scheduler
+    let logger: Logger
+
+    /// Loaded policies, in load order: network events reach them in this order.
+    private var policies: [LoadedPolicy] = []
+    /// Which policy is in charge of each live connection.
+    private var owner: [ConnectionToken: LoadedPolicy] = [:]
+    /// Picks the policy for a new connection (by name); nil or an unknown name: the default
+    /// (the first loaded policy).
+    public var selectPolicy: (ConnectionState) -> String? = { _ in nil }
+
+    public init(kernel: any KernelPort, scheduler: any Scheduler, logger: Logger,
+                filter: AddressFilter = AddressFilter()) {
+        self.kernel = kernel
+        self.scheduler = scheduler
+        self.logger = logger
+        self.network = NetworkState(filter: filter)
+    }
+
+    public var policyNames: [String] { policies.map(\.name) }
+
+    func policyName(for token: ConnectionToken) -> String? { owner[token]?.name }
+
+    /// Creates the policy from its registration and adds it. The policy's own errors
+    /// (bad settings, refused start) are rethrown with its name.
+    public func load(_ registration: PolicyRegistration, settings: PolicySettings, origin: String) throws(PluginLoadError) {
+        guard !policies.contains(where: { $0.name == registration.name }) else {
+            throw PluginLoadError(path: origin, reason: .duplicateName(registration.name))
+        }
+        let slot = LoadedPolicy(name: registration.name, origin: origin, manager: self, logger: logger)
+        do {
+            slot.attach(try registration.make(slot, settings))
+        } catch {
+            throw PluginLoadError(path: origin, reason: .initFailed(String(describing: error)))
+        }
+        policies.append(slot)
+        logger.info("loaded policy \(registration.name) from \(origin): \(registration.summary)")
+    }
+
+    // MARK: Events in
+
+    /// One decoded kernel event: update state, then tell the policy in charge.
+    public func handle(_ event: MPTCPEvent) {
+        counters.events[event.name, default: 0] += 1
+        logger.debug("event \(event)")
+        let change = connections.apply(event)
+        switch change {
+        case .updated(let state):
+            let policy = owner[state.token] ?? adopt(state)
+            deliver(PolicyEvent(event, state: state), to: policy)
+        case .closed(let state):
+            guard let state else { return noteUnknown(event) }
+            let policy = owner.removeValue(forKey: state.token)
+            logger.info("connection \(state.token) closed (\(state.local) -> \(state.remote))")
+            if let policy { deliver(.connectionClosed(state.token), to: policy) }
+        case .unknownConnection:
+            noteUnknown(event)
+        case .none:
+            switch event {
+            case .listenerCreated(let e): broadcast(.listenerCreated(e))
+            case .listenerClosed(let e): broadcast(.listenerClosed(e))
+            default: logger.debug("ignored event \(event)")
+            }
+        }
+        if case .subflowClosed(let info) = event, info.error != nil || info.resetReason != nil {
+            counters.subflowsFailed += 1
+        }
+    }
+
+    /// One rtnetlink message from the network monitor.
+    public func handle(_ message: RouteNetlinkMessage) {
+        for event in network.apply(message) {
+            logger.info("network: \(event.networkDescription)")
+            broadcast(event)
+        }
+    }
+
+    /// The kernel dropped events: say so loudly, keep going, and let policies know.
+    public func eventsLost() {
+        counters.eventOverruns += 1
+        connections.markAllStale()
+        logger.error("""
+            the kernel dropped MPTCP events (netlink receive buffer overrun); connection state \
+            may be incomplete and is marked stale. Raise the receive buffer or reduce the event rate.
+            """)
+        broadcast(.eventsLost)
+    }
+
+    /// A message that could not be decoded: counted and logged, never fatal.
+    public func malformed(_ description: String) {
+        counters.malformedMessages += 1
+        logger.warning("dropped malformed netlink message: \(description)")
+    }
+
+    /// Stops every policy (reverse load order).
+    public func stop() {
+        for slot in policies.reversed() { slot.policy?.stop() }
+    }
+
+    private func noteUnknown(_ event: MPTCPEvent) {
+        counters.eventsForUnknownConnections += 1
+        logger.debug("event for a connection subflowd does not know (opened before it started?): \(event)")
+    }
+
+    private func adopt(_ state: ConnectionState) -> LoadedPolicy? {
+        guard let fallback = policies.first else { return nil }
+        let chosen = selectPolicy(state).flatMap { name in policies.first { $0.name == name } } ?? fallback
+        owner[state.token] = chosen
+        logger.info("connection \(state.token) \(state.side) \(state.local) -> \(state.remote) handled by \(chosen.name)")
+        return chosen
+    }
+
+    private func deliver(_ event: PolicyEvent?, to slot: LoadedPolicy?) {
+        guard let event, let slot else { return }
+        slot.policy?.handle(event)
+    }
+
+    private func broadcast(_ event: PolicyEvent) {
+        for slot in policies { slot.policy?.handle(event) }
+    }
+
+    // MARK: Commands out
+
+    func execute(_ command: PathCommand, for slot: LoadedPolicy) {
+        guard var state = connections[command.token], owner[command.token] === slot else {
+            return failLocally(command, for: slot, .unknownConnection)
+        }
+        let kernelCommand: MPTCPCommand
+        do {
+            kernelCommand = try CommandTranslation.kernelCommand(for: command, state: &state)
+        } catch {
+            return failLocally(command, for: slot, error)
+        }
+        connections[command.token] = state
+        counters.commandsSent += 1
+        logger.info("\(slot.name): \(command)")
+        kernel.submit(kernelCommand) { [weak self, weak slot] result in
+            guard let self, let slot else { return }
+            self.finish(command, kernelCommand, result, for: slot)
+        }
+    }
+
+    private func finish(_ command: PathCommand, _ kernelCommand: MPTCPCommand, _ result: CommandResult, for slot: LoadedPolicy) {
+        switch result {
+        case .success:
+            if case .announce(let token, let entry) = kernelCommand, let id = entry.id, let address = entry.address {
+                connections[token]?.announcedLocally[id] = SocketEndpoint(address, port: entry.port)
+            }
+            if case .remove(let token, let id) = kernelCommand {
+                connections[token]?.announcedLocally[id] = nil
+            }
+            if case .createSubflow = command { counters.subflowsRequested += 1 }
+            if case .destroySubflow(let token, let local, let remote) = command {
+                forgetSubflow(token, local, remote)
+            }
+            logger.debug("\(slot.name): ok: \(command)")
+        case .failure(let error):
+            counters.commandsFailed += 1
+            counters.commandErrors[error.errno, default: 0] += 1
+            if case .createSubflow = command { counters.subflowRequestsFailed += 1 }
+            if case .destroySubflow(let token, let local, let remote) = command, error.errno == 3 /* ESRCH */ {
+                forgetSubflow(token, local, remote)   // "subflow not found": it is gone already
+            }
+            logger.warning("\(slot.name): kernel refused \(command): \(error)")
+        }
+        slot.policy?.commandCompleted(command, result: result)
+    }
+
+    /// The kernel does not always report SUB_CLOSED for a subflow it closed on our request:
+    /// drop it from the state ourselves so the policy sees the path as free again.
+    private func forgetSubflow(_ token: ConnectionToken, _ local: SocketEndpoint, _ remote: SocketEndpoint) {
+        connections[token]?.subflows.removeAll { $0.local == local && $0.remote == remote }
+    }
+
+    private func failLocally(_ command: PathCommand, for slot: LoadedPolicy, _ failure: CommandTranslation.Failure) {
+        let error = failure.kernelError
+        counters.commandsFailed += 1
+        logger.warning("\(slot.name): not sent: \(command): \(error)")
+        // Report asynchronously: a policy must never be re-entered from inside its own send().
+        _ = scheduler.schedule(afterMilliseconds: 0) { [weak slot] in
+            slot?.policy?.commandCompleted(command, result: .failure(error))
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import SubflowPolicy
+
+/// Which local addresses subflowd offers to policies. Defaults follow what users expect of a
+/// path manager: loopback and link-local addresses are never paths to a peer, and tentative
+/// or DAD-failed IPv6 addresses cannot be bound yet (or ever).
+public struct AddressFilter: Sendable, Hashable {
+    public var skipLoopback = true
+    public var skipLinkLocal = true
+    /// Interface name patterns (`*` and `?` wildcards). Empty: every interface is allowed.
+    public var allowInterfaces: [String] = []
+    /// Interface name patterns that are never used, even when allowed above.
+    public var denyInterfaces: [String] = []
+    /// Address families offered to policies.
+    public var families: Set<AddressFamily> = [.ipv4, .ipv6]
+
+    public init() {}
+
+    /// IFA_F_DADFAILED 0x08, IFA_F_TENTATIVE 0x40.
+    static let unusableAddressFlags: UInt32 = 0x08 | 0x40
+
+    public func admits(_ address: IPAddress, flags: UInt32, on interface: NetworkInterface) -> Bool {
+        if skipLoopback && (address.isLoopback || interface.isLoopback) { return false }
+        if skipLinkLocal && address.isLinkLocal { return false }
+        if flags & AddressFilter.unusableAddressFlags != 0 { return false }
+        if !families.contains(address.family) { return false }
+        return admits(interfaceNamed: interface.name)
+    }
+
+    public func admits(interfaceNamed name: String) -> Bool {
+        if denyInterfaces.contains(where: { Glob.matches($0, name) }) { return false }
+        return allowInterfaces.isEmpty || allowInterfaces.contains(where: { Glob.matches($0, name) })
+    }
+}
+
+/// Shell-style name patterns: `*` any run of characters, `?` one character.
+public enum Glob {
+    public static func matches(_ pattern: String, _ name: String) -> Bool {
+        matches(Array(pattern.unicodeScalars)[...], Array(name.unicodeScalars)[...])
+    }
+
+    private static func matches(_ p: ArraySlice<Unicode.Scalar>, _ s: ArraySlice<Unicode.Scalar>) -> Bool {
+        guard let first = p.first else { return s.isEmpty }
+        switch first {
+        case "*":
+            var rest = s
+            while true {
+                if matches(p.dropFirst(), rest) { return true }
+                if rest.isEmpty { return false }
+                rest = rest.dropFirst()
+            }
+        case "?":
+            return !s.isEmpty && matches(p.dropFirst(), s.dropFirst())
+        default:
+            return s.first == first && matches(p.dropFirst(), s.dropFirst())
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Logging
+import MPTCPWire
+import SubflowCore
+import SubflowPolicy
+import SubflowSystem
+
+/// The running daemon: wires the kernel link and the network monitor to the PathManager on
+/// one ELL event loop.
+public final class Daemon {
+    public struct Options {
+        public var policy: String
+        public var pluginDirectory: String
+        public var logLevel: Logger.Level
+        public var setPathManager: Bool
+        public var settings: PolicySettings
+    }
+
+    /// sysexits(3): configuration errors (bad mode, bad policy) and unavailable services.
+    public static let exitConfigurationError: Int32 = 78
+    public static let exitUnavailable: Int32 = 69
+
+    let options: Options
+    let logger: Logger
+
+    public init(options: Options) {
+        self.options = options
+        let level = options.logLevel
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, level: level) }
+        self.logger = Logger(label: "subflowd")
+    }
+
+    /// Runs until SIGINT/SIGTERM; returns the process exit status.
+    public func run() -> Int32 {
+        let mode: KernelModeCheck.Mode
+        do { mode = try KernelModeCheck().verify(setMode: options.setPathManager) } catch {
+            logger.critical("refusing to start: \(error)")
+            return Daemon.exitConfigurationError
+        }
+        logger.info("subflowd \(SubflowdCommand.version) (policy API \(PolicyABI.version)): \(mode)")
+
+        let loop: EventLoop
+        let link: KernelLink
+        let monitor: NetworkMonitor
+        do {
+            loop = try EventLoop()
+            link = try KernelLink(loop: loop, logger: logger)
+            monitor = try NetworkMonitor(loop: loop, logger: logger)
+        } catch {
+            logger.critical("cannot open the kernel interfaces: \(error) (subflowd needs root or CAP_NET_ADMIN)")
+            return Daemon.exitUnavailable
+        }
+        let manager = PathManager(kernel: link, scheduler: LoopScheduler(loop: loop), logger: logger)
+        do {
+            let (registration, path) = try PluginLoader(directory: options.pluginDirectory).load(policyNamed: options.policy)
+            try manager.load(registration, settings: options.settings, origin: path)
+        } catch {
+            logger.critical("\(error)")
+            return Daemon.exitConfigurationError
+        }
+
+        link.onEvent = { manager.handle($0) }
+        link.onOverrun = { manager.eventsLost() }
+        link.onMalformed = { manager.malformed($0) }
+        monitor.onMessage = { manager.handle($0) }
+        monitor.onMalformed = { manager.malformed($0) }
+        var pieces = 0
+        let started = MonotonicClock.nowMilliseconds
+        let ready = { [logger] in
+            pieces += 1
+            if pieces == 2 {
+                logger.notice("ready in \(MonotonicClock.nowMilliseconds - started) ms: policy \(manager.policyNames.joined(separator: ", ")), \(manager.network.usable.count) usable local addresses")
+            }
+        }
+        link.onReady = { _ in ready() }
+        monitor.onSynchronised = ready
+        monitor.start()
+        link.start()
+
+        loop.run { [logger] signal in
+            logger.notice("signal \(signal): stopping")
+            loop.stop()
+        }
+        manager.stop()
+        let c = manager.counters
+        logger.info("stopped: \(c.events.values.reduce(0, +)) events, \(c.commandsSent) commands (\(c.commandsFailed) failed)")
+        return 0
+    }
+}

@@ -1,0 +1,197 @@
+import Logging
+import MPTCPWire
+import SubflowCore
+import SubflowPolicy
+import SubflowSystem
+
+/// subflowd's connection to the kernel's `mptcp_pm` generic-netlink family.
+///
+/// Two sockets: one joined to `mptcp_pm_events` with a large receive buffer (events arrive
+/// in bursts and must not crowd out anything else), one for commands and their acks. Each
+/// command carries NLM_F_ACK and a sequence number; the ack (or errno plus the kernel's
+/// extended-ack text) goes back to whoever sent the command.
+final class KernelLink: KernelPort {
+    private let loop: EventLoop
+    private let logger: Logger
+    private let commands: NetlinkSocket
+    private let events: NetlinkSocket
+    private var watches: [FileWatch] = []
+    private var family: GenericFamily?
+    private var nextSequence: UInt32 = 1
+    private var familyRequest: UInt32 = 0
+    private var pending: [UInt32: (CommandResult) -> Void] = [:]
+    private var waitingSince: UInt64?
+
+    /// Decoded events go here (the PathManager, usually).
+    var onEvent: (MPTCPEvent) -> Void = { _ in }
+    var onOverrun: () -> Void = {}
+    var onMalformed: (String) -> Void = { _ in }
+    /// Called once the family is resolved and the event group joined.
+    var onReady: (GenericFamily) -> Void = { _ in }
+    /// Every raw datagram received or sent, for recording (direction, bytes).
+    var onRawMessage: ((RawDirection, [UInt8]) -> Void)?
+
+    enum RawDirection { case received, sent }
+
+    static let eventsReceiveBuffer = 4 << 20
+
+    init(loop: EventLoop, logger: Logger) throws(SystemError) {
+        self.loop = loop
+        self.logger = logger
+        commands = try NetlinkSocket(protocol: 16)
+        events = try NetlinkSocket(protocol: 16, receiveBufferBytes: KernelLink.eventsReceiveBuffer)
+        watches.append(try loop.watchReadable(fd: commands.fd) { [unowned self] in self.drainCommandSocket() })
+        watches.append(try loop.watchReadable(fd: events.fd) { [unowned self] in self.drainEventSocket() })
+    }
+
+    var isReady: Bool { family != nil }
+
+    /// Resolves the family (retrying every second while MPTCP is absent) and joins its events group.
+    func start() {
+        familyRequest = takeSequence()
+        do {
+            try send(GenericNetlinkControl.encodeGetFamily(name: MPTCPFamily.name, sequence: familyRequest))
+        } catch {
+            logger.error("cannot query generic netlink: \(error)")
+        }
+    }
+
+    func submit(_ command: MPTCPCommand, completion: @escaping (CommandResult) -> Void) {
+        guard let family else {
+            return failSoon(completion, KernelError(errno: 11, message: "subflowd: the mptcp_pm family is not resolved yet"))
+        }
+        let sequence = takeSequence()
+        do {
+            try send(command.encode(familyID: family.id, sequence: sequence))
+            pending[sequence] = completion
+        } catch {
+            failSoon(completion, KernelError(errno: error.errno, message: "subflowd: sending to the kernel failed: \(error)"))
+        }
+    }
+
+    // MARK: Receiving
+
+    private func drainEventSocket() {
+        while true {
+            let received: NetlinkSocket.Receive
+            do { received = try events.receive() } catch {
+                logger.error("reading MPTCP events failed: \(error)")
+                return
+            }
+            switch received {
+            case .empty:
+                return
+            case .overrun:
+                onOverrun()
+            case .datagram(let bytes):
+                onRawMessage?(.received, bytes)
+                decodeEvents(bytes)
+            }
+        }
+    }
+
+    private func decodeEvents(_ bytes: [UInt8]) {
+        let messages: [NetlinkMessage]
+        do { messages = try NetlinkDatagram.split(bytes) } catch {
+            return onMalformed("event datagram: \(error)")
+        }
+        for message in messages where message.type == family?.id {
+            do { onEvent(try MPTCPEventDecoder.decode(message)) } catch {
+                onMalformed("MPTCP event: \(error)")
+            }
+        }
+    }
+
+    private func drainCommandSocket() {
+        while true {
+            let received: NetlinkSocket.Receive
+            do { received = try commands.receive() } catch {
+                logger.error("reading kernel replies failed: \(error)")
+                return
+            }
+            switch received {
+            case .empty:
+                return
+            case .overrun:
+                // Replies lost: nothing to resend safely; the affected commands time out silently
+                // from the policy's point of view, so say it loudly.
+                logger.error("kernel replies were lost (netlink overrun on the command socket)")
+            case .datagram(let bytes):
+                onRawMessage?(.received, bytes)
+                handleReplies(bytes)
+            }
+        }
+    }
+
+    private func handleReplies(_ bytes: [UInt8]) {
+        let messages: [NetlinkMessage]
+        do { messages = try NetlinkDatagram.split(bytes) } catch {
+            return onMalformed("reply datagram: \(error)")
+        }
+        for message in messages {
+            let reply: NetlinkReply
+            do { reply = try NetlinkReply.decode(message) } catch {
+                onMalformed("reply: \(error)"); continue
+            }
+            switch reply {
+            case .ack(let sequence):
+                pending.removeValue(forKey: sequence)?(.success(()))
+            case .failure(let sequence, let error):
+                if sequence == familyRequest && family == nil {
+                    familyMissing(error)
+                } else {
+                    pending.removeValue(forKey: sequence)?(.failure(error))
+                }
+            case .data(let message):
+                if message.sequence == familyRequest && family == nil { familyResolved(message) }
+            case .done:
+                break
+            }
+        }
+    }
+
+    // MARK: Family resolution
+
+    private func familyResolved(_ message: NetlinkMessage) {
+        let resolved: GenericFamily
+        do { resolved = try GenericNetlinkControl.decodeFamily(message) } catch {
+            return onMalformed("nlctrl family reply: \(error)")
+        }
+        guard let group = resolved.multicastGroups[MPTCPFamily.eventsGroup] else {
+            logger.error("the mptcp_pm family has no '\(MPTCPFamily.eventsGroup)' group: this kernel predates MPTCP events (Linux 5.12)")
+            return
+        }
+        do { try events.join(group: group) } catch {
+            logger.critical("cannot join \(MPTCPFamily.eventsGroup): \(error); subflowd needs CAP_NET_ADMIN")
+            loop.stop()
+            return
+        }
+        family = resolved
+        logger.info("kernel link ready: mptcp_pm family \(resolved.id) version \(resolved.version), events group \(group)")
+        onReady(resolved)
+    }
+
+    private func familyMissing(_ error: KernelError) {
+        if waitingSince == nil {
+            waitingSince = MonotonicClock.nowMilliseconds
+            logger.warning("the kernel has no mptcp_pm family yet (\(error)); waiting for MPTCP to appear (modprobe mptcp?)")
+        }
+        loop.after(milliseconds: 1000) { [weak self] in self?.start() }
+    }
+
+    // MARK: Sending
+
+    private func send(_ bytes: [UInt8]) throws(SystemError) {
+        onRawMessage?(.sent, bytes)
+        try commands.send(bytes)
+    }
+
+    private func takeSequence() -> UInt32 {
+        defer { nextSequence = nextSequence &+ 1 == 0 ? 1 : nextSequence &+ 1 }
+        return nextSequence
+    }
+
+    private func failSoon(_ completion: @escaping (CommandResult) -> Void, _ error: KernelError) {
+        loop.after(milliseconds: 0) { completion(.failure(error)) }
+    }
+}

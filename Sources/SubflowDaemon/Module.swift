@@ -1,1 +1,0 @@
-// Module SubflowDaemon: see the files beside this one.

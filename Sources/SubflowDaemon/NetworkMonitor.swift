@@ -1,0 +1,82 @@
+import Logging
+import MPTCPWire
+import SubflowSystem
+
+/// Follows the host's interfaces and addresses over rtnetlink: an initial dump (links, then
+/// addresses), then live RTM_NEWLINK/DELLINK/NEWADDR/DELADDR notifications.
+final class NetworkMonitor {
+    private let socket: NetlinkSocket
+    private let dumpSocket: NetlinkSocket
+    private let logger: Logger
+    private var watches: [FileWatch] = []
+    /// Dump requests still to send, in order: links first, so addresses find their interface.
+    private var dumpQueue: [(UInt32) -> [UInt8]] = []
+    private var sequence: UInt32 = 1
+
+    var onMessage: (RouteNetlinkMessage) -> Void = { _ in }
+    var onOverrun: () -> Void = {}
+    var onMalformed: (String) -> Void = { _ in }
+    /// The initial dump is complete: the monitor's picture of the host is whole.
+    var onSynchronised: () -> Void = {}
+    var onRawMessage: (([UInt8]) -> Void)?
+
+    init(loop: EventLoop, logger: Logger) throws(SystemError) {
+        self.logger = logger
+        socket = try NetlinkSocket(protocol: 0, receiveBufferBytes: 1 << 20)
+        dumpSocket = try NetlinkSocket(protocol: 0, receiveBufferBytes: 1 << 20)
+        for group in [RouteNetlink.Group.link, RouteNetlink.Group.ipv4Address, RouteNetlink.Group.ipv6Address] {
+            try socket.join(group: group)
+        }
+        watches.append(try loop.watchReadable(fd: socket.fd) { [unowned self] in self.drain(self.socket, isDump: false) })
+        watches.append(try loop.watchReadable(fd: dumpSocket.fd) { [unowned self] in self.drain(self.dumpSocket, isDump: true) })
+    }
+
+    /// Starts the initial dump. Notifications that arrive meanwhile are applied as they come:
+    /// applying a link or address twice is harmless.
+    func start() {
+        dumpQueue = [RouteNetlink.encodeLinkDump(sequence:), RouteNetlink.encodeAddressDump(sequence:)]
+        requestNextDump()
+    }
+
+    private func requestNextDump() {
+        guard let next = dumpQueue.first else { return onSynchronised() }
+        dumpQueue.removeFirst()
+        sequence += 1
+        do {
+            try dumpSocket.send(next(sequence))
+        } catch {
+            logger.error("rtnetlink dump request failed: \(error)")
+        }
+    }
+
+    private func drain(_ source: NetlinkSocket, isDump: Bool) {
+        while true {
+            let received: NetlinkSocket.Receive
+            do { received = try source.receive() } catch {
+                logger.error("reading rtnetlink failed: \(error)")
+                return
+            }
+            switch received {
+            case .empty:
+                return
+            case .overrun:
+                logger.error("rtnetlink notifications were lost (overrun); re-reading interfaces and addresses")
+                onOverrun()
+                start()
+            case .datagram(let bytes):
+                onRawMessage?(bytes)
+                let messages: [NetlinkMessage]
+                do { messages = try NetlinkDatagram.split(bytes) } catch {
+                    onMalformed("rtnetlink datagram: \(error)"); continue
+                }
+                for message in messages {
+                    if message.type == 3 /* NLMSG_DONE */ { if isDump { requestNextDump() }; continue }
+                    if message.type == 2 /* NLMSG_ERROR */ { continue }
+                    do { onMessage(try RouteNetlinkMessage.decode(message)) } catch {
+                        onMalformed("rtnetlink: \(error)")
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Logging
+import SubflowCore
+import SubflowPolicy
+import SubflowSystem
+
+/// `subflowd`: the command line.
+public struct SubflowdCommand: ParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "subflowd",
+        abstract: "Multipath TCP path manager: follows the kernel's MPTCP events and drives subflows through policy plugins.",
+        discussion: """
+            subflowd needs the userspace path manager in its network namespace \
+            (sysctl net.mptcp.path_manager=userspace; --set-path-manager sets it) and CAP_NET_ADMIN. \
+            Start it before the MPTCP connections it should manage: the kernel refuses joins for \
+            userspace-PM connections while no daemon listens.
+            """,
+        version: "subflowd \(version) (policy API \(PolicyABI.version))")
+
+    @Option(name: .long, help: "Policy plugin in charge of connections (e.g. fullmesh).")
+    var policy: String?
+
+    @Option(name: .long, help: ArgumentHelp("Directory of policy plugins (<name>.so or lib<name>.so).",
+                                            discussion: "Default: ../lib/subflowd next to the executable, or the executable's own directory in a build tree."))
+    var pluginDir: String?
+
+    @Option(name: .long, help: "Log level: debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    @Flag(name: .long, help: "Switch this network namespace to the userspace path manager (and enable MPTCP) instead of refusing to start.")
+    var setPathManager = false
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("A policy setting, KEY=VALUE (repeatable), e.g. --set max-subflows=4.", valueName: "key=value"))
+    var settings: [String] = []
+
+    @Flag(name: .long, help: "List the policies found in the plugin directory and exit.")
+    var listPolicies = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard Logger.Level(name: logLevel) != nil else {
+            throw ValidationError("unknown log level '\(logLevel)': use debug, info, notice, warning or error")
+        }
+        for setting in settings where !setting.contains("=") {
+            throw ValidationError("--set \(setting): expected KEY=VALUE")
+        }
+        if policy == nil && !listPolicies {
+            throw ValidationError("missing --policy NAME (see --list-policies for what is installed)")
+        }
+    }
+
+    public func run() throws {
+        let directory = pluginDir ?? PluginDirectory.default
+        if listPolicies {
+            let loader = PluginLoader(directory: directory)
+            for name in loader.availablePolicyNames() {
+                if let (registration, _) = try? loader.load(policyNamed: name) {
+                    print("\(name)\t\(registration.summary)")
+                } else {
+                    print("\(name)\t(cannot be loaded: run subflowd --policy \(name) to see why)")
+                }
+            }
+            return
+        }
+        var values: [String: String] = [:]
+        for setting in settings {
+            let parts = setting.split(separator: "=", maxSplits: 1)
+            values[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let options = Daemon.Options(policy: policy ?? "", pluginDirectory: directory,
+                                     logLevel: Logger.Level(name: logLevel) ?? .info,
+                                     setPathManager: setPathManager, settings: PolicySettings(values))
+        let status = Daemon(options: options).run()
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+extension Logger.Level {
+    init?(name: String) {
+        switch name.lowercased() {
+        case "debug": self = .debug
+        case "info": self = .info
+        case "notice": self = .notice
+        case "warning", "warn": self = .warning
+        case "error": self = .error
+        default: return nil
+        }
+    }
+}
+
+/// Where plugins are found when --plugin-dir is not given.
+enum PluginDirectory {
+    static var `default`: String {
+        let exe = (try? SymbolicLink.destination("/proc/self/exe")) ?? ""
+        let bin = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let installed = bin.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/lib/subflowd"
+        if (try? FileStatus(path: installed))?.isDirectory == true { return installed }
+        return bin.isEmpty ? "." : bin
+    }
+}
