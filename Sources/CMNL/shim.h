@@ -47,4 +47,31 @@ static inline int sfd_attr_ok(const struct nlattr *attr, int remaining) {
 static inline int sfd_errno(void) { return errno; }
 static inline void sfd_set_errno(int value) { errno = value; }
 
+/* Codec (SubflowSystem/Netlink): kernel-header flags spelled with _BITUL(), which Swift cannot
+ * import. Only used to test the numbers subflowd carries against the installed headers. */
+#ifdef MPTCP_PM_EV_FLAG_DENY_JOIN_ID0
+enum { SFD_HAS_MPTCP_PM_EV_FLAG_DENY_JOIN_ID0 = 1,
+       SFD_MPTCP_PM_EV_FLAG_DENY_JOIN_ID0 = MPTCP_PM_EV_FLAG_DENY_JOIN_ID0 };
+#else
+enum { SFD_HAS_MPTCP_PM_EV_FLAG_DENY_JOIN_ID0 = 0, SFD_MPTCP_PM_EV_FLAG_DENY_JOIN_ID0 = 0 };
+#endif
+#ifdef MPTCP_PM_EV_FLAG_SERVER_SIDE
+enum { SFD_HAS_MPTCP_PM_EV_FLAG_SERVER_SIDE = 1,
+       SFD_MPTCP_PM_EV_FLAG_SERVER_SIDE = MPTCP_PM_EV_FLAG_SERVER_SIDE };
+#else
+enum { SFD_HAS_MPTCP_PM_EV_FLAG_SERVER_SIDE = 0, SFD_MPTCP_PM_EV_FLAG_SERVER_SIDE = 0 };
+#endif
+#ifdef MPTCP_PM_ADDR_FLAG_LAMINAR
+enum { SFD_HAS_MPTCP_PM_ADDR_FLAG_LAMINAR = 1, SFD_MPTCP_PM_ADDR_FLAG_LAMINAR = MPTCP_PM_ADDR_FLAG_LAMINAR };
+#else
+enum { SFD_HAS_MPTCP_PM_ADDR_FLAG_LAMINAR = 0, SFD_MPTCP_PM_ADDR_FLAG_LAMINAR = 0 };
+#endif
+enum {
+    SFD_MPTCP_PM_ADDR_FLAG_SIGNAL = MPTCP_PM_ADDR_FLAG_SIGNAL,
+    SFD_MPTCP_PM_ADDR_FLAG_SUBFLOW = MPTCP_PM_ADDR_FLAG_SUBFLOW,
+    SFD_MPTCP_PM_ADDR_FLAG_BACKUP = MPTCP_PM_ADDR_FLAG_BACKUP,
+    SFD_MPTCP_PM_ADDR_FLAG_FULLMESH = MPTCP_PM_ADDR_FLAG_FULLMESH,
+    SFD_MPTCP_PM_ADDR_FLAG_IMPLICIT = MPTCP_PM_ADDR_FLAG_IMPLICIT,
+};
+
 #endif
