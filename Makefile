@@ -17,7 +17,8 @@ build: deps
 # tests in network namespaces. The SDK package has its own small test suite.
 test: deps
 	$(SWIFT) test --package-path sdk
-	$(SWIFT) test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
 
 # Two network namespaces, two 100 Mbit/s paths, subflowd + fullmesh in the client namespace.
 demo: build

@@ -62,7 +62,8 @@ public final class FullMesh: PathPolicy {
         guard case .createSubflow(let token, let local, let remote, _, _, _) = command,
               case .failure(let error) = result else { return }
         let path = MeshPath(local: local, remote: remote.address)
-        guard pending[token]?.removeValue(forKey: path) != nil else { return }
+        guard let join = pending[token]?.removeValue(forKey: path) else { return }
+        join.timeout.cancel()
         scheduleRetry(token, path, remote: remote, because: "the kernel refused the join (\(error))")
     }
 
