@@ -1,1 +1,0 @@
-// Module MPTCPWire: see the files beside this one.
