@@ -96,7 +96,8 @@ public enum InstalledKernelHeaders {
             "NLM_F_ACK_TLVS": v(NLM_F_ACK_TLVS),
             "NLA_F_NESTED": v(SFD_NLA_F_NESTED),
             "NLA_F_NET_BYTEORDER": v(NLA_F_NET_BYTEORDER),
-            "NLA_TYPE_MASK": v(SFD_NLA_TYPE_MASK),
+            // `~(NLA_F_NESTED | NLA_F_NET_BYTEORDER)`: an int in C, a 16-bit mask on the wire.
+            "NLA_TYPE_MASK": v(UInt16(truncatingIfNeeded: SFD_NLA_TYPE_MASK)),
             "NLMSGERR_ATTR_MSG": v(NLMSGERR_ATTR_MSG.rawValue),
             "NLMSGERR_ATTR_OFFS": v(NLMSGERR_ATTR_OFFS.rawValue),
             "NLMSGERR_ATTR_COOKIE": v(NLMSGERR_ATTR_COOKIE.rawValue),
