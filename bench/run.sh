@@ -25,7 +25,8 @@ WORK=$(mktemp -d /tmp/subflowd-bench.XXXXXX)
 trap 'tp_destroy; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
-json_field() { grep "\"type\":\"$2\"" "$1" | head -n1 | grep -oE "\"$3\":[0-9.]+" | cut -d: -f2; }
+# (|| true: head closes the pipe early, and pipefail would turn grep's SIGPIPE into a failure.)
+json_field() { { grep "\"type\":\"$2\"" "$1" | head -n1 | grep -oE "\"$3\":[0-9.]+" | cut -d: -f2; } || true; }
 
 # run_one MODE ROUND → appends "MODE goodput_mbps t2_ms rss_kb" to $WORK/results
 run_one() {
@@ -53,7 +54,7 @@ run_one() {
     local goodput; goodput=$(json_field "$WORK/c.json" sent mbps)
     if [[ $mode != tcp ]]; then
         t2=$(grep '"type":"sample"' "$WORK/c.json" | grep -E '"subflows":([2-9]|[1-9][0-9])' | head -n1 \
-            | grep -oE '"t":[0-9.]+' | cut -d: -f2 | awk '{ printf "%.0f", $1 * 1000 }')
+            | grep -oE '"t":[0-9.]+' | cut -d: -f2 | awk '{ printf "%.0f", $1 * 1000 }' || true)
         [[ -n $t2 ]] || t2="never"
     fi
     if [[ -n $daemon_pid ]]; then rss=$(awk '/VmRSS/ { print $2 }' "/proc/$daemon_pid/status"); fi

@@ -57,6 +57,12 @@ import Testing
         #expect(table[ConnectionToken(1)]?.subflows.count == 2)
         #expect(table[ConnectionToken(1)]?.localAddressIDs[IPAddress("198.18.2.1")!] == AddressID(2))
         _ = table.apply(.subflowClosed(sub))
+        #expect(table[ConnectionToken(1)]?.lastFailedSubflow == nil)   // an orderly close
+        var failed = sub
+        failed.error = 111
+        _ = table.apply(.subflowEstablished(sub))
+        _ = table.apply(.subflowClosed(failed))
+        #expect(table[ConnectionToken(1)]?.lastFailedSubflow?.error == 111)
         _ = table.apply(.removed(token: ConnectionToken(1), id: AddressID(3)))
         #expect(table[ConnectionToken(1)]?.subflows.count == 1)
         #expect(table[ConnectionToken(1)]?.announcedByPeer.isEmpty == true)

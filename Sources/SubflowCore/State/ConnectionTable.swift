@@ -70,6 +70,7 @@ public struct ConnectionTable {
         case .subflowClosed(let info):
             return update(info.token) { state in
                 state.subflows.removeAll { $0.local == info.local && $0.remote == info.remote }
+                if info.error != nil || info.resetReason != nil { state.lastFailedSubflow = Subflow(info) }
             }
 
         case .listenerCreated, .listenerClosed, .unknown:

@@ -66,6 +66,9 @@ public struct ConnectionState: Sendable, Hashable {
     public var announcedLocally: [AddressID: SocketEndpoint]
     /// Live subflows, including the initial one once the kernel reported it.
     public var subflows: [Subflow]
+    /// The most recent subflow that closed with an error or a reset (with its `error` /
+    /// `resetReason`), kept after it left `subflows`.
+    public var lastFailedSubflow: Subflow?
     /// Events may have been lost (netlink overrun) since this state was last confirmed.
     public var stale: Bool
 
@@ -74,7 +77,7 @@ public struct ConnectionState: Sendable, Hashable {
         self.token = token; self.side = side; self.local = local; self.remote = remote
         self.denyJoinInitialEndpoint = denyJoinInitialEndpoint; self.established = established
         self.announcedByPeer = [:]; self.localAddressIDs = [local.address: .initial]
-        self.announcedLocally = [:]; self.subflows = []; self.stale = false
+        self.announcedLocally = [:]; self.subflows = []; self.lastFailedSubflow = nil; self.stale = false
     }
 
     public var family: AddressFamily { local.family }
