@@ -75,8 +75,8 @@ public struct AddressEntry: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Reads an address nest as the kernel fills it (`mptcp_nl_fill_addr`: FAMILY, ID, FLAGS,
-    /// IF_IDX when non-zero, ADDR4/ADDR6, PORT when non-zero). FAMILY may be absent when an
+    /// Reads an address nest as the kernel fills it (`mptcp_nl_fill_addr`; 6.18 sends FAMILY,
+    /// PORT even when 0, ID, FLAGS, IF_IDX when set, then ADDR4/ADDR6). FAMILY may be absent when an
     /// address attribute says which family it is; a nest with neither (an ID-only request)
     /// gives `address` nil and family `.ipv4`, like `init(id:)`.
     public init(decoding nest: NetlinkAttributes) throws(NetlinkDecodeError) {

@@ -10,7 +10,9 @@ import SubflowSystem
 public enum MPTCPCommand: Sendable, Hashable {
     /// ANNOUNCE: the peer receives ADD_ADDR for `address` (its ID must not be 0, its flags
     /// must contain `signal`; port 0 means the peer may join the connection's own port).
-    /// The kernel does not open a listener for the address.
+    /// The kernel does not open a listener for the address. Seen on 6.18: an IPv6 address
+    /// *with a port* needs 30 bytes of TCP option space, which does not fit next to TCP
+    /// timestamps (12 of the 40 bytes): the command is acked but the ADD_ADDR never leaves.
     case announce(token: ConnectionToken, address: AddressEntry)
     /// REMOVE: the peer receives RM_ADDR for local address `id`. Local subflows on that
     /// address stay open: destroy them with `subflowDestroy`.

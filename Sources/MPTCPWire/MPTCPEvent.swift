@@ -8,7 +8,10 @@ public enum MPTCPEvent: Sendable, Hashable {
     case created(ConnectionEventInfo)
     /// MPTCP_EVENT_ESTABLISHED: fully established; SUBFLOW_CREATE and ANNOUNCE now work.
     case established(ConnectionEventInfo)
-    /// MPTCP_EVENT_CLOSED: the connection is gone.
+    /// MPTCP_EVENT_CLOSED: the connection is gone (sent when the application closes it).
+    /// Seen on 6.18: when the *peer* aborts the connection (MP_FASTCLOSE, e.g. close() with
+    /// SO_LINGER 0), the local side gets neither CLOSED nor SUB_CLOSED, even once the
+    /// application closes its socket: a path manager must not rely on this event alone.
     case closed(ConnectionToken)
     /// MPTCP_EVENT_ANNOUNCED: the peer sent ADD_ADDR. `endpoint.port` is the announced port,
     /// or the current subflow's remote port when the ADD_ADDR carried none.
@@ -75,7 +78,8 @@ public struct ConnectionEventInfo: Sendable, Hashable {
     /// REM_ID.
     public var remoteID: AddressID
     /// This host accepted the connection: the SERVER_SIDE attribute was 1, or the FLAGS
-    /// attribute had `serverSide` (kernels since 6.18 may send either or both).
+    /// attribute had `serverSide`. 6.18 sends both on the server side, neither on the client
+    /// side; older kernels sent SERVER_SIDE 0/1 always, newer ones may drop the attribute.
     public var serverSide: Bool
     /// FLAGS had `denyJoinInitialEndpoint`: the peer forbids joins to its initial address+port.
     public var denyJoinInitialEndpoint: Bool
@@ -103,7 +107,10 @@ public struct SubflowEventInfo: Sendable, Hashable {
     public var remote: SocketEndpoint
     public var localID: AddressID
     public var remoteID: AddressID
-    /// BACKUP: the subflow's backup flag as this host sees it.
+    /// BACKUP: the backup flag the *peer* set on this subflow (in its MP_JOIN or MP_PRIO;
+    /// the kernel's `subflow->backup`). Seen on 6.18: a subflow this host opened with the
+    /// BACKUP flag reports false here while the peer's event reports true; after this host's
+    /// SET_FLAGS backup, only the peer gets SUB_PRIORITY.
     public var backup: Bool
     /// IF_IDX, sent only when the subflow is bound to a device.
     public var interface: InterfaceIndex?

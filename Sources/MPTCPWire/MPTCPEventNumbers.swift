@@ -62,7 +62,7 @@ public enum MPTCPEventAttribute: UInt16, Sendable, Hashable, CaseIterable {
     case sport = 9
     /// u16, **network** order.
     case dport = 10
-    /// u8, 0 or 1.
+    /// u8, 0 or 1: the peer's backup flag for the subflow.
     case backup = 11
     /// u8: an errno (the subflow's `sk_err`).
     case error = 12

@@ -4,8 +4,9 @@ import SubflowSystem
 /// Replies of the `mptcp_pm` family that carry data.
 public enum MPTCPReply {
     /// One GET_ADDR reply (doit) or one entry of a GET_ADDR dump: an `MPTCP_PM_ATTR_ADDR`
-    /// nest filled by `mptcp_nl_fill_addr` (FAMILY, ID, FLAGS, IF_IDX when set, ADDR4/6,
-    /// PORT when set).
+    /// nest filled by `mptcp_nl_fill_addr`. With a token these are the connection's local
+    /// addresses: ANNOUNCEd ones carry `signal`, SUBFLOW_CREATE ones `subflow` (the kernel
+    /// adds it) plus `backup` when asked.
     public static func address(_ message: NetlinkMessage, familyID: UInt16? = nil) throws(NetlinkDecodeError) -> AddressEntry {
         let (_, attributes) = try GenericNetlinkHeader.parse(message, familyID: familyID)
         guard let nest = try attributes.nested(MPTCPAttribute.address) else {

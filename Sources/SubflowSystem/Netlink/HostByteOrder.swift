@@ -37,10 +37,4 @@ public enum HostByteOrder {
     public static func uint64(_ data: ArraySlice<UInt8>, at offset: Int) -> UInt64? {
         bytes(data, offset, 8).map { UInt64(littleEndian: littleEndianValue($0)) }
     }
-
-    /// The bytes of `value` as they lie in memory on this machine.
-    public static func bytes<T: FixedWidthInteger>(of value: T) -> [UInt8] {
-        let le = value.littleEndian
-        return (0..<(T.bitWidth / 8)).map { UInt8(truncatingIfNeeded: le >> (8 * $0)) }
-    }
 }
