@@ -72,21 +72,13 @@ final class KernelLink: KernelPort {
     // MARK: Receiving
 
     private func drainEventSocket() {
-        while true {
-            let received: NetlinkSocket.Receive
-            do { received = try events.receive() } catch {
-                logger.error("reading MPTCP events failed: \(error)")
-                return
-            }
-            switch received {
-            case .empty:
-                return
-            case .overrun:
-                onOverrun()
-            case .datagram(let bytes):
+        do {
+            try events.drain(datagram: { bytes in
                 onRawMessage?(.received, bytes)
                 decodeEvents(bytes)
-            }
+            }, overrun: onOverrun)
+        } catch {
+            logger.error("reading MPTCP events failed: \(error)")
         }
     }
 
@@ -103,23 +95,16 @@ final class KernelLink: KernelPort {
     }
 
     private func drainCommandSocket() {
-        while true {
-            let received: NetlinkSocket.Receive
-            do { received = try commands.receive() } catch {
-                logger.error("reading kernel replies failed: \(error)")
-                return
-            }
-            switch received {
-            case .empty:
-                return
-            case .overrun:
-                // Replies lost: nothing to resend safely; the affected commands time out silently
-                // from the policy's point of view, so say it loudly.
-                logger.error("kernel replies were lost (netlink overrun on the command socket)")
-            case .datagram(let bytes):
+        do {
+            try commands.drain(datagram: { bytes in
                 onRawMessage?(.received, bytes)
                 handleReplies(bytes)
-            }
+            }, overrun: {
+                // Replies were lost: the affected commands will never hear back. Say it loudly.
+                logger.error("kernel replies were lost (netlink overrun on the command socket)")
+            })
+        } catch {
+            logger.error("reading kernel replies failed: \(error)")
         }
     }
 

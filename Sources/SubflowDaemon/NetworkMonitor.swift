@@ -50,31 +50,34 @@ final class NetworkMonitor {
     }
 
     private func drain(_ source: NetlinkSocket, isDump: Bool) {
-        while true {
-            let received: NetlinkSocket.Receive
-            do { received = try source.receive() } catch {
-                logger.error("reading rtnetlink failed: \(error)")
-                return
-            }
-            switch received {
-            case .empty:
-                return
-            case .overrun:
+        do {
+            try source.drain(datagram: { bytes in
+                onRawMessage?(bytes)
+                handle(bytes, isDump: isDump)
+            }, overrun: {
                 logger.error("rtnetlink notifications were lost (overrun); re-reading interfaces and addresses")
                 onOverrun()
                 start()
-            case .datagram(let bytes):
-                onRawMessage?(bytes)
-                let messages: [NetlinkMessage]
-                do { messages = try NetlinkDatagram.split(bytes) } catch {
-                    onMalformed("rtnetlink datagram: \(error)"); continue
-                }
-                for message in messages {
-                    if message.type == 3 /* NLMSG_DONE */ { if isDump { requestNextDump() }; continue }
-                    if message.type == 2 /* NLMSG_ERROR */ { continue }
-                    do { onMessage(try RouteNetlinkMessage.decode(message)) } catch {
-                        onMalformed("rtnetlink: \(error)")
-                    }
+            })
+        } catch {
+            logger.error("reading rtnetlink failed: \(error)")
+        }
+    }
+
+    private func handle(_ bytes: [UInt8], isDump: Bool) {
+        let messages: [NetlinkMessage]
+        do { messages = try NetlinkDatagram.split(bytes) } catch {
+            return onMalformed("rtnetlink datagram: \(error)")
+        }
+        for message in messages {
+            switch message.type {
+            case NetlinkMessageType.done:
+                if isDump { requestNextDump() }
+            case NetlinkMessageType.error:
+                break
+            default:
+                do { onMessage(try RouteNetlinkMessage.decode(message)) } catch {
+                    onMalformed("rtnetlink: \(error)")
                 }
             }
         }

@@ -43,6 +43,18 @@ struct DaemonFullMeshTests {
         }
     }
 
+    /// A running IPv4 connection whose server announced its path-B address, with subflowd in the
+    /// client namespace and the 2 × 2 mesh in place. The caller tears `bed` down.
+    func runningMesh(_ bed: Testbed) throws -> (net: TwoPathTopology, daemon: BackgroundProcess, token: UInt32) {
+        let net = try TwoPathTopology(bed, clientSysctls: Self.userspace)
+        try prepareServer(bed, net)
+        try announce(bed, net, net.pathB.serverIPv4, on: net.pathB)
+        let daemon = try bed.startDaemon(in: net.client)
+        let (token, _) = try connect(bed, net, to: net.pathA.serverIPv4)
+        _ = try waitForSubflows(bed, net, token: token, count: 4, daemon: daemon)
+        return (net, daemon, token)
+    }
+
     /// The server announces its second address during the connection; fullmesh reaches the
     /// full mesh: 2 local × 2 remote addresses = 4 subflows, one per pair.
     @Test func reachesFullMeshWhenServerAnnounces() throws {
@@ -74,12 +86,7 @@ struct DaemonFullMeshTests {
     @Test func newLocalAddressJoinsTheMesh() throws {
         let bed = try Testbed()
         defer { bed.teardown() }
-        let net = try TwoPathTopology(bed, clientSysctls: Self.userspace)
-        try prepareServer(bed, net)
-        try announce(bed, net, net.pathB.serverIPv4, on: net.pathB)
-        let daemon = try bed.startDaemon(in: net.client)
-        let (token, _) = try connect(bed, net, to: net.pathA.serverIPv4)
-        _ = try waitForSubflows(bed, net, token: token, count: 4, daemon: daemon)
+        let (net, daemon, token) = try runningMesh(bed)
 
         let pathC = try net.addPath()
         let mesh = try waitForSubflows(bed, net, token: token, count: 6, daemon: daemon)
@@ -135,12 +142,7 @@ struct DaemonFullMeshTests {
     @Test func linkDownDestroysItsSubflowsAndLinkUpRestoresThem() throws {
         let bed = try Testbed()
         defer { bed.teardown() }
-        let net = try TwoPathTopology(bed, clientSysctls: Self.userspace)
-        try prepareServer(bed, net)
-        try announce(bed, net, net.pathB.serverIPv4, on: net.pathB)
-        let daemon = try bed.startDaemon(in: net.client)
-        let (token, _) = try connect(bed, net, to: net.pathA.serverIPv4)
-        _ = try waitForSubflows(bed, net, token: token, count: 4, daemon: daemon)
+        let (net, daemon, token) = try runningMesh(bed)
 
         try bed.check(net.client, ["ip", "link", "set", net.pathB.clientInterface, "down"])
         let remaining = try waitForSubflows(bed, net, token: token, count: 2, daemon: daemon)

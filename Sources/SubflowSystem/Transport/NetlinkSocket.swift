@@ -114,6 +114,18 @@ public final class NetlinkSocket {
         }
     }
 
+    /// Reads every datagram available now: each goes to `datagram`, and `overrun` is called
+    /// whenever the kernel reports messages it had to drop. Returns when the socket is empty.
+    public func drain(datagram: ([UInt8]) -> Void, overrun: () -> Void) throws(SystemError) {
+        while true {
+            switch try receive() {
+            case .empty: return
+            case .overrun: overrun()
+            case .datagram(let bytes): datagram(bytes)
+            }
+        }
+    }
+
     @discardableResult
     private func setOption(level: Int32, _ name: Int32, _ value: Int32) -> Bool {
         var v = value
