@@ -13,6 +13,7 @@ public final class Daemon {
         public var logLevel: Logger.Level
         public var setPathManager: Bool
         public var settings: PolicySettings
+        public var livenessIntervalMilliseconds: UInt64
     }
 
     /// sysexits(3): configuration errors (bad mode, bad policy) and unavailable services.
@@ -68,6 +69,7 @@ public final class Daemon {
         let ready = { [logger] in
             pieces += 1
             if pieces == 2 {
+                manager.startLivenessChecks(intervalMilliseconds: self.options.livenessIntervalMilliseconds)
                 logger.notice("ready in \(MonotonicClock.nowMilliseconds - started) ms: policy \(manager.policyNames.joined(separator: ", ")), \(manager.network.usable.count) usable local addresses")
             }
         }

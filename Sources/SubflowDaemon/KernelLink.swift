@@ -129,8 +129,9 @@ final class KernelLink: KernelPort {
                 }
             case .data(let message):
                 if message.sequence == familyRequest && family == nil { familyResolved(message) }
-            case .done:
-                break
+            case .done(let sequence):
+                // A dump (GET_ADDR with NLM_F_DUMP) ends with NLMSG_DONE and no ack.
+                pending.removeValue(forKey: sequence)?(.success(()))
             }
         }
     }

@@ -35,6 +35,9 @@ public struct SubflowdCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("A policy setting, KEY=VALUE (repeatable), e.g. --set max-subflows=4.", valueName: "key=value"))
     var settings: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Seconds between checks that known connections still exist (the kernel sends no CLOSED after a peer's MP_FASTCLOSE).", valueName: "seconds"))
+    var livenessInterval: Int = 30
+
     @Flag(name: .long, help: "List the policies found in the plugin directory and exit.")
     var listPolicies = false
 
@@ -46,6 +49,9 @@ public struct SubflowdCommand: ParsableCommand {
         }
         for setting in settings where !setting.contains("=") {
             throw ValidationError("--set \(setting): expected KEY=VALUE")
+        }
+        guard (1...86_400).contains(livenessInterval) else {
+            throw ValidationError("--liveness-interval \(livenessInterval): expected 1 to 86400 seconds")
         }
         if policy == nil && !listPolicies {
             throw ValidationError("missing --policy NAME (see --list-policies for what is installed)")
@@ -72,7 +78,8 @@ public struct SubflowdCommand: ParsableCommand {
         }
         let options = Daemon.Options(policy: policy ?? "", pluginDirectory: directory,
                                      logLevel: Logger.Level(name: logLevel) ?? .info,
-                                     setPathManager: setPathManager, settings: PolicySettings(values))
+                                     setPathManager: setPathManager, settings: PolicySettings(values),
+                                     livenessIntervalMilliseconds: UInt64(livenessInterval) * 1000)
         let status = Daemon(options: options).run()
         if status != 0 { throw ExitCode(status) }
     }

@@ -15,6 +15,8 @@ let usage = """
            subflow-traffic send --to ADDR --port P [--bind ADDR] [--seconds S | --bytes N]
                                 [--hold S] [--report-interval MS] [--connect-timeout S] [--tcp]
 
+    --abort-after MS  (serve) abort each connection MS milliseconds after accepting it: close
+           with SO_LINGER 0, which MPTCP turns into MP_FASTCLOSE (for tests of the peer's side).
     --tcp  plain TCP instead of MPTCP (a baseline for benchmarks; MPTCP fields are then null).
 
     serve  MPTCP listener on ADDR:P (default ADDR 0.0.0.0; use :: for IPv6). Reads and discards
@@ -222,6 +224,7 @@ func serve(_ options: Options) -> Never {
     let port = options.port()
     let bind = options.address("--bind", port: port) ?? InetAddress.unspecified(.ipv4, port: port)
     let once = options.flags.contains("--once")
+    let abortAfter = options.milliseconds("--abort-after")
     let clock = ContinuousClock()
 
     let listener: MPTCPSocket
@@ -236,7 +239,7 @@ func serve(_ options: Options) -> Never {
     var accepting = true
     var buffer = [UInt8](repeating: 0, count: 256 * 1024)
 
-    func finish(_ connection: Connection, error: MPTCPSocketError?) {
+    func finish(_ connection: Connection, error: MPTCPSocketError?, abort: Bool = false) {
         let info = try? connection.socket.mptcpInfo()   // just before close
         let elapsed = connection.started.duration(to: clock.now)
         var line = JSONLine(type: "connection")
@@ -247,16 +250,24 @@ func serve(_ options: Options) -> Never {
         line.add("mbps", decimal: megabitsPerSecond(bytes: connection.bytes, over: elapsed))
         line.addMPTCP(info)
         if let error { line.add("error", error.description) }
+        if abort { line.add("aborted", true) }
         line.emit()
-        connection.socket.close()
+        if abort { connection.socket.abort() } else { connection.socket.close() }
     }
 
     while true {
         let sockets = (accepting ? [listener] : []) + connections.map(\.socket)
         let ready: [Int]
-        do { ready = try MPTCPSocket.readable(sockets, timeout: nil) } catch { socketFailure(error) }
+        do { ready = try MPTCPSocket.readable(sockets, timeout: abortAfter == nil ? nil : .milliseconds(10)) } catch { socketFailure(error) }
         var finished: [Int] = []
-        for index in ready {
+        if let abortAfter {
+            for (position, connection) in connections.enumerated()
+            where connection.started.duration(to: clock.now) >= abortAfter {
+                finish(connection, error: nil, abort: true)
+                finished.append(position)
+            }
+        }
+        for index in ready where !finished.contains(index - (accepting ? 1 : 0)) {
             if accepting && index == 0 {
                 do {
                     let (socket, peer) = try listener.accept()
@@ -419,7 +430,7 @@ ProcessSignals.ignoreBrokenPipe()
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "serve":
-    serve(Options(arguments.dropFirst(), valued: ["--bind", "--port"], flags: ["--once", "--tcp"]))
+    serve(Options(arguments.dropFirst(), valued: ["--bind", "--port", "--abort-after"], flags: ["--once", "--tcp"]))
 case "send":
     send(Options(arguments.dropFirst(),
                  valued: ["--to", "--port", "--bind", "--seconds", "--bytes", "--hold", "--report-interval",

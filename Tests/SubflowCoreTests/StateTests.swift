@@ -146,6 +146,20 @@ import Testing
         #expect(h.kernel.commands.count == sent)
     }
 
+    @Test func dropsConnectionsTheKernelNoLongerKnowsWithoutACloseEvent() throws {
+        let h = try Harness()
+        h.twoInterfaces()
+        h.establish(h.connection(1, from: "198.18.1.1", to: "198.18.1.2"))
+        h.establish(h.connection(2, from: "198.18.1.1", 40002, to: "198.18.1.2"))
+        h.manager.startLivenessChecks(intervalMilliseconds: 30_000)
+        h.scheduler.advance(byMilliseconds: 30_000)
+        #expect(h.manager.connections.count == 2)
+        h.kernel.connections.remove(ConnectionToken(1))   // fast-closed: no CLOSED event
+        h.scheduler.advance(byMilliseconds: 30_000)
+        #expect(h.manager.connections.count == 1 && h.manager.connections[ConnectionToken(2)] != nil)
+        #expect(h.manager.counters.connectionsVanished == 1)
+    }
+
     @Test func countsEventsAndFailures() throws {
         let h = try Harness()
         h.twoInterfaces()

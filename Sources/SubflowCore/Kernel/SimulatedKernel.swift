@@ -52,6 +52,9 @@ public final class SimulatedKernel: KernelPort {
             if let token, !connections.contains(token) { return fail(22, "invalid token") }
             if token != nil && remote == nil { return fail(22, "missing remote address") }
             return .success(())
+        case .dumpAddresses(let token?), .getAddress(let token?, _):
+            guard connections.contains(token) else { return fail(22, "invalid token") }
+            return .success(())
         default:
             return .success(())
         }

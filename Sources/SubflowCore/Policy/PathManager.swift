@@ -18,6 +18,7 @@ public final class PathManager {
     private var policies: [LoadedPolicy] = []
     /// Which policy is in charge of each live connection.
     private var owner: [ConnectionToken: LoadedPolicy] = [:]
+    private var livenessTimer: (any ScheduledTask)?
     /// Picks the policy for a new connection (by name); nil or an unknown name: the default
     /// (the first loaded policy).
     public var selectPolicy: (ConnectionState) -> String? = { _ in nil }
@@ -63,9 +64,7 @@ public final class PathManager {
             deliver(PolicyEvent(event, state: state), to: policy)
         case .closed(let state):
             guard let state else { return noteUnknown(event) }
-            let policy = owner.removeValue(forKey: state.token)
-            logger.info("connection \(state.token) closed (\(state.local) -> \(state.remote))")
-            if let policy { deliver(.connectionClosed(state.token), to: policy) }
+            finishClosed(state, how: "closed")
         case .unknownConnection:
             noteUnknown(event)
         case .none:
@@ -88,6 +87,42 @@ public final class PathManager {
         }
     }
 
+    private func finishClosed(_ state: ConnectionState, how: String) {
+        let policy = owner.removeValue(forKey: state.token)
+        logger.info("connection \(state.token) \(how) (\(state.local) -> \(state.remote))")
+        if let policy { deliver(.connectionClosed(state.token), to: policy) }
+    }
+
+    // MARK: Liveness
+
+    /// The kernel does not always say when a connection ends: after the peer's MP_FASTCLOSE
+    /// neither CLOSED nor SUB_CLOSED arrives (seen on 6.18). So every `intervalMilliseconds`
+    /// each known connection is looked up (GET_ADDR dump with its token); one the kernel no
+    /// longer knows ("invalid token") is dropped as closed. Memory stays bounded by the
+    /// connections that really exist.
+    public func startLivenessChecks(intervalMilliseconds: UInt64) {
+        livenessTimer?.cancel()
+        livenessTimer = scheduler.schedule(afterMilliseconds: intervalMilliseconds) { [weak self] in
+            guard let self else { return }
+            self.checkLiveness()
+            self.startLivenessChecks(intervalMilliseconds: intervalMilliseconds)
+        }
+    }
+
+    /// Runs one liveness round now.
+    public func checkLiveness() {
+        for token in connections.connections.keys.sorted() {
+            kernel.submit(.dumpAddresses(token: token)) { [weak self] result in
+                guard let self else { return }
+                self.logger.debug("liveness: connection \(token): \(result.map { "alive" })")
+                guard case .failure(let error) = result, error.message == "invalid token",
+                      let state = self.connections.drop(token) else { return }
+                self.counters.connectionsVanished += 1
+                self.finishClosed(state, how: "is gone without a CLOSED event (e.g. the peer's MP_FASTCLOSE)")
+            }
+        }
+    }
+
     /// The kernel dropped events: say so loudly, keep going, and let policies know.
     public func eventsLost() {
         counters.eventOverruns += 1
@@ -107,6 +142,7 @@ public final class PathManager {
 
     /// Stops every policy (reverse load order).
     public func stop() {
+        livenessTimer?.cancel()
         for slot in policies.reversed() { slot.policy?.stop() }
     }
 

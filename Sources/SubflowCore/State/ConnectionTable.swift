@@ -78,6 +78,11 @@ public struct ConnectionTable {
         }
     }
 
+    /// Removes a connection that ended without a CLOSED event; returns its last state.
+    public mutating func drop(_ token: ConnectionToken) -> ConnectionState? {
+        connections.removeValue(forKey: token)
+    }
+
     /// Marks every connection stale: events were lost, so the state may be incomplete.
     public mutating func markAllStale() {
         for token in connections.keys { connections[token]?.stale = true }

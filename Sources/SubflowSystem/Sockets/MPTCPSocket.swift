@@ -46,6 +46,14 @@ public final class MPTCPSocket {
     }
 
     /// Closes the descriptor (once; later calls do nothing).
+    /// Closes with SO_LINGER 0: the kernel aborts the connection (TCP RST; for MPTCP an
+    /// MP_FASTCLOSE) instead of the orderly FIN exchange.
+    public func abort() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close()
+    }
+
     public func close() {
         guard fd >= 0 else { return }
         _ = Glibc.close(fd)   // never retry close() on Linux, even after EINTR

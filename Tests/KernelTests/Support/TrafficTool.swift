@@ -34,9 +34,10 @@ extension Testbed {
     /// `subflow-traffic serve --bind ADDRESS --port PORT [--once]` in `namespace`, returned once
     /// its "listening" line appeared.
     func startTrafficServer(in namespace: String, bind address: String, port: Int, once: Bool = true,
-                            name: String = "traffic-server") throws -> BackgroundProcess {
+                            _ extra: [String] = [], name: String = "traffic-server") throws -> BackgroundProcess {
         var arguments = [try BuiltProducts.subflowTraffic, "serve", "--bind", address, "--port", String(port)]
         if once { arguments.append("--once") }
+        arguments += extra
         let server = try spawn(namespace, arguments, name: name)
         try waitUntil("\(name) listening", timeout: .seconds(5),
                       observe: { (TrafficRecord.parse(server.stdoutLines).first?.type, server.isRunning, server.stderr) },
