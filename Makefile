@@ -15,14 +15,12 @@ build: deps
 
 # Unit tests, codec golden tests, plugin-loader fixtures, and (as root) the real-kernel
 # tests in network namespaces. The SDK package has its own small test suite.
-test: deps
-	$(SWIFT) test --package-path sdk
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+test:
+	scripts/test.sh
 
 # Two network namespaces, two 100 Mbit/s paths, subflowd + fullmesh in the client namespace.
-demo: build
-	scripts/demo.sh "$(BUILD_DIR)"
+demo:
+	scripts/demo.sh
 
 bench: build
 	bench/run.sh "$(BUILD_DIR)"

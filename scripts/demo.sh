@@ -4,12 +4,19 @@
 # fullmesh policy in the client namespace turns the single-path MPTCP transfer into a mesh.
 # Prints the subflows as the kernel reports them (ss) and the throughput of each path.
 #
-# Usage: scripts/demo.sh [BIN_DIR] [SECONDS]      (as root; `make demo` builds first)
+# Usage: scripts/demo.sh [BIN_DIR] [SECONDS]      (as root)
+# Without BIN_DIR it installs the Debian packages it needs and builds a release first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[[ $(id -u) -eq 0 ]] || { echo "demo: needs root (it creates network namespaces)" >&2; exit 1; }
+if [[ -z ${1:-} ]]; then
+    export PATH="/opt/swift/usr/bin:$PATH"
+    scripts/install-deps.sh
+    echo "== building subflowd (release)"
+    swift build -c release 2>&1 | grep -E "error|warning|Compiling|Build complete" | tail -n 3
+fi
 BIN=${1:-$(swift build -c release --show-bin-path)}
 DURATION=${2:-8}
-[[ $(id -u) -eq 0 ]] || { echo "demo: needs root (it creates network namespaces)" >&2; exit 1; }
 for exe in subflowd subflow-traffic; do
     [[ -x $BIN/$exe ]] || { echo "demo: $BIN/$exe not found: build first (make build)" >&2; exit 1; }
 done

@@ -132,10 +132,9 @@ struct DaemonFullMeshTests {
         let toInitial = settled.filter { $0.remoteAddress == net.pathA.serverIPv4 && $0.remotePort == 5201 }
         #expect(toInitial.count == 1, "only the initial subflow may use the peer's initial endpoint: \(settled)")
         #expect(settled.filter { $0.remoteAddress == net.pathB.serverIPv4 }.count == 2, "\(mesh)")
-        // The server would reject a join to its initial endpoint anyway, so the count above
-        // alone proves little: the server must not even have received such a join SYN.
-        #expect(try KernelProbe.counter("MPTcpExtMPJoinSynRx", bed, in: net.server) == 2,
-                "joins received by the server; subflowd log:\n\(daemon.stderr)")
+        // The in-kernel server on 6.18 accepts a join to its initial endpoint even though it set
+        // the C flag, so a join subflowd wrongly opened would stand in `ss` as a 4th subflow
+        // (checked by mutation: a fullmesh that ignores the flag fails this test).
     }
 
     /// A link that goes down takes its subflows with it at once (subflowd destroys them), and

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test: the SDK's, then the package's
+# (codec golden bytes, core and policy tests, plugin-loader fixtures, and — as root — the
+# real-kernel tests in network namespaces; without root those are skipped with a message).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+scripts/install-deps.sh
+swift test --package-path sdk
+# Build everything first: the loader tests dlopen the plugin products and the real-kernel
+# tests run the subflowd and subflow-traffic executables.
+swift build --build-tests
+swift test --skip-build
