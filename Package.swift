@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "subflow-traffic", targets: ["subflow-traffic"]),
         // Policy plugins: each is a shared object that subflowd dlopen()s at run time.
         .library(name: "fullmesh", type: .dynamic, targets: ["FullMeshPolicy"]),
+        .library(name: "signal-per-interface", type: .dynamic, targets: ["SignalPerInterfacePolicy"]),
+        .library(name: "backup-on-loss", type: .dynamic, targets: ["BackupOnLossPolicy"]),
         // Deliberately broken plugins, used only by the loader's tests.
         .library(name: "fixture-wrong-abi", type: .dynamic, targets: ["FixtureWrongABI"]),
         .library(name: "fixture-no-entry", type: .dynamic, targets: ["FixtureNoEntry"]),
@@ -50,6 +52,10 @@ let package = Package(
 
         .target(name: "FullMeshPolicy", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
                 path: "plugins/fullmesh", swiftSettings: strict),
+        .target(name: "SignalPerInterfacePolicy", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
+                path: "plugins/signal-per-interface", swiftSettings: strict),
+        .target(name: "BackupOnLossPolicy", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
+                path: "plugins/backup-on-loss", swiftSettings: strict),
 
         .target(name: "FixtureWrongABI", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
                 path: "Tests/Fixtures/plugins/wrong-abi", swiftSettings: strict),
@@ -61,7 +67,8 @@ let package = Package(
         .testTarget(name: "MPTCPWireTests", dependencies: ["MPTCPWire", "SubflowSystem"],
                     resources: [.copy("Captures")], swiftSettings: strict),
         .testTarget(name: "SubflowCoreTests",
-                    dependencies: ["SubflowCore", "FullMeshPolicy", .product(name: "SubflowPolicy", package: "sdk")],
+                    dependencies: ["SubflowCore", "FullMeshPolicy", "SignalPerInterfacePolicy", "BackupOnLossPolicy",
+                                   .product(name: "SubflowPolicy", package: "sdk")],
                     swiftSettings: strict),
         .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
     ]
