@@ -66,10 +66,15 @@ let package = Package(
 
         .testTarget(name: "MPTCPWireTests", dependencies: ["MPTCPWire", "SubflowSystem"],
                     resources: [.copy("Captures")], swiftSettings: strict),
+        // The policy modules are linked in so their logic can be tested directly. Each one also
+        // exports the plugin ABI's two C entry points, so the single Linux test binary sees them
+        // several times: allowed here only, and harmless, because tests never call those symbols
+        // (the loader tests dlopen the real .so files, where each plugin's own symbols are used).
         .testTarget(name: "SubflowCoreTests",
                     dependencies: ["SubflowCore", "FullMeshPolicy", "SignalPerInterfacePolicy", "BackupOnLossPolicy",
                                    .product(name: "SubflowPolicy", package: "sdk")],
-                    swiftSettings: strict),
+                    swiftSettings: strict,
+                    linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
         .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
     ]
 )

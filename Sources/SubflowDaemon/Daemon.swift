@@ -8,11 +8,14 @@ import SubflowSystem
 /// one ELL event loop.
 public final class Daemon {
     public struct Options {
-        public var policy: String
-        public var pluginDirectory: String
+        /// Policies to load, in order; the first is the default.
+        public var policies: [String]
+        public var rules: [PolicyRule]
+        public var pluginDirectories: [String]
         public var logLevel: Logger.Level
         public var setPathManager: Bool
-        public var settings: PolicySettings
+        /// Settings per policy name.
+        public var settings: [String: PolicySettings]
         public var livenessIntervalMilliseconds: UInt64
     }
 
@@ -52,10 +55,18 @@ public final class Daemon {
         }
         let manager = PathManager(kernel: link, scheduler: LoopScheduler(loop: loop), logger: logger)
         do {
-            let (registration, path) = try PluginLoader(directory: options.pluginDirectory).load(policyNamed: options.policy)
-            try manager.load(registration, settings: options.settings, origin: path)
+            let loader = PluginLoader(directories: options.pluginDirectories)
+            for name in options.policies {
+                let (registration, path) = try loader.load(policyNamed: name)
+                try manager.load(registration, settings: options.settings[name] ?? PolicySettings(), origin: path)
+            }
         } catch {
             logger.critical("\(error)")
+            return Daemon.exitConfigurationError
+        }
+        manager.selection = PolicySelection(rules: options.rules)
+        if let bad = manager.selection.unknownPolicies(loaded: manager.policyNames).first {
+            logger.critical("rule '\(bad)': policy '\(bad.policy)' is not loaded; add --policy \(bad.policy)")
             return Daemon.exitConfigurationError
         }
 

@@ -19,12 +19,15 @@ public struct SubflowdCommand: ParsableCommand {
             """,
         version: "subflowd \(version) (policy API \(PolicyABI.version))")
 
-    @Option(name: .long, help: "Policy plugin in charge of connections (e.g. fullmesh).")
-    var policy: String?
+    @Option(name: .long, help: ArgumentHelp("Policy plugin to load (repeatable). The first is the default policy; --rule sends some connections to another.", valueName: "name"))
+    var policy: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Directory of policy plugins (<name>.so or lib<name>.so).",
+    @Option(name: .long, help: ArgumentHelp("Policy for matching connections (repeatable, first match wins): 'SELECTOR... => POLICY' with side=client|server, remote=PREFIX, local=PREFIX, remote-port=N[-M], local-port=N[-M].", valueName: "rule"))
+    var rule: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Directory of policy plugins, <name>.so or lib<name>.so (repeatable: searched in order).",
                                             discussion: "Default: ../lib/subflowd next to the executable, or the executable's own directory in a build tree."))
-    var pluginDir: String?
+    var pluginDir: [String] = []
 
     @Option(name: .long, help: "Log level: debug, info, notice, warning, error.")
     var logLevel: String = "info"
@@ -32,7 +35,7 @@ public struct SubflowdCommand: ParsableCommand {
     @Flag(name: .long, help: "Switch this network namespace to the userspace path manager (and enable MPTCP) instead of refusing to start.")
     var setPathManager = false
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("A policy setting, KEY=VALUE (repeatable), e.g. --set max-subflows=4.", valueName: "key=value"))
+    @Option(name: .customLong("set"), help: ArgumentHelp("A policy setting (repeatable): POLICY.KEY=VALUE, or KEY=VALUE for the default policy, e.g. --set fullmesh.max-subflows=4.", valueName: "[policy.]key=value"))
     var settings: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Seconds between checks that known connections still exist (the kernel sends no CLOSED after a peer's MP_FASTCLOSE).", valueName: "seconds"))
@@ -53,15 +56,15 @@ public struct SubflowdCommand: ParsableCommand {
         guard (1...86_400).contains(livenessInterval) else {
             throw ValidationError("--liveness-interval \(livenessInterval): expected 1 to 86400 seconds")
         }
-        if policy == nil && !listPolicies {
+        if policy.isEmpty && !listPolicies {
             throw ValidationError("missing --policy NAME (see --list-policies for what is installed)")
         }
     }
 
     public func run() throws {
-        let directory = pluginDir ?? PluginDirectory.default
+        let directories = pluginDir.isEmpty ? [PluginDirectory.default] : pluginDir
         if listPolicies {
-            let loader = PluginLoader(directory: directory)
+            let loader = PluginLoader(directories: directories)
             for name in loader.availablePolicyNames() {
                 if let (registration, _) = try? loader.load(policyNamed: name) {
                     print("\(name)\t\(registration.summary)")
@@ -71,15 +74,16 @@ public struct SubflowdCommand: ParsableCommand {
             }
             return
         }
-        var values: [String: String] = [:]
-        for setting in settings {
-            let parts = setting.split(separator: "=", maxSplits: 1)
-            values[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        let options: Daemon.Options
+        do {
+            options = Daemon.Options(
+                policies: policy, rules: try rule.map { text throws(PolicyRuleError) in try PolicyRule(parsing: text) },
+                pluginDirectories: directories, logLevel: Logger.Level(name: logLevel) ?? .info,
+                setPathManager: setPathManager, settings: try PolicySettingAssignment.group(settings, policies: policy),
+                livenessIntervalMilliseconds: UInt64(livenessInterval) * 1000)
+        } catch {
+            throw ValidationError("\(error)")
         }
-        let options = Daemon.Options(policy: policy ?? "", pluginDirectory: directory,
-                                     logLevel: Logger.Level(name: logLevel) ?? .info,
-                                     setPathManager: setPathManager, settings: PolicySettings(values),
-                                     livenessIntervalMilliseconds: UInt64(livenessInterval) * 1000)
         let status = Daemon(options: options).run()
         if status != 0 { throw ExitCode(status) }
     }

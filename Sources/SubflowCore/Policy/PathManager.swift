@@ -19,9 +19,9 @@ public final class PathManager {
     /// Which policy is in charge of each live connection.
     private var owner: [ConnectionToken: LoadedPolicy] = [:]
     private var livenessTimer: (any ScheduledTask)?
-    /// Picks the policy for a new connection (by name); nil or an unknown name: the default
+    /// Picks the policy for a new connection: the first matching rule's, else the default
     /// (the first loaded policy).
-    public var selectPolicy: (ConnectionState) -> String? = { _ in nil }
+    public var selection = PolicySelection()
 
     public init(kernel: any KernelPort, scheduler: any Scheduler, logger: Logger,
                 filter: AddressFilter = AddressFilter()) {
@@ -153,9 +153,11 @@ public final class PathManager {
 
     private func adopt(_ state: ConnectionState) -> LoadedPolicy? {
         guard let fallback = policies.first else { return nil }
-        let chosen = selectPolicy(state).flatMap { name in policies.first { $0.name == name } } ?? fallback
+        let rule = selection.rule(for: state)
+        let chosen = rule.flatMap { rule in policies.first { $0.name == rule.policy } } ?? fallback
         owner[state.token] = chosen
-        logger.info("connection \(state.token) \(state.side) \(state.local) -> \(state.remote) handled by \(chosen.name)")
+        let why = rule.map { "rule '\($0)'" } ?? "default policy"
+        logger.info("connection \(state.token) \(state.side) \(state.local) -> \(state.remote) handled by \(chosen.name) (\(why))")
         return chosen
     }
 

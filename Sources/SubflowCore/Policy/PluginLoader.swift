@@ -61,31 +61,36 @@ public struct PluginLoadError: Error, Hashable, Sendable, CustomStringConvertibl
 /// privileges, so whoever can replace it controls the host's network. Then the plugin's ABI
 /// version is read and must equal the daemon's; only then is its entry point called.
 public struct PluginLoader {
-    public var directory: String
+    /// Directories searched in order; the first that holds a file for the policy wins.
+    public var directories: [String]
 
-    public init(directory: String) { self.directory = directory }
+    public init(directory: String) { self.directories = [directory] }
+    public init(directories: [String]) { self.directories = directories }
 
     /// The registration exported by the plugin for `name`, and the file it came from.
     public func load(policyNamed name: String) throws(PluginLoadError) -> (registration: PolicyRegistration, path: String) {
         guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f }) else {
-            throw PluginLoadError(path: directory, reason: .badName(name))
+            throw PluginLoadError(path: directories.joined(separator: ":"), reason: .badName(name))
         }
-        try checkOwnership(of: directory, isDirectory: true)
-        let candidates = ["\(directory)/\(name).so", "\(directory)/lib\(name).so"]
-        guard let path = candidates.first(where: { (try? FileStatus(path: $0)) != nil }) else {
-            throw PluginLoadError(path: directory, reason: .notFound(searched: candidates))
+        var searched: [String] = []
+        for directory in directories {
+            let candidates = ["\(directory)/\(name).so", "\(directory)/lib\(name).so"]
+            searched += candidates
+            guard let path = candidates.first(where: { (try? FileStatus(path: $0)) != nil }) else { continue }
+            try checkOwnership(of: directory, isDirectory: true)
+            try checkOwnership(of: path, isDirectory: false)
+            let registration = try open(path)
+            guard registration.name == name else {
+                throw PluginLoadError(path: path, reason: .nameMismatch(requested: name, registered: registration.name))
+            }
+            return (registration, path)
         }
-        try checkOwnership(of: path, isDirectory: false)
-        let registration = try open(path)
-        guard registration.name == name else {
-            throw PluginLoadError(path: path, reason: .nameMismatch(requested: name, registered: registration.name))
-        }
-        return (registration, path)
+        throw PluginLoadError(path: directories.joined(separator: ":"), reason: .notFound(searched: searched))
     }
 
-    /// Names of the plugins in the directory (file names without `lib` and `.so`), sorted.
+    /// Names of the plugins in the directories (file names without `lib` and `.so`), sorted.
     public func availablePolicyNames() -> [String] {
-        guard let names = try? DirectoryListing.names(in: directory) else { return [] }
+        let names = directories.flatMap { (try? DirectoryListing.names(in: $0)) ?? [] }
         return Set(names.filter { $0.hasSuffix(".so") && !$0.hasPrefix("libSubflowPolicy") && !$0.hasPrefix("libfixture-") }
             .map { name -> String in
                 var n = Substring(name.dropLast(3))
