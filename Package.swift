@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "subflowd", targets: ["subflowd"]),
         .executable(name: "subflow-traffic", targets: ["subflow-traffic"]),
+        .executable(name: "subflowctl", targets: ["subflowctl"]),
         // Policy plugins: each is a shared object that subflowd dlopen()s at run time.
         .library(name: "fullmesh", type: .dynamic, targets: ["FullMeshPolicy"]),
         .library(name: "signal-per-interface", type: .dynamic, targets: ["SignalPerInterfacePolicy"]),
@@ -43,11 +44,22 @@ let package = Package(
                 swiftSettings: strict),
         // The live daemon: kernel link, network monitor, command line.
         .target(name: "SubflowDaemon",
-                dependencies: ["SubflowCore", "MPTCPWire", "SubflowSystem",
+                dependencies: ["SubflowCore", "MPTCPWire", "SubflowSystem", "SubflowTrace",
                                .product(name: "SubflowPolicy", package: "sdk"),
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
+        // Traces: pcap (LINKTYPE_NETLINK) records, scenarios, and deterministic replay through
+        // the same decoder, state and policies as the live daemon. Pure: no sockets.
+        .target(name: "SubflowTrace",
+                dependencies: ["SubflowCore", "MPTCPWire", "SubflowSystem",
+                               .product(name: "SubflowPolicy", package: "sdk"),
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         .executableTarget(name: "subflowd", dependencies: ["SubflowDaemon"], swiftSettings: strict),
+        .executableTarget(name: "subflowctl",
+                          dependencies: ["SubflowTrace", "SubflowCore", "SubflowSystem",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
         .executableTarget(name: "subflow-traffic", dependencies: ["SubflowSystem"], swiftSettings: strict),
 
         .target(name: "FullMeshPolicy", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
@@ -75,6 +87,10 @@ let package = Package(
                                    .product(name: "SubflowPolicy", package: "sdk")],
                     swiftSettings: strict,
                     linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
+        .testTarget(name: "SubflowTraceTests",
+                    dependencies: ["SubflowTrace", "SubflowCore", "MPTCPWire", "SubflowSystem",
+                                   .product(name: "SubflowPolicy", package: "sdk")],
+                    exclude: ["Scenarios"], swiftSettings: strict),
         .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
     ]
 )

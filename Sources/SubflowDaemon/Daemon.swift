@@ -3,6 +3,7 @@ import MPTCPWire
 import SubflowCore
 import SubflowPolicy
 import SubflowSystem
+import SubflowTrace
 
 /// The running daemon: wires the kernel link and the network monitor to the PathManager on
 /// one ELL event loop.
@@ -17,6 +18,13 @@ public final class Daemon {
         /// Settings per policy name.
         public var settings: [String: PolicySettings]
         public var livenessIntervalMilliseconds: UInt64
+        public var recording: Recording?
+    }
+
+    public struct Recording {
+        public var path: String
+        public var maxBytes: Int?
+        public var keep: Int
     }
 
     /// sysexits(3): configuration errors (bad mode, bad policy) and unavailable services.
@@ -53,7 +61,8 @@ public final class Daemon {
             logger.critical("cannot open the kernel interfaces: \(error) (subflowd needs root or CAP_NET_ADMIN)")
             return Daemon.exitUnavailable
         }
-        let manager = PathManager(kernel: link, scheduler: LoopScheduler(loop: loop), logger: logger)
+        let manager = PathManager(kernel: SignalDropCheck(link, logger: logger), scheduler: LoopScheduler(loop: loop), logger: logger)
+        manager.listeners.port = ListenerSockets(loop: loop, logger: logger)
         do {
             let loader = PluginLoader(directories: options.pluginDirectories)
             for name in options.policies {
@@ -69,6 +78,26 @@ public final class Daemon {
             logger.critical("rule '\(bad)': policy '\(bad.policy)' is not loaded; add --policy \(bad.policy)")
             return Daemon.exitConfigurationError
         }
+
+        var recorder: TraceRecorder?
+        if let recording = options.recording {
+            do {
+                recorder = try TraceRecorder(path: recording.path, maxBytes: recording.maxBytes, keep: recording.keep)
+                logger.info("recording the kernel conversation to \(recording.path)")
+            } catch {
+                logger.critical("cannot record to \(recording.path): \(error)")
+                return Daemon.exitConfigurationError
+            }
+            var reported = false
+            let record = { [logger] (direction: TraceRecord.Direction, netlinkProtocol: UInt16, bytes: [UInt8]) in
+                guard let recorder, !recorder.record(direction, protocol: netlinkProtocol, bytes), !reported else { return }
+                reported = true
+                logger.error("recording stopped: \(recorder.failure.map { "\($0)" } ?? "write failed"); subflowd goes on without it")
+            }
+            link.onRawMessage = { direction, bytes in record(direction == .sent ? .sent : .received, TraceRecord.generic, bytes) }
+            monitor.onRawMessage = { bytes in record(.received, TraceRecord.route, bytes) }
+        }
+        defer { recorder?.close() }
 
         link.onEvent = { manager.handle($0) }
         link.onOverrun = { manager.eventsLost() }
@@ -94,6 +123,7 @@ public final class Daemon {
             loop.stop()
         }
         manager.stop()
+        manager.listeners.closeAll()
         let c = manager.counters
         logger.info("stopped: \(c.events.values.reduce(0, +)) events, \(c.commandsSent) commands (\(c.commandsFailed) failed)")
         return 0

@@ -41,6 +41,15 @@ public struct SubflowdCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seconds between checks that known connections still exist (the kernel sends no CLOSED after a peer's MP_FASTCLOSE).", valueName: "seconds"))
     var livenessInterval: Int = 30
 
+    @Option(name: .long, help: ArgumentHelp("Record everything received from and sent to the kernel into this pcap file (LINKTYPE_NETLINK; open it with tshark or replay it with subflowctl).", valueName: "file"))
+    var record: String?
+
+    @Option(name: .long, help: ArgumentHelp("Rotate the recording when it would pass this many bytes (FILE.1, FILE.2, ...).", valueName: "bytes"))
+    var recordMaxBytes: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Rotated recordings to keep.", valueName: "count"))
+    var recordKeep: Int = 3
+
     @Flag(name: .long, help: "List the policies found in the plugin directory and exit.")
     var listPolicies = false
 
@@ -56,13 +65,17 @@ public struct SubflowdCommand: ParsableCommand {
         guard (1...86_400).contains(livenessInterval) else {
             throw ValidationError("--liveness-interval \(livenessInterval): expected 1 to 86400 seconds")
         }
+        if let recordMaxBytes, recordMaxBytes < 4096 {
+            throw ValidationError("--record-max-bytes \(recordMaxBytes): expected at least 4096")
+        }
+        guard (1...1000).contains(recordKeep) else { throw ValidationError("--record-keep \(recordKeep): expected 1 to 1000") }
         if policy.isEmpty && !listPolicies {
             throw ValidationError("missing --policy NAME (see --list-policies for what is installed)")
         }
     }
 
     public func run() throws {
-        let directories = pluginDir.isEmpty ? [PluginDirectory.default] : pluginDir
+        let directories = pluginDir.isEmpty ? [PluginLoader.defaultDirectory] : pluginDir
         if listPolicies {
             let loader = PluginLoader(directories: directories)
             for name in loader.availablePolicyNames() {
@@ -80,7 +93,8 @@ public struct SubflowdCommand: ParsableCommand {
                 policies: policy, rules: try rule.map { text throws(PolicyRuleError) in try PolicyRule(parsing: text) },
                 pluginDirectories: directories, logLevel: Logger.Level(name: logLevel) ?? .info,
                 setPathManager: setPathManager, settings: try PolicySettingAssignment.group(settings, policies: policy),
-                livenessIntervalMilliseconds: UInt64(livenessInterval) * 1000)
+                livenessIntervalMilliseconds: UInt64(livenessInterval) * 1000,
+                recording: record.map { Daemon.Recording(path: $0, maxBytes: recordMaxBytes, keep: recordKeep) })
         } catch {
             throw ValidationError("\(error)")
         }
@@ -99,16 +113,5 @@ extension Logger.Level {
         case "error": self = .error
         default: return nil
         }
-    }
-}
-
-/// Where plugins are found when --plugin-dir is not given.
-enum PluginDirectory {
-    static var `default`: String {
-        let exe = (try? SymbolicLink.destination("/proc/self/exe")) ?? ""
-        let bin = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let installed = bin.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/lib/subflowd"
-        if (try? FileStatus(path: installed))?.isDirectory == true { return installed }
-        return bin.isEmpty ? "." : bin
     }
 }

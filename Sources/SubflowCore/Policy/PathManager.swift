@@ -10,6 +10,8 @@ public final class PathManager {
     public private(set) var connections = ConnectionTable()
     public private(set) var network: NetworkState
     public private(set) var counters = Counters()
+    /// The MPTCP listeners that keep announced addresses joinable (Listeners/ListenerManager).
+    public private(set) lazy var listeners = ListenerManager(logger: logger)
     let kernel: any KernelPort
     let scheduler: any Scheduler
     let logger: Logger
@@ -33,7 +35,8 @@ public final class PathManager {
 
     public var policyNames: [String] { policies.map(\.name) }
 
-    func policyName(for token: ConnectionToken) -> String? { owner[token]?.name }
+    /// The name of the policy in charge of a connection.
+    public func policyName(for token: ConnectionToken) -> String? { owner[token]?.name }
 
     /// Creates the policy from its registration and adds it. The policy's own errors
     /// (bad settings, refused start) are rethrown with its name.
@@ -69,8 +72,8 @@ public final class PathManager {
             noteUnknown(event)
         case .none:
             switch event {
-            case .listenerCreated(let e): broadcast(.listenerCreated(e))
-            case .listenerClosed(let e): broadcast(.listenerClosed(e))
+            case .listenerCreated(let e): listeners.listenerCreated(e); broadcast(.listenerCreated(e))
+            case .listenerClosed(let e): listeners.listenerClosed(e); broadcast(.listenerClosed(e))
             default: logger.debug("ignored event \(event)")
             }
         }
@@ -89,6 +92,7 @@ public final class PathManager {
 
     private func finishClosed(_ state: ConnectionState, how: String) {
         let policy = owner.removeValue(forKey: state.token)
+        listeners.connectionClosed(state.token)
         logger.info("connection \(state.token) \(how) (\(state.local) -> \(state.remote))")
         if let policy { deliver(.connectionClosed(state.token), to: policy) }
     }
@@ -183,6 +187,7 @@ public final class PathManager {
             return failLocally(command, for: slot, error)
         }
         connections[command.token] = state
+        listeners.commandWillBeSent(kernelCommand, state: state)
         counters.commandsSent += 1
         logger.info("\(slot.name): \(command)")
         kernel.submit(kernelCommand) { [weak self, weak slot] result in
@@ -192,6 +197,7 @@ public final class PathManager {
     }
 
     private func finish(_ command: PathCommand, _ kernelCommand: MPTCPCommand, _ result: CommandResult, for slot: LoadedPolicy) {
+        listeners.commandAnswered(kernelCommand, result)
         switch result {
         case .success:
             if case .announce(let token, let entry) = kernelCommand, let id = entry.id, let address = entry.address {

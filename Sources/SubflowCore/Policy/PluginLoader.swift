@@ -65,6 +65,17 @@ public struct PluginLoader {
     public var directories: [String]
 
     public init(directory: String) { self.directories = [directory] }
+
+    /// Where plugins are when no directory is given: `../lib/subflowd` beside the running
+    /// executable (an installed layout such as /usr/bin + /usr/lib/subflowd), or else the
+    /// executable's own directory (a build tree, where SwiftPM puts the plugins).
+    public static var defaultDirectory: String {
+        let exe = (try? SymbolicLink.destination("/proc/self/exe")) ?? ""
+        let bin = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let installed = bin.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/lib/subflowd"
+        if (try? FileStatus(path: installed))?.isDirectory == true { return installed }
+        return bin.isEmpty ? "." : bin
+    }
     public init(directories: [String]) { self.directories = directories }
 
     /// The registration exported by the plugin for `name`, and the file it came from.

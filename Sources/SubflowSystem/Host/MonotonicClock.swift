@@ -14,3 +14,12 @@ public enum MonotonicClock {
         return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
     }
 }
+
+/// CLOCK_REALTIME: wall-clock time, for timestamps people read (pcap records).
+public enum WallClock {
+    public static var nowMicroseconds: UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
+    }
+}

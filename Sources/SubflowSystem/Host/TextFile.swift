@@ -31,4 +31,9 @@ public enum TextFile {
         let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard n == bytes.count else { throw SystemError.last("write", path) }
     }
+
+    /// Creates or replaces a file with `text` (mode 0644).
+    public static func writeCreating(_ path: String, _ text: String) throws(SystemError) {
+        try Files.writeBytes(path, Array(text.utf8))
+    }
 }

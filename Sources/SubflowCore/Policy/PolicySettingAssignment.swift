@@ -2,12 +2,12 @@ import SubflowPolicy
 
 /// `--set` values grouped per policy: `POLICY.KEY=VALUE` goes to POLICY, a bare `KEY=VALUE`
 /// to the default (first) policy.
-enum PolicySettingAssignment {
-    struct Invalid: Error, CustomStringConvertible {
-        var description: String
+public enum PolicySettingAssignment {
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    static func group(_ assignments: [String], policies: [String]) throws(Invalid) -> [String: PolicySettings] {
+    public static func group(_ assignments: [String], policies: [String]) throws(Invalid) -> [String: PolicySettings] {
         var grouped: [String: [String: String]] = [:]
         for assignment in assignments {
             let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

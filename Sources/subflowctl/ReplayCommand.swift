@@ -1,0 +1,92 @@
+import ArgumentParser
+import Glibc
+import SubflowCore
+import SubflowPolicy
+import SubflowSystem
+import SubflowTrace
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Feed a trace through policies against a simulated kernel and print the commands they issue.",
+        discussion: """
+            The trace goes through the same decoder, state tracking, dispatcher and policy plugins \
+            as the live daemon. Time is the recording's: the same trace and policies always print \
+            the same commands. Output: one line per command, `+SECONDS POLICY [COMMAND] fields => RESULT`.
+            """)
+
+    @Argument(help: "The pcap file to replay.")
+    var file: String
+
+    @Option(name: .long, help: "Policy to load (repeatable; the first is the default).")
+    var policy: [String] = []
+
+    @Option(name: .long, help: "Directory of policy plugins (repeatable, searched in order).")
+    var pluginDir: [String] = []
+
+    @Option(name: .long, help: "Per-connection rule 'SELECTOR... => POLICY', as for subflowd.")
+    var rule: [String] = []
+
+    @Option(name: .customLong("set"), help: "A policy setting [POLICY.]KEY=VALUE, as for subflowd.")
+    var settings: [String] = []
+
+    @Flag(name: .long, help: "Print JSON lines instead of text.")
+    var json = false
+
+    @Flag(name: .long, help: "Answer commands with the kernel's replies recorded in the trace where the live daemon sent the same command; simulate the rest.")
+    var recordedReplies = false
+
+    @Option(name: .long, help: "Compare the output with this file of expected lines; exit 1 with a diff when they differ.")
+    var expect: String?
+
+    @Flag(name: .long, help: "With --expect: write the output to the file instead of comparing.")
+    var updateExpectation = false
+
+    @Flag(name: .long, help: "Also print the commands the live daemon sent, as recorded (lines starting with 'live').")
+    var showLive = false
+
+    @Option(name: .long, help: "Replay at N times the recording's speed (default: as fast as possible).")
+    var speed: Double?
+
+    func validate() throws {
+        if policy.isEmpty { throw ValidationError("missing --policy NAME") }
+        if updateExpectation && expect == nil { throw ValidationError("--update-expectation needs --expect FILE") }
+        if let speed, !(speed > 0) { throw ValidationError("--speed must be a positive number") }
+    }
+
+    func run() throws {
+        let records = try TraceFiles.read(file)
+        let loader = PluginLoader(directories: pluginDir.isEmpty ? [PluginLoader.defaultDirectory] : pluginDir)
+        let grouped: [String: PolicySettings]
+        do { grouped = try PolicySettingAssignment.group(settings, policies: policy) } catch { throw ValidationError("\(error)") }
+        var policies: [ReplaySession.Policy] = []
+        for name in policy {
+            do {
+                let (registration, path) = try loader.load(policyNamed: name)
+                policies.append(ReplaySession.Policy(registration: registration, settings: grouped[name] ?? PolicySettings(), origin: path))
+            } catch { throw CleanExit.failure("\(error)") }
+        }
+        let rules: [PolicyRule]
+        do { rules = try rule.map { text throws(PolicyRuleError) in try PolicyRule(parsing: text) } } catch { throw ValidationError("\(error)") }
+        let session = ReplaySession(policies: policies, rules: rules, useRecordedReplies: recordedReplies)
+        let clockStart = MonotonicClock.nowMicroseconds
+        let report: ReplaySession.Report
+        do {
+            report = try session.run(records) { offset in
+                guard let speed else { return }
+                let due = clockStart + UInt64(Double(offset) * 1000 / speed)
+                let now = MonotonicClock.nowMicroseconds
+                if due > now { usleep(useconds_t(min(due - now, 10_000_000))) }
+            }
+        } catch { throw CleanExit.failure("\(file): \(error)") }
+        var lines = report.commands.map { json ? $0.json : $0.line }
+        if showLive {
+            lines += report.liveCommands.map { "live \(ReplayedCommand.seconds($0.offsetMilliseconds)) \($0.command)" }
+        }
+        if let expect {
+            try Expectation(path: expect).check(lines, update: updateExpectation)
+        } else {
+            for line in lines { StandardStream.output.writeLine(line) }
+        }
+    }
+}

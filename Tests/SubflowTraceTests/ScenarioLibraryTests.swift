@@ -1,0 +1,61 @@
+import Foundation
+import SubflowCore
+import SubflowPolicy
+import SubflowTrace
+import Testing
+
+/// Every `Scenarios/<policy>/<name>.scenario` is built into a trace, replayed through the
+/// policy's real plugin (the .so beside the test binary), and its commands compared with
+/// `<name>.expected`. Set SUBFLOWD_UPDATE_EXPECTATIONS=1 to re-record the expected files
+/// (then review the diff before committing).
+@Suite struct ScenarioLibraryTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scenarios")
+
+    static var scenarios: [String] {
+        let enumerator = FileManager.default.enumerator(atPath: folder.path)
+        return (enumerator?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".scenario") }.sorted()
+    }
+
+    static func replay(_ text: String, policy: String) throws -> [String] {
+        let (registration, path) = try PluginLoader(directory: BuildProducts.directory).load(policyNamed: policy)
+        let session = ReplaySession(policies: [ReplaySession.Policy(registration: registration, settings: PolicySettings(),
+                                                                    origin: path)])
+        return try session.run(try Scenario.build(text)).commands.map(\.line)
+    }
+
+    @Test(arguments: scenarios)
+    func replaysToItsExpectedCommands(_ scenario: String) throws {
+        let policy = String(scenario.split(separator: "/").first ?? "")
+        let source = Self.folder.appendingPathComponent(scenario)
+        let expectedFile = source.deletingPathExtension().appendingPathExtension("expected")
+        let lines = try Self.replay(try String(contentsOf: source, encoding: .utf8), policy: policy)
+        if ProcessInfo.processInfo.environment["SUBFLOWD_UPDATE_EXPECTATIONS"] == "1" {
+            try lines.map { $0 + "\n" }.joined().write(to: expectedFile, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: expectedFile, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines == expected, "\(scenario): replayed\n\(lines.joined(separator: "\n"))")
+    }
+
+    @Test func theLibraryCoversEveryShippedPolicy() {
+        let covered = Set(Self.scenarios.map { String($0.split(separator: "/")[0]) })
+        for policy in ["fullmesh"] { #expect(covered.contains(policy), "no scenario for \(policy)") }
+    }
+
+    @Test func replayIsDeterministic() throws {
+        let text = try String(contentsOf: Self.folder.appendingPathComponent("fullmesh/retry-backoff.scenario"), encoding: .utf8)
+        let first = try Self.replay(text, policy: "fullmesh")
+        for _ in 0..<5 { #expect(try Self.replay(text, policy: "fullmesh") == first) }
+        #expect(!first.isEmpty)
+    }
+}
+
+/// Where SwiftPM put the plugins: beside the test executable.
+enum BuildProducts {
+    static var directory: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        if dir.path.hasSuffix(".xctest") { dir.deleteLastPathComponent() }
+        return dir.path
+    }
+}
