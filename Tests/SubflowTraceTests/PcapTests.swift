@@ -44,8 +44,6 @@ import Testing
     }
 
     @Test func survivesRandomDamageWithoutCrashing() {
-        var generator = SystemRandomNumberGenerator()
-        _ = generator
         var seed: UInt64 = 0x5EED
         func next() -> UInt64 { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return seed >> 33 }
         let original = file(records)

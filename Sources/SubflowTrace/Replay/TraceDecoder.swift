@@ -17,6 +17,10 @@ struct TraceDecoder {
     private(set) var familyID: UInt16?
 
     mutating func decode(_ record: TraceRecord, number: Int) throws(TraceError) -> [Item] {
+        guard record.netlinkProtocol == TraceRecord.route || record.netlinkProtocol == TraceRecord.generic else {
+            throw TraceError(record: number, "netlink protocol \(record.netlinkProtocol) is neither NETLINK_ROUTE (0) nor NETLINK_GENERIC (16)")
+        }
+        guard !record.bytes.isEmpty else { throw TraceError(record: number, "the record holds no netlink message") }
         let messages: [NetlinkMessage]
         do { messages = try NetlinkDatagram.split(record.bytes) } catch {
             throw TraceError(record: number, "\(error)")
