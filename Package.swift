@@ -27,6 +27,7 @@ let package = Package(
         .package(path: "sdk"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         .systemLibrary(name: "CELL", pkgConfig: "ell", providers: [.apt(["libell-dev"])]),
@@ -40,7 +41,8 @@ let package = Package(
         // Connection state, network state, policy dispatch, plugin host.
         .target(name: "SubflowCore",
                 dependencies: ["MPTCPWire", "SubflowSystem", .product(name: "SubflowPolicy", package: "sdk"),
-                               .product(name: "Logging", package: "swift-log")],
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: strict),
         // The live daemon: kernel link, network monitor, command line.
         .target(name: "SubflowDaemon",
