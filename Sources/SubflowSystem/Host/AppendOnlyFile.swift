@@ -47,11 +47,14 @@ public enum Files {
         defer { Glibc.close(fd) }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while result.count < limit {
+        while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 { if errno == EINTR { continue }; throw SystemError.last("read", path) }
             if n == 0 { break }
             result += chunk[0..<n]
+            if result.count > limit {
+                throw SystemError(operation: "read", errno: EFBIG, detail: "\(path) (larger than \(limit) bytes)")
+            }
         }
         return result
     }

@@ -3,14 +3,15 @@ import Glibc
 /// Small whole-file reads and writes with plain syscalls (no Foundation): sysctls under
 /// /proc/sys, /proc/self/status, configuration files.
 public enum TextFile {
-    /// Reads a file of at most `limit` bytes.
+    /// Reads a whole file; a file larger than `limit` bytes is an error (EFBIG), never
+    /// silently cut short.
     public static func read(_ path: String, limit: Int = 1 << 20) throws(SystemError) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError.last("open", path) }
         defer { close(fd) }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        while result.count < limit {
+        while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
@@ -18,6 +19,9 @@ public enum TextFile {
             }
             if n == 0 { break }
             result += chunk[0..<n]
+            if result.count > limit {
+                throw SystemError(operation: "read", errno: EFBIG, detail: "\(path) (larger than \(limit) bytes)")
+            }
         }
         return String(decoding: result, as: UTF8.self)
     }
