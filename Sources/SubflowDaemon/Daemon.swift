@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import MPTCPWire
 import SubflowCore
@@ -6,46 +7,37 @@ import SubflowSystem
 import SubflowTrace
 
 /// The running daemon: wires the kernel link and the network monitor to the PathManager on
-/// one ELL event loop.
+/// one ELL event loop, tells systemd how it is doing, and reloads its configuration on SIGHUP.
 public final class Daemon {
-    public struct Options {
-        /// Policies to load, in order; the first is the default.
-        public var policies: [String]
-        public var rules: [PolicyRule]
-        public var pluginDirectories: [String]
-        public var logLevel: Logger.Level
-        public var setPathManager: Bool
-        /// Settings per policy name.
-        public var settings: [String: PolicySettings]
-        public var livenessIntervalMilliseconds: UInt64
-        public var recording: Recording?
-    }
-
-    public struct Recording {
-        public var path: String
-        public var maxBytes: Int?
-        public var keep: Int
-    }
-
-    /// sysexits(3): configuration errors (bad mode, bad policy) and unavailable services.
+    /// sysexits(3): configuration errors (bad mode, bad file, bad policy) and unavailable services.
     public static let exitConfigurationError: Int32 = 78
     public static let exitUnavailable: Int32 = 69
 
-    let options: Options
+    private(set) var configuration: Configuration
+    let directories: [String]
     let logger: Logger
+    let logSettings: LogSettings
+    /// Re-reads the configuration for a reload (the same file and command line as at start).
+    let reread: () throws(ConfigurationError) -> Configuration
 
-    public init(options: Options) {
-        self.options = options
-        let level = options.logLevel
-        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, level: level) }
+    public init(configuration: Configuration, directories: [String],
+                reread: @escaping () throws(ConfigurationError) -> Configuration) {
+        self.configuration = configuration
+        self.directories = directories
+        self.reread = reread
+        let settings = LogSettings(level: configuration.logLevel, target: configuration.logTarget)
+        self.logSettings = settings
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, settings: settings) }
         self.logger = Logger(label: "subflowd")
     }
 
     /// Runs until SIGINT/SIGTERM; returns the process exit status.
     public func run() -> Int32 {
+        let systemd = SystemdNotifier()
         let mode: KernelModeCheck.Mode
-        do { mode = try KernelModeCheck().verify(setMode: options.setPathManager) } catch {
+        do { mode = try KernelModeCheck().verify(setMode: configuration.setPathManager) } catch {
             logger.critical("refusing to start: \(error)")
+            systemd.notify(["STATUS=refusing to start: \(error)"])
             return Daemon.exitConfigurationError
         }
         logger.info("subflowd \(SubflowdCommand.version) (policy API \(PolicyABI.version)): \(mode)")
@@ -61,31 +53,25 @@ public final class Daemon {
             logger.critical("cannot open the kernel interfaces: \(error) (subflowd needs root or CAP_NET_ADMIN)")
             return Daemon.exitUnavailable
         }
-        let manager = PathManager(kernel: SignalDropCheck(link, logger: logger), scheduler: LoopScheduler(loop: loop), logger: logger)
+        let manager = PathManager(kernel: SignalDropCheck(link, logger: logger), scheduler: LoopScheduler(loop: loop),
+                                  logger: logger, filter: configuration.filter)
         manager.listeners.port = ListenerSockets(loop: loop, logger: logger)
         do {
-            let loader = PluginLoader(directories: options.pluginDirectories)
-            for name in options.policies {
-                let (registration, path) = try loader.load(policyNamed: name)
-                try manager.load(registration, settings: options.settings[name] ?? PolicySettings(), origin: path)
-            }
+            let loaded = try PolicyLoading.load(configuration, directories: directories)
+            try PolicyLoading.install(loaded, into: manager, configuration: configuration)
         } catch {
             logger.critical("\(error)")
             return Daemon.exitConfigurationError
         }
-        manager.selection = PolicySelection(rules: options.rules)
-        if let bad = manager.selection.unknownPolicies(loaded: manager.policyNames).first {
-            logger.critical("rule '\(bad)': policy '\(bad.policy)' is not loaded; add --policy \(bad.policy)")
-            return Daemon.exitConfigurationError
-        }
+        manager.selection = PolicySelection(rules: configuration.rules.map(\.rule))
 
         var recorder: TraceRecorder?
-        if let recording = options.recording {
+        if let path = configuration.recordPath {
             do {
-                recorder = try TraceRecorder(path: recording.path, maxBytes: recording.maxBytes, keep: recording.keep)
-                logger.info("recording the kernel conversation to \(recording.path)")
+                recorder = try TraceRecorder(path: path, maxBytes: configuration.recordMaxBytes, keep: configuration.recordKeep)
+                logger.info("recording the kernel conversation to \(path)")
             } catch {
-                logger.critical("cannot record to \(recording.path): \(error)")
+                logger.critical("cannot record to \(path): \(error)")
                 return Daemon.exitConfigurationError
             }
             var reported = false
@@ -106,20 +92,29 @@ public final class Daemon {
         monitor.onMalformed = { manager.malformed($0) }
         var pieces = 0
         let started = MonotonicClock.nowMilliseconds
-        let ready = { [logger] in
+        let ready = { [logger, unowned self] in
             pieces += 1
-            if pieces == 2 {
-                manager.startLivenessChecks(intervalMilliseconds: self.options.livenessIntervalMilliseconds)
-                logger.notice("ready in \(MonotonicClock.nowMilliseconds - started) ms: policy \(manager.policyNames.joined(separator: ", ")), \(manager.network.usable.count) usable local addresses")
-            }
+            guard pieces == 2 else { return }
+            manager.startLivenessChecks(intervalMilliseconds: UInt64(self.configuration.livenessIntervalSeconds) * 1000)
+            logger.notice("ready in \(MonotonicClock.nowMilliseconds - started) ms: policy \(manager.policyNames.joined(separator: ", ")), \(manager.network.usable.count) usable local addresses")
+            systemd.notify(["READY=1", "STATUS=\(self.status(manager))"])
         }
         link.onReady = { _ in ready() }
         monitor.onSynchronised = ready
+        if let interval = systemd.watchdogIntervalMilliseconds {
+            heartbeat(loop, every: interval) { systemd.notify(["WATCHDOG=1", "STATUS=\(self.status(manager))"]) }
+        }
+        loop.onSignal(SIGHUP) { [unowned self] in
+            systemd.notify(["RELOADING=1", "MONOTONIC_USEC=\(MonotonicClock.nowMicroseconds)"])
+            self.reload(manager)
+            systemd.notify(["READY=1", "STATUS=\(self.status(manager))"])
+        }
         monitor.start()
         link.start()
 
         loop.run { [logger] signal in
             logger.notice("signal \(signal): stopping")
+            systemd.notify(["STOPPING=1"])
             loop.stop()
         }
         manager.stop()
@@ -127,5 +122,57 @@ public final class Daemon {
         let c = manager.counters
         logger.info("stopped: \(c.events.values.reduce(0, +)) events, \(c.commandsSent) commands (\(c.commandsFailed) failed)")
         return 0
+    }
+
+    /// One line for systemd's STATUS= (shown by `systemctl status`).
+    private func status(_ manager: PathManager) -> String {
+        "\(manager.connections.count) connection(s), policies \(manager.policyNames.joined(separator: ", ")), "
+            + "\(manager.counters.commandsSent) command(s) sent"
+    }
+
+    private func heartbeat(_ loop: EventLoop, every milliseconds: UInt64, _ beat: @escaping () -> Void) {
+        loop.after(milliseconds: milliseconds) { [weak self] in
+            beat()
+            self?.heartbeat(loop, every: milliseconds, beat)
+        }
+    }
+
+    /// SIGHUP: read the configuration again and apply it without dropping connection state.
+    /// A configuration that does not validate leaves the running one in place.
+    func reload(_ manager: PathManager) {
+        logger.notice("SIGHUP: reloading the configuration")
+        let fresh: Configuration
+        let loaded: [PolicyLoading.Loaded]
+        do {
+            fresh = try reread()
+            loaded = try PolicyLoading.load(fresh, directories: fresh.pluginDirectories.isEmpty ? directories : fresh.pluginDirectories)
+            try PolicyLoading.validateSettings(loaded, configuration: fresh)
+        } catch {
+            logger.error("reload refused, keeping the running configuration: \(error)")
+            return
+        }
+        do {
+            try manager.replacePolicies(loaded.map { ($0.registration, $0.settings, $0.path) },
+                                        selection: PolicySelection(rules: fresh.rules.map(\.rule)))
+        } catch {
+            logger.error("reload refused, keeping the running configuration: \(error)")
+            return
+        }
+        manager.setFilter(fresh.filter)
+        logSettings.level = fresh.logLevel
+        logSettings.target = fresh.logTarget
+        if fresh.livenessIntervalSeconds != configuration.livenessIntervalSeconds {
+            manager.startLivenessChecks(intervalMilliseconds: UInt64(fresh.livenessIntervalSeconds) * 1000)
+        }
+        for (what, old, new) in [("record", configuration.recordPath, fresh.recordPath),
+                                 ("control-socket", configuration.controlSocket, fresh.controlSocket),
+                                 ("metrics-listen", configuration.metricsListen, fresh.metricsListen)] where old != new {
+            logger.notice("\(what) changed: it takes effect when subflowd restarts")
+        }
+        if fresh.setPathManager != configuration.setPathManager {
+            logger.notice("set-path-manager changed: it takes effect when subflowd restarts")
+        }
+        configuration = fresh
+        logger.notice("configuration reloaded")
     }
 }

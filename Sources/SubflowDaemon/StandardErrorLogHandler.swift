@@ -6,17 +6,24 @@ import SubflowSystem
 /// starts with a `<N>` syslog priority so the journal files it at the right level and adds
 /// its own timestamps; on a terminal, seconds since start are shown instead.
 struct StandardErrorLogHandler: LogHandler {
-    var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
     let label: String
-    private let journal: Bool
+    /// Level and target live in a shared box so that a configuration reload changes them for
+    /// every logger already handed out.
+    private let settings: LogSettings
+    private let underSystemd: Bool
     private let start: UInt64
 
-    init(label: String, level: Logger.Level) {
+    init(label: String, settings: LogSettings) {
         self.label = label
-        self.logLevel = level
-        self.journal = getenv("JOURNAL_STREAM") != nil
+        self.settings = settings
+        self.underSystemd = getenv("JOURNAL_STREAM") != nil
         self.start = MonotonicClock.nowMilliseconds
+    }
+
+    var logLevel: Logger.Level {
+        get { settings.target == .null ? .critical : settings.level }
+        set { settings.level = newValue }
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -25,8 +32,9 @@ struct StandardErrorLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
+        if settings.target == .null { return }
         let line: String
-        if journal {
+        if settings.target == .journal || underSystemd {
             line = "<\(event.level.syslogPriority)>\(event.message)"
         } else {
             let ms = MonotonicClock.nowMilliseconds - start
@@ -49,4 +57,12 @@ extension Logger.Level {
         case .critical: return 2
         }
     }
+}
+
+/// The logging settings a reload may change, shared by every handler.
+final class LogSettings: @unchecked Sendable {
+    // Only the event-loop thread reads and writes these (logging happens there too).
+    var level: Logger.Level
+    var target: Configuration.LogTarget
+    init(level: Logger.Level, target: Configuration.LogTarget) { self.level = level; self.target = target }
 }

@@ -4,7 +4,8 @@ import SubflowCore
 import SubflowPolicy
 import SubflowSystem
 
-/// `subflowd`: the command line.
+/// `subflowd`: the command line. Every option overrides the configuration file, which
+/// overrides the built-in defaults.
 public struct SubflowdCommand: ParsableCommand {
     public static let version = "0.1.0"
 
@@ -15,31 +16,41 @@ public struct SubflowdCommand: ParsableCommand {
             subflowd needs the userspace path manager in its network namespace \
             (sysctl net.mptcp.path_manager=userspace; --set-path-manager sets it) and CAP_NET_ADMIN. \
             Start it before the MPTCP connections it should manage: the kernel refuses joins for \
-            userspace-PM connections while no daemon listens.
+            userspace-PM connections while no daemon listens. Settings come from the command line, \
+            then the configuration file (default \(Configuration.defaultPath)), then built-in defaults.
             """,
         version: "subflowd \(version) (policy API \(PolicyABI.version))")
+
+    @Option(name: .long, help: ArgumentHelp("Configuration file (default \(Configuration.defaultPath), if it exists).", valueName: "path"))
+    var config: String?
+
+    @Flag(name: .long, help: "Check the configuration (file, options, plugins, policy settings, rules) and exit: 0 if good, 78 if not.")
+    var checkConfig = false
 
     @Option(name: .long, help: ArgumentHelp("Policy plugin to load (repeatable). The first is the default policy; --rule sends some connections to another.", valueName: "name"))
     var policy: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Policy for matching connections (repeatable, first match wins): 'SELECTOR... => POLICY' with side=client|server, remote=PREFIX, local=PREFIX, remote-port=N[-M], local-port=N[-M].", valueName: "rule"))
+    @Option(name: .long, help: ArgumentHelp("Policy for matching connections (repeatable, first match wins): 'SELECTOR... => POLICY' with side=client|server, remote=PREFIX, local=PREFIX, remote-port=N[-M], local-port=N[-M]. Replaces the file's rules.", valueName: "rule"))
     var rule: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Directory of policy plugins, <name>.so or lib<name>.so (repeatable: searched in order).",
                                             discussion: "Default: ../lib/subflowd next to the executable, or the executable's own directory in a build tree."))
     var pluginDir: [String] = []
 
-    @Option(name: .long, help: "Log level: debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @Option(name: .long, help: "Log level: debug, info, notice, warning, error (default info).")
+    var logLevel: String?
 
-    @Flag(name: .long, help: "Switch this network namespace to the userspace path manager (and enable MPTCP) instead of refusing to start.")
-    var setPathManager = false
+    @Option(name: .long, help: "Log target: stderr, journal (syslog priorities for systemd-journald) or null.")
+    var log: String?
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Switch this network namespace to the userspace path manager (and enable MPTCP) instead of refusing to start.")
+    var setPathManager: Bool?
 
     @Option(name: .customLong("set"), help: ArgumentHelp("A policy setting (repeatable): POLICY.KEY=VALUE, or KEY=VALUE for the default policy, e.g. --set fullmesh.max-subflows=4.", valueName: "[policy.]key=value"))
     var settings: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Seconds between checks that known connections still exist (the kernel sends no CLOSED after a peer's MP_FASTCLOSE).", valueName: "seconds"))
-    var livenessInterval: Int = 30
+    @Option(name: .long, help: ArgumentHelp("Seconds between checks that known connections still exist (default 30; the kernel sends no CLOSED after a peer's MP_FASTCLOSE).", valueName: "seconds"))
+    var livenessInterval: Int?
 
     @Option(name: .long, help: ArgumentHelp("Record everything received from and sent to the kernel into this pcap file (LINKTYPE_NETLINK; open it with tshark or replay it with subflowctl).", valueName: "file"))
     var record: String?
@@ -47,59 +58,111 @@ public struct SubflowdCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Rotate the recording when it would pass this many bytes (FILE.1, FILE.2, ...).", valueName: "bytes"))
     var recordMaxBytes: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Rotated recordings to keep.", valueName: "count"))
-    var recordKeep: Int = 3
+    @Option(name: .long, help: ArgumentHelp("Rotated recordings to keep (default 3).", valueName: "count"))
+    var recordKeep: Int?
 
     @Flag(name: .long, help: "List the policies found in the plugin directory and exit.")
     var listPolicies = false
 
     public init() {}
 
-    public func validate() throws {
-        guard Logger.Level(name: logLevel) != nil else {
-            throw ValidationError("unknown log level '\(logLevel)': use debug, info, notice, warning or error")
-        }
-        for setting in settings where !setting.contains("=") {
-            throw ValidationError("--set \(setting): expected KEY=VALUE")
-        }
-        guard (1...86_400).contains(livenessInterval) else {
-            throw ValidationError("--liveness-interval \(livenessInterval): expected 1 to 86400 seconds")
-        }
-        if let recordMaxBytes, recordMaxBytes < 4096 {
-            throw ValidationError("--record-max-bytes \(recordMaxBytes): expected at least 4096")
-        }
-        guard (1...1000).contains(recordKeep) else { throw ValidationError("--record-keep \(recordKeep): expected 1 to 1000") }
-        if policy.isEmpty && !listPolicies {
-            throw ValidationError("missing --policy NAME (see --list-policies for what is installed)")
-        }
-    }
-
     public func run() throws {
-        let directories = pluginDir.isEmpty ? [PluginLoader.defaultDirectory] : pluginDir
+        let configuration: Configuration
+        do { configuration = try resolvedConfiguration() } catch {
+            StandardStream.error.writeLine("subflowd: \(error)")
+            throw ExitCode(Daemon.exitConfigurationError)
+        }
+        let directories = configuration.pluginDirectories.isEmpty ? [PluginLoader.defaultDirectory] : configuration.pluginDirectories
         if listPolicies {
             let loader = PluginLoader(directories: directories)
             for name in loader.availablePolicyNames() {
                 if let (registration, _) = try? loader.load(policyNamed: name) {
                     print("\(name)\t\(registration.summary)")
                 } else {
-                    print("\(name)\t(cannot be loaded: run subflowd --policy \(name) to see why)")
+                    print("\(name)\t(cannot be loaded: run subflowd --check-config --policy \(name) to see why)")
                 }
             }
             return
         }
-        let options: Daemon.Options
-        do {
-            options = Daemon.Options(
-                policies: policy, rules: try rule.map { text throws(PolicyRuleError) in try PolicyRule(parsing: text) },
-                pluginDirectories: directories, logLevel: Logger.Level(name: logLevel) ?? .info,
-                setPathManager: setPathManager, settings: try PolicySettingAssignment.group(settings, policies: policy),
-                livenessIntervalMilliseconds: UInt64(livenessInterval) * 1000,
-                recording: record.map { Daemon.Recording(path: $0, maxBytes: recordMaxBytes, keep: recordKeep) })
-        } catch {
-            throw ValidationError("\(error)")
+        if checkConfig {
+            do {
+                let loaded = try PolicyLoading.load(configuration, directories: directories)
+                try PolicyLoading.validateSettings(loaded, configuration: configuration)
+                print("configuration is valid: policies \(loaded.map(\.registration.name).joined(separator: ", "))"
+                      + (configuration.rules.isEmpty ? "" : ", \(configuration.rules.count) rule(s)"))
+                return
+            } catch {
+                StandardStream.error.writeLine("subflowd: \(error)")
+                throw ExitCode(Daemon.exitConfigurationError)
+            }
         }
-        let status = Daemon(options: options).run()
+        let status = Daemon(configuration: configuration, directories: directories,
+                            reread: { () throws(ConfigurationError) in try self.resolvedConfiguration() }).run()
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Built-in defaults, then the file, then the command line.
+    func resolvedConfiguration() throws(ConfigurationError) -> Configuration {
+        var configuration = Configuration()
+        let path = config ?? Configuration.defaultPath
+        if config != nil || Files.exists(path) {
+            try configuration.apply(fileAt: path)
+        }
+        try applyCommandLine(to: &configuration)
+        guard !configuration.policies.isEmpty || listPolicies else {
+            throw ConfigurationError("command line", nil,
+                                     "no policy: give --policy NAME or 'policy = NAME' in [core] of \(path) (see --list-policies)")
+        }
+        return configuration
+    }
+
+    private func applyCommandLine(to c: inout Configuration) throws(ConfigurationError) {
+        func fail(_ message: String) -> ConfigurationError { ConfigurationError("command line", nil, message) }
+        let origin = Configuration.Origin.commandLine
+        if !policy.isEmpty {
+            c.policies = []
+            for name in policy {
+                do { _ = try ConfigurationKeys.policyName(name) } catch { throw fail("--policy \(error.message)") }
+                if !c.policies.contains(name) { c.policies.append(name) }
+                c.policyOrigins[name] = origin
+            }
+        }
+        if !rule.isEmpty {
+            c.rules = []
+            for text in rule {
+                do throws(PolicyRuleError) { c.rules.append((try PolicyRule(parsing: text), origin)) } catch { throw fail("--rule \(error)") }
+            }
+        }
+        if !pluginDir.isEmpty { c.pluginDirectories = pluginDir }
+        if let logLevel {
+            guard let level = Logger.Level(name: logLevel) else {
+                throw fail("--log-level \(logLevel): expected debug, info, notice, warning or error")
+            }
+            c.logLevel = level
+        }
+        if let log {
+            guard let target = Configuration.LogTarget(rawValue: log) else { throw fail("--log \(log): expected stderr, journal or null") }
+            c.logTarget = target
+        }
+        if let setPathManager { c.setPathManager = setPathManager }
+        if let livenessInterval {
+            guard (1...86_400).contains(livenessInterval) else { throw fail("--liveness-interval \(livenessInterval): expected 1 to 86400 seconds") }
+            c.livenessIntervalSeconds = livenessInterval
+        }
+        if let record { c.recordPath = record }
+        if let recordMaxBytes {
+            guard recordMaxBytes >= 4096 else { throw fail("--record-max-bytes \(recordMaxBytes): expected at least 4096") }
+            c.recordMaxBytes = recordMaxBytes
+        }
+        if let recordKeep {
+            guard (1...1000).contains(recordKeep) else { throw fail("--record-keep \(recordKeep): expected 1 to 1000") }
+            c.recordKeep = recordKeep
+        }
+        let grouped: [String: PolicySettings]
+        do { grouped = try PolicySettingAssignment.group(settings, policies: c.policies) } catch { throw fail("\(error)") }
+        for (policy, values) in grouped {
+            for (key, value) in values.values { c.policySettings[policy, default: [:]][key] = (value, origin) }
+        }
     }
 }
 

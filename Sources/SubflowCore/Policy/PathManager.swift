@@ -54,6 +54,44 @@ public final class PathManager {
         logger.info("loaded policy \(registration.name) from \(origin): \(registration.summary)")
     }
 
+    /// Replaces every policy (configuration reload) without touching connection or network
+    /// state. The new policies are all created first: if one fails, nothing changes and the
+    /// error is rethrown. Then the old ones stop, each live connection is assigned again by
+    /// `selection`, and its new policy is told about it as if it had just been established.
+    public func replacePolicies(_ registrations: [(PolicyRegistration, PolicySettings, String)],
+                                selection newSelection: PolicySelection) throws(PluginLoadError) {
+        var fresh: [LoadedPolicy] = []
+        for (registration, settings, origin) in registrations {
+            guard !fresh.contains(where: { $0.name == registration.name }) else {
+                throw PluginLoadError(path: origin, reason: .duplicateName(registration.name))
+            }
+            let slot = LoadedPolicy(name: registration.name, origin: origin, manager: self, logger: logger)
+            do { slot.attach(try registration.make(slot, settings)) } catch {
+                for made in fresh { made.policy?.stop() }
+                throw PluginLoadError(path: origin, reason: .initFailed(String(describing: error)))
+            }
+            fresh.append(slot)
+        }
+        for slot in policies.reversed() { slot.policy?.stop() }
+        policies = fresh
+        selection = newSelection
+        owner = [:]
+        for state in connections.connections.values.sorted(by: { $0.token < $1.token }) {
+            let slot = adopt(state)
+            deliver(state.established ? .connectionEstablished(state) : .connectionCreated(state), to: slot)
+        }
+        logger.info("policies now: \(policyNames.joined(separator: ", ")); \(connections.count) connection(s) kept")
+    }
+
+    /// Applies a new address filter (configuration reload); policies see the resulting
+    /// address changes as ordinary events.
+    public func setFilter(_ filter: AddressFilter) {
+        for event in network.setFilter(filter) {
+            logger.info("network: \(event.networkDescription)")
+            broadcast(event)
+        }
+    }
+
     // MARK: Events in
 
     /// One decoded kernel event: update state, then tell the policy in charge.

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Severity of a policy's log line. The daemon prints `info` and above by default.
 public enum LogLevel: Int, Comparable, Sendable, CaseIterable, CustomStringConvertible {
     case debug, info, notice, warning, error
@@ -55,11 +57,28 @@ extension PathPolicy {
 /// malformed values with a message naming the key.
 public struct PolicySettings: Sendable, Hashable {
     public var values: [String: String]
+    /// Keys the policy asked for: the daemon reports any other key as unknown (a typo in the
+    /// configuration must not pass silently).
+    private let reads = KeyReads()
+
     public init(_ values: [String: String] = [:]) { self.values = values }
 
-    public func string(_ key: String, default fallback: String) -> String { values[key] ?? fallback }
+    /// Keys read through the accessors below, so far.
+    public var keysRead: Set<String> { reads.keys }
+
+    /// Keys that were given but never read by the policy.
+    public var unreadKeys: [String] { values.keys.filter { !reads.keys.contains($0) }.sorted() }
+
+    public static func == (a: Self, b: Self) -> Bool { a.values == b.values }
+    public func hash(into hasher: inout Hasher) { hasher.combine(values) }
+
+    public func string(_ key: String, default fallback: String) -> String {
+        reads.note(key)
+        return values[key] ?? fallback
+    }
 
     public func integer(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+        reads.note(key)
         guard let text = values[key] else { return fallback }
         guard let v = Int(text), range.contains(v) else {
             throw PolicySettingError(key: key, value: text,
@@ -69,6 +88,7 @@ public struct PolicySettings: Sendable, Hashable {
     }
 
     public func boolean(_ key: String, default fallback: Bool) throws -> Bool {
+        reads.note(key)
         guard let text = values[key] else { return fallback }
         switch text.lowercased() {
         case "yes", "true", "on", "1": return true
@@ -79,9 +99,18 @@ public struct PolicySettings: Sendable, Hashable {
 
     /// A comma- or space-separated list (empty entries dropped).
     public func list(_ key: String) -> [String] {
+        reads.note(key)
         guard let text = values[key] else { return [] }
         return text.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
     }
+}
+
+/// The keys a policy read. Policies are created on the daemon's one thread; the lock only
+/// keeps the type honestly Sendable.
+final class KeyReads: Sendable {
+    private let read = Mutex<Set<String>>([])
+    func note(_ key: String) { read.withLock { _ = $0.insert(key) } }
+    var keys: Set<String> { read.withLock { $0 } }
 }
 
 /// A setting a policy could not accept.

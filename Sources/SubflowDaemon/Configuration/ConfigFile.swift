@@ -1,0 +1,78 @@
+/// The configuration file's syntax: INI as mptcpd and systemd use it.
+///
+///     # comment (also ';')
+///     [section]
+///     key = value          # a trailing comment needs a space before '#'
+///
+/// Keys may repeat where the key allows it (`rule`); order is kept.
+struct ConfigFile {
+    struct Entry: Hashable {
+        var section: String
+        var key: String
+        var value: String
+        var line: Int
+    }
+
+    let path: String
+    let entries: [Entry]
+
+    init(path: String, text: String) throws(ConfigurationError) {
+        self.path = path
+        var entries: [Entry] = []
+        var section = "core"
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let number = index + 1
+            var line = Substring(raw)
+            if let comment = ConfigFile.commentStart(line) { line = line[..<comment] }
+            line = line.trimmed
+            if line.isEmpty { continue }
+            if line.first == "[" {
+                guard line.last == "]", line.count > 2 else {
+                    throw ConfigurationError(path, number, "malformed section header '\(line)': expected [name]")
+                }
+                section = String(line.dropFirst().dropLast()).lowercased()
+                continue
+            }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ConfigurationError(path, number, "'\(line)' is not KEY = VALUE")
+            }
+            let key = line[..<equals].trimmed.lowercased()
+            guard !key.isEmpty else { throw ConfigurationError(path, number, "a line starts with '=': the key is missing") }
+            var value = line[line.index(after: equals)...].trimmed
+            if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
+            entries.append(Entry(section: section, key: key, value: String(value), line: number))
+        }
+        self.entries = entries
+    }
+
+    /// '#' or ';' at the start, or after white space (so values such as URLs with '#' survive).
+    private static func commentStart(_ line: Substring) -> Substring.Index? {
+        var previous: Character = " "
+        for index in line.indices {
+            let c = line[index]
+            if (c == "#" || c == ";") && (previous == " " || previous == "\t") { return index }
+            previous = c
+        }
+        return nil
+    }
+}
+
+/// A configuration problem: where, what is wrong, and what would be right.
+public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var path: String
+    public var line: Int?
+    public var message: String
+
+    init(_ path: String, _ line: Int?, _ message: String) { self.path = path; self.line = line; self.message = message }
+
+    public var description: String { line.map { "\(path):\($0): \(message)" } ?? "\(path): \(message)" }
+}
+
+extension Substring {
+    var trimmed: Substring {
+        var s = self
+        while s.first?.isWhitespace == true { s = s.dropFirst() }
+        while s.last?.isWhitespace == true { s = s.dropLast() }
+        return s
+    }
+}
