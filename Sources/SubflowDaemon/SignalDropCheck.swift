@@ -8,10 +8,12 @@ import SubflowSystem
 /// ANNOUNCE but dropped its ADD_ADDR.
 ///
 /// What the kernel does: a connection holds at most one pending ADD_ADDR/RM_ADDR signal.
-/// ANNOUNCE queues the ADD_ADDR and lets the connection's worker send it later; an ANNOUNCE
-/// that arrives while the previous signal is still pending loses its ADD_ADDR, bumps the
-/// namespace's `MPTcpExtAddAddrTxDrop`, and is acked all the same. REMOVE likewise bumps
-/// `MPTcpExtRmAddrTxDrop` (after deleting the address, so it cannot be retried).
+/// ANNOUNCE marks its ADD_ADDR pending and has a subflow send an ACK to carry it; the signal
+/// stays pending until an outgoing packet has room for it (an IPv6 ADD_ADDR with a port never
+/// fits beside TCP timestamps) and is re-marked by the kernel's retransmission timer until
+/// the peer echoes it. An ANNOUNCE that arrives while a signal is pending loses its ADD_ADDR,
+/// bumps the namespace's `MPTcpExtAddAddrTxDrop`, and is acked all the same. REMOVE likewise
+/// bumps `MPTcpExtRmAddrTxDrop` (after deleting the address, so it cannot be retried).
 ///
 /// The kernel handles a generic-netlink command synchronously inside the send() that carries
 /// it, so the counter read right before and right after `submit` brackets exactly this

@@ -34,9 +34,11 @@ struct ListenerCoverage {
         return true
     }
 
-    /// A foreign listener that accepts joins to `endpoint`, preferring an exact match.
+    /// A foreign listener that accepts joins to `endpoint`: an exact match if there is one,
+    /// else a wildcard (the family's own first).
     func listener(covering endpoint: SocketEndpoint) -> SocketEndpoint? {
-        foreign.keys.filter { Self.covers($0, endpoint) }.min { ($0.address.isUnspecified ? 1 : 0) < ($1.address.isUnspecified ? 1 : 0) }
+        let covering = foreign.keys.filter { Self.covers($0, endpoint) }.sorted()
+        return covering.first { !$0.address.isUnspecified } ?? covering.first { $0.family == endpoint.family } ?? covering.first
     }
 
     /// Whether a socket listening on `listener` receives SYNs sent to `endpoint`: same port, and

@@ -80,7 +80,7 @@ public final class ListenerManager {
         let previous = announced[token]?[id]
         announced[token, default: [:]][id] = endpoint
         if let previous, previous != endpoint {
-            release(previous, id: id, for: token, reason: "connection \(token) announced id \(id) at \(endpoint) instead")
+            release(previous, for: token, reason: "connection \(token) announced id \(id) at \(endpoint) instead")
         }
         var tokens = holders[endpoint] ?? []
         let inserted = tokens.insert(token).inserted
@@ -98,14 +98,14 @@ public final class ListenerManager {
     /// The kernel removed local address `id` of connection `token` (REMOVE succeeded).
     public func removed(id: AddressID, for token: ConnectionToken) {
         guard let endpoint = announced[token]?.removeValue(forKey: id) else { return }
-        release(endpoint, id: id, for: token, reason: "connection \(token) removed address id \(id)")
+        release(endpoint, for: token, reason: "connection \(token) removed address id \(id)")
     }
 
     /// Connection `token` ended: every endpoint it announced is released.
     public func connectionClosed(_ token: ConnectionToken) {
         guard let ids = announced.removeValue(forKey: token) else { return }
-        for (id, endpoint) in ids.sorted(by: { $0.key < $1.key }) {
-            release(endpoint, id: id, for: token, reason: "connection \(token) closed")
+        for endpoint in Set(ids.values).sorted() {
+            release(endpoint, for: token, reason: "connection \(token) closed")
         }
     }
 
@@ -119,7 +119,7 @@ public final class ListenerManager {
         holders = [:]; covers = [:]; announced = [:]
     }
 
-    private func release(_ endpoint: SocketEndpoint, id: AddressID, for token: ConnectionToken, reason: String) {
+    private func release(_ endpoint: SocketEndpoint, for token: ConnectionToken, reason: String) {
         guard var tokens = holders[endpoint] else { return }
         // The same connection may hold it under another ID only if it announced it twice.
         if announced[token]?.values.contains(endpoint) == true { return }

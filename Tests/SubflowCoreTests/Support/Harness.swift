@@ -1,6 +1,7 @@
 import FullMeshPolicy
 import Logging
 import MPTCPWire
+import SignalPerInterfacePolicy
 import SubflowCore
 import SubflowPolicy
 
@@ -77,6 +78,20 @@ final class Harness {
         SubflowEventInfo(token: ConnectionToken(token), local: SocketEndpoint(IPAddress(local)!, port: localPort),
                          remote: SocketEndpoint(IPAddress(remote)!, port: remotePort),
                          localID: AddressID(localID), remoteID: AddressID(remoteID), backup: false, error: error)
+    }
+
+    /// The same, with the signal-per-interface policy and its settings, and a simulated
+    /// `ListenerPort` so the listeners the core opens for announcements can be checked.
+    init(signalPerInterface settings: [String: String], listeners: SimulatedListeners = SimulatedListeners(),
+         filter: AddressFilter = AddressFilter(), logger: Logger? = nil) throws {
+        kernel = SimulatedKernel(scheduler: scheduler)
+        var quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        quiet.logLevel = .critical
+        manager = PathManager(kernel: kernel, scheduler: scheduler, logger: logger ?? quiet, filter: filter)
+        manager.listeners.port = listeners
+        try manager.load(PolicyRegistration(name: "signal-per-interface", summary: "test") { context, settings in
+            try SignalPerInterface(context: context, settings: SignalPerInterface.Settings(settings))
+        }, settings: PolicySettings(settings), origin: "test")
     }
 
     // MARK: What was sent
