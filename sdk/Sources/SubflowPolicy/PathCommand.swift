@@ -2,7 +2,9 @@
 public enum PathCommand: Sendable, Hashable, CustomStringConvertible {
     /// MPTCP_PM_CMD_ANNOUNCE: the peer receives ADD_ADDR for `endpoint` (port 0: the peer
     /// reuses the connection's port). `id` nil lets subflowd pick the address's ID on this
-    /// connection (never 0). The daemon does not open a listener for you in this API version.
+    /// connection (never 0). The kernel opens no listener for it; subflowd makes sure an MPTCP
+    /// listener covers the address and port (its own if no application's does) for as long as
+    /// the connection keeps the address announced.
     case announce(ConnectionToken, endpoint: SocketEndpoint, id: AddressID? = nil, interface: InterfaceIndex? = nil)
     /// MPTCP_PM_CMD_REMOVE: the peer receives RM_ADDR for this local address ID.
     /// It does not close local subflows on that address: destroy them too.
