@@ -59,7 +59,7 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "subflowd", dependencies: ["SubflowDaemon"], swiftSettings: strict),
         .executableTarget(name: "subflowctl",
-                          dependencies: ["SubflowTrace", "SubflowCore", "SubflowSystem",
+                          dependencies: ["SubflowTrace", "SubflowCore", "SubflowSystem", "SubflowDaemon",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         .executableTarget(name: "subflow-traffic", dependencies: ["SubflowSystem"], swiftSettings: strict),
@@ -93,6 +93,7 @@ let package = Package(
                     dependencies: ["SubflowTrace", "SubflowCore", "MPTCPWire", "SubflowSystem",
                                    .product(name: "SubflowPolicy", package: "sdk")],
                     exclude: ["Scenarios"], swiftSettings: strict),
+        .testTarget(name: "SubflowDaemonTests", dependencies: ["SubflowDaemon", "SubflowCore"], swiftSettings: strict),
         .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
     ]
 )

@@ -2,4 +2,6 @@
 #define SUBFLOWD_CELL_SHIM_H
 /* ELL: only the event-loop pieces subflowd uses (main loop, fd watches, timers, signals). */
 #include <ell/ell.h>
+/* signalfd(2): the loop reads signals such as SIGHUP as ordinary readable events. */
+#include <sys/signalfd.h>
 #endif

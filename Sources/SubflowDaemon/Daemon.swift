@@ -104,10 +104,14 @@ public final class Daemon {
         if let interval = systemd.watchdogIntervalMilliseconds {
             heartbeat(loop, every: interval) { systemd.notify(["WATCHDOG=1", "STATUS=\(self.status(manager))"]) }
         }
-        loop.onSignal(SIGHUP) { [unowned self] in
-            systemd.notify(["RELOADING=1", "MONOTONIC_USEC=\(MonotonicClock.nowMicroseconds)"])
-            self.reload(manager)
-            systemd.notify(["READY=1", "STATUS=\(self.status(manager))"])
+        do {
+            try loop.onSignal(SIGHUP) { [unowned self] in
+                systemd.notify(["RELOADING=1", "MONOTONIC_USEC=\(MonotonicClock.nowMicroseconds)"])
+                self.reload(manager)
+                systemd.notify(["READY=1", "STATUS=\(self.status(manager))"])
+            }
+        } catch {
+            logger.warning("SIGHUP will not reload the configuration: \(error)")
         }
         monitor.start()
         link.start()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import SubflowCore
+import SubflowDaemon
 import SubflowPolicy
 import SubflowSystem
 import SubflowTrace
@@ -17,6 +18,9 @@ struct ReplayCommand: ParsableCommand {
 
     @Argument(help: "The pcap file to replay.")
     var file: String
+
+    @Option(name: .long, help: "A subflowd configuration file: its policies, rules, policy settings, plugin directories and address filter are used (options below override it).")
+    var config: String?
 
     @Option(name: .long, help: "Policy to load (repeatable; the first is the default).")
     var policy: [String] = []
@@ -49,26 +53,41 @@ struct ReplayCommand: ParsableCommand {
     var speed: Double?
 
     func validate() throws {
-        if policy.isEmpty { throw ValidationError("missing --policy NAME") }
+        if policy.isEmpty && config == nil { throw ValidationError("missing --policy NAME (or --config FILE)") }
         if updateExpectation && expect == nil { throw ValidationError("--update-expectation needs --expect FILE") }
         if let speed, !(speed > 0) { throw ValidationError("--speed must be a positive number") }
     }
 
     func run() throws {
         let records = try TraceFiles.read(file)
-        let loader = PluginLoader(directories: pluginDir.isEmpty ? [PluginLoader.defaultDirectory] : pluginDir)
-        let grouped: [String: PolicySettings]
-        do { grouped = try PolicySettingAssignment.group(settings, policies: policy) } catch { throw ValidationError("\(error)") }
+        var configuration = Configuration()
+        if let config {
+            do { try configuration.apply(fileAt: config) } catch { throw CleanExit.failure("\(error)") }
+        }
+        if !policy.isEmpty { configuration.policies = policy }
+        if !pluginDir.isEmpty { configuration.pluginDirectories = pluginDir }
+        if !rule.isEmpty {
+            do {
+                configuration.rules = try rule.map { text throws(PolicyRuleError) in (try PolicyRule(parsing: text), Configuration.Origin.commandLine) }
+            } catch { throw ValidationError("\(error)") }
+        }
+        do {
+            for (name, values) in try PolicySettingAssignment.group(settings, policies: configuration.policies) {
+                for (key, value) in values.values { configuration.policySettings[name, default: [:]][key] = (value, .commandLine) }
+            }
+        } catch { throw ValidationError("\(error)") }
+        guard !configuration.policies.isEmpty else { throw CleanExit.failure("\(config ?? "command line"): no policy to replay with") }
+        let loader = PluginLoader(directories: configuration.pluginDirectories.isEmpty ? [PluginLoader.defaultDirectory] : configuration.pluginDirectories)
         var policies: [ReplaySession.Policy] = []
-        for name in policy {
+        for name in configuration.policies {
             do {
                 let (registration, path) = try loader.load(policyNamed: name)
-                policies.append(ReplaySession.Policy(registration: registration, settings: grouped[name] ?? PolicySettings(), origin: path))
+                policies.append(ReplaySession.Policy(registration: registration, settings: configuration.settings(for: name), origin: path))
             } catch { throw CleanExit.failure("\(error)") }
         }
-        let rules: [PolicyRule]
-        do { rules = try rule.map { text throws(PolicyRuleError) in try PolicyRule(parsing: text) } } catch { throw ValidationError("\(error)") }
-        let session = ReplaySession(policies: policies, rules: rules, useRecordedReplies: recordedReplies)
+        let rules = configuration.rules.map(\.rule)
+        let session = ReplaySession(policies: policies, rules: rules, filter: configuration.filter,
+                                    useRecordedReplies: recordedReplies)
         let clockStart = MonotonicClock.nowMicroseconds
         let report: ReplaySession.Report
         do {

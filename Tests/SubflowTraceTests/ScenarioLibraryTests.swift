@@ -39,7 +39,7 @@ import Testing
 
     @Test func theLibraryCoversEveryShippedPolicy() {
         let covered = Set(Self.scenarios.map { String($0.split(separator: "/")[0]) })
-        for policy in ["fullmesh"] { #expect(covered.contains(policy), "no scenario for \(policy)") }
+        for policy in ["fullmesh", "signal-per-interface"] { #expect(covered.contains(policy), "no scenario for \(policy)") }
     }
 
     @Test func replayIsDeterministic() throws {

@@ -8,6 +8,8 @@
 struct ConfigFile {
     struct Entry: Hashable {
         var section: String
+        /// The line of the section's header (0: before any header, i.e. [core]).
+        var sectionLine: Int
         var key: String
         var value: String
         var line: Int
@@ -20,6 +22,7 @@ struct ConfigFile {
         self.path = path
         var entries: [Entry] = []
         var section = "core"
+        var sectionLine = 0
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
             var line = Substring(raw)
@@ -31,6 +34,7 @@ struct ConfigFile {
                     throw ConfigurationError(path, number, "malformed section header '\(line)': expected [name]")
                 }
                 section = String(line.dropFirst().dropLast()).lowercased()
+                sectionLine = number
                 continue
             }
             guard let equals = line.firstIndex(of: "=") else {
@@ -40,7 +44,7 @@ struct ConfigFile {
             guard !key.isEmpty else { throw ConfigurationError(path, number, "a line starts with '=': the key is missing") }
             var value = line[line.index(after: equals)...].trimmed
             if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
-            entries.append(Entry(section: section, key: key, value: String(value), line: number))
+            entries.append(Entry(section: section, sectionLine: sectionLine, key: key, value: String(value), line: number))
         }
         self.entries = entries
     }

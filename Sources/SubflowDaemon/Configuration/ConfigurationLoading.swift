@@ -24,7 +24,7 @@ extension Configuration {
             }
             guard let keys = ConfigurationKeys.sections[entry.section] else {
                 let known = (Array(ConfigurationKeys.sections.keys) + ["policy.NAME"]).sorted().joined(separator: "], [")
-                throw ConfigurationError(file.path, entry.line, "unknown section [\(entry.section)]: expected [\(known)]")
+                throw ConfigurationError(file.path, entry.sectionLine, "unknown section [\(entry.section)]: expected [\(known)]")
             }
             guard let key = keys.first(where: { $0.name == entry.key || $0.aliases.contains(entry.key) }) else {
                 let names = keys.map(\.name)

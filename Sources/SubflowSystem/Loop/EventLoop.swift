@@ -7,7 +7,7 @@ import Glibc
 ///
 /// Only one EventLoop may exist per process (ELL's main loop is process-global).
 public final class EventLoop {
-    private var signalHandlers: [OpaquePointer] = []
+    private var signalWatches: [FileWatch] = []
 
     /// Initialises ELL's main loop (`l_main_init`).
     public init() throws(SystemError) {
@@ -15,7 +15,7 @@ public final class EventLoop {
     }
 
     deinit {
-        for signal in signalHandlers { l_signal_remove(signal) }
+        signalWatches.removeAll()
         _ = l_main_exit()
     }
 
@@ -60,19 +60,23 @@ public final class EventLoop {
         return timer
     }
 
-    /// Calls `handler` on the loop thread whenever `signal` arrives (via signalfd, so the
-    /// handler may do anything, unlike a classic signal handler).
-    public func onSignal(_ signal: Int32, _ handler: @escaping () -> Void) {
-        let box = Unmanaged.passRetained(CallbackBox(handler)).toOpaque()
-        if let s = l_signal_create(UInt32(signal), { userData in
-            Unmanaged<CallbackBox>.fromOpaque(userData!).takeUnretainedValue().call()
-        }, box, { userData in
-            Unmanaged<CallbackBox>.fromOpaque(userData!).release()
-        }) {
-            signalHandlers.append(s)
-        } else {
-            Unmanaged<CallbackBox>.fromOpaque(box).release()
-        }
+    /// Calls `handler` on the loop thread whenever `signal` arrives. The signal is blocked and
+    /// read from a signalfd, so the handler may do anything, unlike a classic signal handler.
+    public func onSignal(_ signal: Int32, _ handler: @escaping () -> Void) throws(SystemError) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, signal)
+        guard pthread_sigmask(SIG_BLOCK, &set, nil) == 0 else { throw SystemError.last("pthread_sigmask") }
+        let fd = signalfd(-1, &set, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
+        guard fd >= 0 else { throw SystemError.last("signalfd") }
+        signalWatches.append(try watchReadable(fd: fd) {
+            var info = signalfd_siginfo()
+            var delivered = false
+            while withUnsafeMutableBytes(of: &info, { Glibc.read(fd, $0.baseAddress, $0.count) }) == MemoryLayout<signalfd_siginfo>.size {
+                delivered = true
+            }
+            if delivered { handler() }
+        })
     }
 
     /// Runs the loop until `stop()`; SIGINT and SIGTERM are passed to `onTerminate`
