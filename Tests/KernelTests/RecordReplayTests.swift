@@ -42,6 +42,12 @@ struct RecordReplayTests {
                                          BuiltProducts.directory.path, "--show-live"])
         #expect(again.stdout == replay.stdout)
 
+        // Answering with the kernel's recorded replies gives the same commands here.
+        let recorded = try Self.subflowctl(["replay", trace, "--policy", "fullmesh", "--plugin-dir",
+                                            BuiltProducts.directory.path, "--recorded-replies"])
+        #expect(recorded.status == 0 && recorded.stdout.split(separator: "\n").map { commandText(String($0)) } == replayed,
+                "\(recorded.stdout)\(recorded.stderr)")
+
         // tshark (Debian's) reads the recording as netlink.
         let tshark = try Command.run(["tshark", "-r", trace], timeout: .seconds(60))
         #expect(tshark.status == 0, "\(tshark.stderr)")
