@@ -65,6 +65,19 @@ public final class Daemon {
         }
         manager.selection = PolicySelection(rules: configuration.rules.map(\.rule))
 
+        // Control socket (subflowctl status|connections|monitor|metrics) and the optional
+        // Prometheus listener, fed by manager.observer (Control/ControlPlane.swift). Only a
+        // configuration mistake stops the daemon here; an unavailable socket is logged.
+        let control: ControlPlane
+        do {
+            control = try ControlPlane(configuration: configuration, manager: manager, loop: loop,
+                                       pathManagerMode: mode.pathManager, logger: logger)
+        } catch {
+            logger.critical("\(error)")
+            return Daemon.exitConfigurationError
+        }
+        defer { control.close() }
+
         var recorder: TraceRecorder?
         if let path = configuration.recordPath {
             do {

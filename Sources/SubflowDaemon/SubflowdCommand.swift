@@ -61,6 +61,16 @@ public struct SubflowdCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Rotated recordings to keep (default 3).", valueName: "count"))
     var recordKeep: Int?
 
+    // Control socket and metrics (Control/ControlCommandLine.swift applies them).
+    @Option(name: .long, help: ArgumentHelp("The control socket for subflowctl status, connections, monitor and metrics (default /run/subflowd/control.sock; 'none' disables it).", valueName: "path"))
+    var controlSocket: String?
+
+    @Option(name: .long, help: ArgumentHelp("A group whose members may use the control socket (mode 0660); default: root and subflowd's own user only (mode 0600).", valueName: "name"))
+    var controlGroup: String?
+
+    @Option(name: .long, help: ArgumentHelp("Serve Prometheus metrics over HTTP (GET /metrics) on ADDRESS:PORT; ':PORT' or 'PORT' alone bind 127.0.0.1. Off by default.", valueName: "address:port"))
+    var metricsListen: String?
+
     @Flag(name: .long, help: "List the policies found in the plugin directory and exit.")
     var listPolicies = false
 
@@ -158,6 +168,7 @@ public struct SubflowdCommand: ParsableCommand {
             guard (1...1000).contains(recordKeep) else { throw fail("--record-keep \(recordKeep): expected 1 to 1000") }
             c.recordKeep = recordKeep
         }
+        try applyControlOptions(to: &c)
         let grouped: [String: PolicySettings]
         do { grouped = try PolicySettingAssignment.group(settings, policies: c.policies) } catch { throw fail("\(error)") }
         for (policy, values) in grouped {

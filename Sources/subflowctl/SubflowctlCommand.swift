@@ -5,7 +5,9 @@ struct SubflowctlCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subflowctl",
         abstract: "Replay and inspect subflowd traces.",
-        subcommands: [ReplayCommand.self, TraceCommand.self])
+        subcommands: [ReplayCommand.self, TraceCommand.self,
+                      // Talking to a running subflowd over its control socket (docs/control.md).
+                      StatusCommand.self, ConnectionsCommand.self, MonitorCommand.self, MetricsCommand.self])
 }
 
 struct TraceCommand: ParsableCommand {

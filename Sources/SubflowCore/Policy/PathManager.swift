@@ -24,6 +24,18 @@ public final class PathManager {
     /// Picks the policy for a new connection: the first matching rule's, else the default
     /// (the first loaded policy).
     public var selection = PolicySelection()
+    /// Sees what the manager handles, for the control socket's monitor and metrics
+    /// (SubflowDaemon/Control): each kernel event before it is applied, each network event,
+    /// each command sent or refused unsent, each kernel answer before the policy hears it.
+    /// Runs on the loop thread and must not call back into the manager.
+    public var observer: ((Observation) -> Void)?
+    public enum Observation {
+        case event(MPTCPEvent)
+        case network(PolicyEvent)
+        case commandSent(policy: String, PathCommand, MPTCPCommand)
+        case commandNotSent(policy: String, PathCommand, KernelError)
+        case commandAnswered(policy: String, PathCommand, MPTCPCommand, CommandResult)
+    }
 
     public init(kernel: any KernelPort, scheduler: any Scheduler, logger: Logger,
                 filter: AddressFilter = AddressFilter()) {
@@ -97,6 +109,7 @@ public final class PathManager {
     /// One decoded kernel event: update state, then tell the policy in charge.
     public func handle(_ event: MPTCPEvent) {
         counters.events[event.name, default: 0] += 1
+        observer?(.event(event))
         logger.debug("event \(event)")
         let change = connections.apply(event)
         switch change {
@@ -123,6 +136,7 @@ public final class PathManager {
     /// One rtnetlink message from the network monitor.
     public func handle(_ message: RouteNetlinkMessage) {
         for event in network.apply(message) {
+            observer?(.network(event))
             logger.info("network: \(event.networkDescription)")
             broadcast(event)
         }
@@ -228,6 +242,7 @@ public final class PathManager {
         listeners.commandWillBeSent(kernelCommand, state: state)
         counters.commandsSent += 1
         logger.info("\(slot.name): \(command)")
+        observer?(.commandSent(policy: slot.name, command, kernelCommand))
         kernel.submit(kernelCommand) { [weak self, weak slot] result in
             guard let self, let slot else { return }
             self.finish(command, kernelCommand, result, for: slot)
@@ -258,6 +273,7 @@ public final class PathManager {
             }
             logger.warning("\(slot.name): kernel refused \(command): \(error)")
         }
+        observer?(.commandAnswered(policy: slot.name, command, kernelCommand, result))
         slot.policy?.commandCompleted(command, result: result)
     }
 
@@ -271,6 +287,7 @@ public final class PathManager {
         let error = failure.kernelError
         counters.commandsFailed += 1
         logger.warning("\(slot.name): not sent: \(command): \(error)")
+        observer?(.commandNotSent(policy: slot.name, command, error))
         // Report asynchronously: a policy must never be re-entered from inside its own send().
         _ = scheduler.schedule(afterMilliseconds: 0) { [weak slot] in
             slot?.policy?.commandCompleted(command, result: .failure(error))

@@ -1,0 +1,61 @@
+import Glibc
+
+/// A listening plain-TCP socket (IPv4 or IPv6), non-blocking, for a small server on the event
+/// loop such as the metrics endpoint. SO_REUSEADDR is set so a restarted daemon can bind again
+/// while old connections linger in TIME_WAIT.
+public final class TCPStreamListener {
+    public let address: InetAddress
+    /// The descriptor, or -1 once closed.
+    public private(set) var fd: Int32
+
+    private init(address: InetAddress, fd: Int32) { self.address = address; self.fd = fd }
+
+    deinit { close() }
+
+    /// Binds and listens on `address` (port 0: the kernel picks one; see `boundAddress`).
+    public static func listen(on address: InetAddress, backlog: Int32 = 16) throws(SystemError) -> TCPStreamListener {
+        let fd = socket(address.family.domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Int32(IPPROTO_TCP))
+        guard fd >= 0 else { throw SystemError.last("socket(IPPROTO_TCP)") }
+        do throws(SystemError) {
+            var one: Int32 = 1
+            _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            guard address.withSockaddr({ Glibc.bind(fd, $0, $1) }) == 0 else { throw SystemError.last("bind", "\(address)") }
+            try UnixStreamListener.setNonBlocking(fd)
+            guard Glibc.listen(fd, backlog) == 0 else { throw SystemError.last("listen", "\(address)") }
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        return TCPStreamListener(address: address, fd: fd)
+    }
+
+    /// The address actually bound (with the kernel's port when 0 was asked).
+    public var boundAddress: InetAddress {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) == 0 }
+        }
+        return ok ? InetAddress(storage: storage) ?? address : address
+    }
+
+    /// Accepts one pending connection as a non-blocking descriptor with the peer's address;
+    /// nil when none is waiting.
+    public func accept() throws(SystemError) -> (fd: Int32, peer: InetAddress?)? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let client = try withUnsafeMutablePointer(to: &storage) { pointer throws(SystemError) in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address throws(SystemError) in
+                try AcceptedSocket.accept(on: fd, operation: "accept(\(self.address))", address: address, length: &length)
+            }
+        }
+        guard let client else { return nil }
+        return (client, InetAddress(storage: storage))
+    }
+
+    public func close() {
+        guard fd >= 0 else { return }
+        Glibc.close(fd)
+        fd = -1
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import SubflowSystem
+
+/// `subflowctl status`: what the running daemon is and has done.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the running subflowd: policies and their API version, the kernel's path-manager mode, uptime, counters, live connections.")
+
+    @OptionGroup var control: ControlSocketOption
+
+    @Flag(name: .long, help: "Print the daemon's answer as one JSON object (docs/control.md).")
+    var json = false
+
+    func run() throws {
+        let status = try ControlConnection.open(control).request("status")
+        if json { return print(status) }
+        for line in Self.lines(status) { StandardStream.output.writeLine(line) }
+    }
+
+    private func print(_ value: JSONValue) { StandardStream.output.writeLine(value.text) }
+
+    static func lines(_ s: JSONValue) -> [String] {
+        let c = s["counters"]
+        func n(_ value: JSONValue?) -> Int64 { value?.intValue ?? 0 }
+        let policies = (s["policies"]?.arrayValue ?? []).map { p in
+            "\(p["name"]?.stringValue ?? "?") (API \(n(p["api_version"]))\(p["default"]?.boolValue == true ? ", default" : ""))"
+        }
+        let byKind = (c?["commands_by_kind"]?.arrayValue ?? []).map {
+            "\($0["command"]?.stringValue ?? "?") \($0["result"]?.stringValue ?? "?") \(n($0["count"]))"
+        }
+        let errors = (c?["command_errors"]?.arrayValue ?? []).map {
+            "\($0["name"]?.stringValue ?? "?") \(n($0["count"]))"
+        }
+        let atStart = s["path_manager_at_start"]?.stringValue ?? "?"
+        let now = s["path_manager"]?.stringValue ?? "?"
+        var lines = [
+            "subflowd \(s["version"]?.stringValue ?? "?") (pid \(n(s["pid"]))), up \(ControlText.duration(s["uptime_seconds"]?.doubleValue ?? 0)), policy API \(n(s["api_version"]))",
+            "path manager:     \(now)" + (atStart.hasPrefix(now) ? "" : " (at start: \(atStart))"),
+            "policies:         \(policies.joined(separator: ", "))",
+        ]
+        let rules = (s["rules"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if !rules.isEmpty { lines.append("rules:            \(rules.joined(separator: "; "))") }
+        lines += [
+            "connections:      \(n(s["connections"])) (\(n(s["subflows"])) subflows, \(n(s["stale_connections"])) stale)",
+            "local addresses:  \(n(s["usable_local_addresses"])) usable",
+            "events:           \(ControlText.counts(c?["events"]?.objectValue))",
+            "commands:         \(n(c?["commands_sent"])) sent, \(n(c?["commands_failed"])) failed"
+                + (byKind.isEmpty ? "" : ": \(byKind.joined(separator: ", "))"),
+            "command errors:   \(errors.isEmpty ? "none" : errors.joined(separator: ", "))",
+            "subflows:         \(n(c?["subflows_requested"])) requested, \(n(c?["subflow_requests_failed"])) refused, "
+                + "\(n(c?["subflows_failed"])) failed after creation",
+            "trouble:          \(n(c?["event_overruns"])) event overruns, \(n(c?["malformed_messages"])) malformed messages, "
+                + "\(n(c?["events_unknown_connection"])) events for unknown connections, \(n(c?["connections_vanished"])) connections vanished",
+            "control:          \(n(s["control"]?["clients"])) clients, \(n(s["control"]?["monitors"])) monitors "
+                + "(\(n(s["control"]?["monitors_dropped"])) dropped), \(n(s["control"]?["clients_refused"])) refused",
+        ]
+        return lines
+    }
+}
