@@ -103,6 +103,8 @@ public final class Daemon {
         link.onMalformed = { manager.malformed($0) }
         monitor.onMessage = { manager.handle($0) }
         monitor.onMalformed = { manager.malformed($0) }
+        monitor.onOverrun = { manager.beginNetworkResync() }
+        monitor.onResynchronised = { manager.endNetworkResync() }
         var pieces = 0
         let started = MonotonicClock.nowMilliseconds
         let ready = { [logger, unowned self] in

@@ -14,7 +14,10 @@ final class NetworkMonitor {
     private var sequence: UInt32 = 1
 
     var onMessage: (RouteNetlinkMessage) -> Void = { _ in }
+    /// Notifications were lost: a re-dump starts; `onResynchronised` follows when it is complete.
     var onOverrun: () -> Void = {}
+    var onResynchronised: () -> Void = {}
+    private var resyncing = false
     var onMalformed: (String) -> Void = { _ in }
     /// The initial dump is complete: the monitor's picture of the host is whole.
     var onSynchronised: () -> Void = {}
@@ -39,7 +42,13 @@ final class NetworkMonitor {
     }
 
     private func requestNextDump() {
-        guard let next = dumpQueue.first else { return onSynchronised() }
+        guard let next = dumpQueue.first else {
+            if resyncing {
+                resyncing = false
+                return onResynchronised()
+            }
+            return onSynchronised()
+        }
         dumpQueue.removeFirst()
         sequence += 1
         do {
@@ -57,6 +66,7 @@ final class NetworkMonitor {
             }, overrun: {
                 logger.error("rtnetlink notifications were lost (overrun); re-reading interfaces and addresses")
                 onOverrun()
+                resyncing = true
                 start()
             })
         } catch {

@@ -124,6 +124,30 @@ import Testing
         #expect(Set(net.usable.map(\.interface.rawValue)) == [4, 5])
     }
 
+    @Test func aResyncRemovesWhatTheNewDumpNoLongerLists() {
+        var net = NetworkState()
+        _ = net.apply(link(2, "eth0", flags: up))
+        _ = net.apply(link(3, "wlan0", flags: up))
+        _ = net.apply(addr("198.18.1.1", 2))
+        _ = net.apply(addr("198.18.2.1", 3))
+        _ = net.apply(addr("198.18.2.7", 3))
+        net.beginResync()
+        // The re-dump lists eth0 and wlan0 but only one of wlan0's addresses.
+        _ = net.apply(link(2, "eth0", flags: up))
+        _ = net.apply(link(3, "wlan0", flags: up))
+        _ = net.apply(addr("198.18.1.1", 2))
+        _ = net.apply(addr("198.18.2.1", 3))
+        let events = net.endResync()
+        #expect(events == [.localAddressUnavailable(LocalAddress(address: IPAddress("198.18.2.7")!, interface: InterfaceIndex(3), prefixLength: 24))])
+        #expect(net.usable.count == 2)
+        net.beginResync()
+        _ = net.apply(link(2, "eth0", flags: up))
+        _ = net.apply(addr("198.18.1.1", 2))
+        let gone = net.endResync()
+        #expect(gone.contains(.interfaceRemoved(NetworkInterface(index: InterfaceIndex(3), name: "wlan0", flags: up, carrier: true))))
+        #expect(net.usable.map(\.interface) == [InterfaceIndex(2)] && net.interfaces.count == 1)
+    }
+
     @Test func aRemovedLinkRemovesItsAddresses() {
         var net = NetworkState()
         _ = net.apply(link(2, "eth0", flags: up))

@@ -99,6 +99,7 @@ public final class PathManager {
     /// address changes as ordinary events.
     public func setFilter(_ filter: AddressFilter) {
         for event in network.setFilter(filter) {
+            observer?(.network(event))
             logger.info("network: \(event.networkDescription)")
             broadcast(event)
         }
@@ -176,6 +177,18 @@ public final class PathManager {
                 self.counters.connectionsVanished += 1
                 self.finishClosed(state, how: "is gone without a CLOSED event (e.g. the peer's MP_FASTCLOSE)")
             }
+        }
+    }
+
+    /// rtnetlink notifications were lost: the monitor re-dumps links and addresses, and what
+    /// the new dump does not list is removed when `endNetworkResync()` is called.
+    public func beginNetworkResync() { network.beginResync() }
+
+    public func endNetworkResync() {
+        for event in network.endResync() {
+            observer?(.network(event))
+            logger.info("network: \(event.networkDescription) (gone during the lost notifications)")
+            broadcast(event)
         }
     }
 

@@ -27,6 +27,7 @@ public struct NetworkState {
         switch message {
         case .newLink(let link):
             let interface = NetworkInterface(link)
+            unconfirmedLinks?.remove(interface.index)
             if let old = interfaces[interface.index] {
                 if old != interface { events.append(.interfaceChanged(interface)) }
             } else {
@@ -40,11 +41,38 @@ public struct NetworkState {
             for address in assigned.keys where address.interface == InterfaceIndex(link) { assigned[address] = nil }
         case .newAddress(let a):
             assigned[LocalAddress(a)] = a.flags
+            unconfirmedAddresses.remove(LocalAddress(a))
         case .deleteAddress(let a):
             assigned[LocalAddress(a)] = nil
         case .other:
             return []
         }
+        return events + recomputeUsable()
+    }
+
+    /// Links and addresses not yet seen again since `beginResync()`.
+    private var unconfirmedLinks: Set<InterfaceIndex>?
+    private var unconfirmedAddresses: Set<LocalAddress> = []
+
+    /// After lost rtnetlink notifications the picture may hold links and addresses that are
+    /// gone. Call this before re-dumping; every message applied until `endResync()` confirms
+    /// what it names.
+    public mutating func beginResync() {
+        unconfirmedLinks = Set(interfaces.keys)
+        unconfirmedAddresses = Set(assigned.keys)
+    }
+
+    /// The re-dump is complete: what it did not list is removed, with the usual events.
+    public mutating func endResync() -> [PolicyEvent] {
+        guard let links = unconfirmedLinks else { return [] }
+        unconfirmedLinks = nil
+        var events: [PolicyEvent] = []
+        for index in links.sorted() {
+            if let gone = interfaces.removeValue(forKey: index) { events.append(.interfaceRemoved(gone)) }
+            for address in assigned.keys where address.interface == index { assigned[address] = nil }
+        }
+        for address in unconfirmedAddresses { assigned[address] = nil }
+        unconfirmedAddresses = []
         return events + recomputeUsable()
     }
 
