@@ -116,6 +116,19 @@ public final class Daemon {
         }
         link.onReady = { _ in ready() }
         monitor.onSynchronised = ready
+
+        // ---- State recovery (SubflowCore/Recovery, docs/recovery.md) ----
+        // The kernel has no command that lists connections. As soon as the events group is
+        // joined (KernelLink calls onReady right after the join, before any queued event is
+        // read), rebuild the connections that already exist — subflowd restarted, or crashed —
+        // from the kernel's socket diagnostics and hand each one to its policy. Events raised
+        // meanwhile are read afterwards and only update the adopted state; none is missed.
+        let linkReadyBeforeRecovery = link.onReady
+        link.onReady = { [logger] family in
+            StartupRecovery(manager: manager, logger: logger).run(from: LiveKernelSnapshot(familyID: family.id))
+            linkReadyBeforeRecovery(family)
+        }
+        // ---- end of state recovery ----
         if let interval = systemd.watchdogIntervalMilliseconds {
             heartbeat(loop, every: interval) { systemd.notify(["WATCHDOG=1", "STATUS=\(self.status(manager))"]) }
         }

@@ -220,6 +220,20 @@ public final class PathManager {
         logger.debug("event for a connection subflowd does not know (opened before it started?): \(event)")
     }
 
+    /// Takes over a connection that existed before subflowd started, rebuilt from the kernel's
+    /// socket diagnostics (Recovery/StartupRecovery): records `state`, picks its policy by the
+    /// same rules as for a new connection, and tells that policy as if the kernel had just
+    /// reported it — `.connectionEstablished`, or `.connectionCreated` while the connection is
+    /// not fully established (its ESTABLISHED event is then still to come). A token the table
+    /// already knows is left alone: returns false.
+    @discardableResult
+    public func adoptRecovered(_ state: ConnectionState) -> Bool {
+        guard connections[state.token] == nil else { return false }
+        connections[state.token] = state
+        deliver(state.established ? .connectionEstablished(state) : .connectionCreated(state), to: adopt(state))
+        return true
+    }
+
     private func adopt(_ state: ConnectionState) -> LoadedPolicy? {
         guard let fallback = policies.first else { return nil }
         let rule = selection.rule(for: state)
