@@ -98,6 +98,9 @@ public struct SubflowdCommand: ParsableCommand {
             do {
                 let loaded = try PolicyLoading.load(configuration, directories: directories)
                 try PolicyLoading.validateSettings(loaded, configuration: configuration)
+                do { _ = try ControlSettings(configuration) } catch {
+                    throw ConfigurationError(configuration.controlOrigin.path, configuration.controlOrigin.line, error.description)
+                }
                 print("configuration is valid: policies \(loaded.map(\.registration.name).joined(separator: ", "))"
                       + (configuration.rules.isEmpty ? "" : ", \(configuration.rules.count) rule(s)"))
                 return

@@ -38,6 +38,8 @@ public struct Configuration {
     public var controlGroup: String?
     /// ADDRESS:PORT of the Prometheus HTTP listener; nil: off.
     public var metricsListen: String?
+    /// Where control-group or metrics-listen was last set, for messages about them.
+    public var controlOrigin: Origin = .builtIn
 
     public init() {}
 

@@ -81,8 +81,12 @@ enum ConfigurationKeys {
             }
             c.controlSocket = v == "none" ? nil : v
         },
-        Key(name: "control-group") { c, v, _ in c.controlGroup = v.isEmpty ? nil : v },
-        Key(name: "metrics-listen") { c, v, _ throws(KeyProblem) in
+        Key(name: "control-group") { c, v, o in
+            c.controlGroup = v.isEmpty ? nil : v
+            c.controlOrigin = o
+        },
+        Key(name: "metrics-listen") { c, v, o throws(KeyProblem) in
+            c.controlOrigin = o
             guard v.isEmpty || v.contains(":") else {
                 throw KeyProblem("metrics-listen = \(v): expected ADDRESS:PORT such as 127.0.0.1:9638, or nothing to turn it off")
             }

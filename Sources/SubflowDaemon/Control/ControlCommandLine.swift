@@ -9,12 +9,16 @@ extension SubflowdCommand {
             }
             c.controlSocket = controlSocket == "none" ? nil : controlSocket
         }
-        if let controlGroup { c.controlGroup = controlGroup.isEmpty ? nil : controlGroup }
+        if let controlGroup {
+            c.controlGroup = controlGroup.isEmpty ? nil : controlGroup
+            c.controlOrigin = .commandLine
+        }
         if let metricsListen {
             guard metricsListen == "none" || ControlSettings.listenAddress(metricsListen) != nil else {
                 throw fail("--metrics-listen \(metricsListen): expected ADDRESS:PORT, [IPv6]:PORT, or :PORT / PORT for 127.0.0.1")
             }
             c.metricsListen = metricsListen == "none" ? nil : metricsListen
+            c.controlOrigin = .commandLine
         }
     }
 }

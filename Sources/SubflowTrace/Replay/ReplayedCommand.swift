@@ -1,5 +1,6 @@
 import MPTCPWire
 import SubflowPolicy
+import SubflowSystem
 
 /// One command a policy issued during a replay, with the answer it got.
 public struct ReplayedCommand: Sendable {
@@ -15,15 +16,15 @@ public struct ReplayedCommand: Sendable {
 
     /// The same as one JSON object.
     public var json: String {
-        var fields = ["\"t\":\(Self.decimal(offsetMilliseconds))", "\"policy\":\(JSON.string(policy))",
-                      "\"command\":\(JSON.string(command.number.name))", "\"text\":\(JSON.string(command.description))"]
+        var fields = ["\"t\":\(Self.decimal(offsetMilliseconds))", "\"policy\":\(JSONValue.string(policy).text)",
+                      "\"command\":\(JSONValue.string(command.number.name).text)", "\"text\":\(JSONValue.string(command.description).text)"]
         if let token = command.token { fields.append("\"token\":\(token.rawValue)") }
         switch result {
         case .success: fields.append("\"result\":\"ok\"")
         case .failure(let error):
             fields.append("\"result\":\"error\"")
             fields.append("\"errno\":\(error.errno)")
-            if let message = error.message { fields.append("\"message\":\(JSON.string(message))") }
+            if let message = error.message { fields.append("\"message\":\(JSONValue.string(message).text)") }
         }
         return "{" + fields.joined(separator: ",") + "}"
     }
@@ -39,23 +40,5 @@ public struct ReplayedCommand: Sendable {
 
     static func decimal(_ milliseconds: UInt64) -> String {
         "\(milliseconds / 1000).\(String(1000 + milliseconds % 1000).dropFirst())"
-    }
-}
-
-/// Minimal JSON text (the trace module stays free of Foundation).
-enum JSON {
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -31,7 +31,7 @@ public struct TracePrinter {
                 return "\(n)\t\(ReplayedCommand.seconds(ms))\t\(arrow) \(p)\t\(text)"
             case .jsonLines:
                 return "{\"record\":\(n),\"t\":\(ReplayedCommand.decimal(ms)),\"direction\":\"\(d == .received ? "in" : "out")\","
-                    + "\"protocol\":\"\(p)\",\"kind\":\"\(kind)\",\"text\":\(JSON.string(text))}"
+                    + "\"protocol\":\"\(p)\",\"kind\":\"\(kind)\",\"text\":\(JSONValue.string(text).text)}"
             }
         }
     }

@@ -6,8 +6,12 @@ extension Testbed {
     /// returns once it logged that it is ready (kernel link up, network dump done).
     func startDaemon(in namespace: String, policy: String = "fullmesh", _ extra: [String] = [],
                      name: String = "subflowd") throws -> BackgroundProcess {
-        let arguments = [try BuiltProducts.subflowd, "--policy", policy,
+        var arguments = [try BuiltProducts.subflowd, "--policy", policy,
                          "--plugin-dir", BuiltProducts.directory.path, "--log-level", "debug"] + extra
+        // Daemons of concurrent tests must not fight over the default /run/subflowd/control.sock.
+        if !extra.contains("--control-socket") {
+            arguments += ["--control-socket", workDirectory.appendingPathComponent("\(name)-\(namespace.suffix(6)).sock").path]
+        }
         let daemon = try spawn(namespace, arguments, name: name)
         try waitUntil("subflowd ready", timeout: .seconds(10),
                       observe: { (daemon.stderr, daemon.isRunning) },
