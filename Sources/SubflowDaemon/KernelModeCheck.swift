@@ -31,7 +31,7 @@ struct KernelModeCheck {
             guard setMode else {
                 throw Refusal(description: """
                     MPTCP is disabled in this network namespace (net.mptcp.enabled = \(enabled)). \
-                    Fix: sysctl -w net.mptcp.enabled=1 (or start subflowd with --set-path-manager)
+                    Fix: sysctl -w net.mptcp.enabled=1 (or set "set-path-manager = yes" in subflowd.conf, or start subflowd with --set-path-manager)
                     """)
             }
             try set("net.mptcp.enabled", "1")
@@ -42,7 +42,7 @@ struct KernelModeCheck {
                 throw Refusal(description: """
                     the network namespace uses the in-kernel path manager (net.mptcp.path_manager = \(mode)), \
                     which ignores subflowd's commands. Fix: sysctl -w net.mptcp.path_manager=userspace \
-                    (or start subflowd with --set-path-manager). Connections opened before the switch keep \
+                    (or set "set-path-manager = yes" in subflowd.conf, or start subflowd with --set-path-manager). Connections opened before the switch keep \
                     the path manager they started with.
                     """)
             }
@@ -55,7 +55,7 @@ struct KernelModeCheck {
                 throw Refusal(description: """
                     the network namespace uses the in-kernel path manager (net.mptcp.pm_type = \(type)), \
                     which ignores subflowd's commands. Fix: sysctl -w net.mptcp.pm_type=1 \
-                    (or start subflowd with --set-path-manager)
+                    (or set "set-path-manager = yes" in subflowd.conf, or start subflowd with --set-path-manager)
                     """)
             }
             try set("net.mptcp.pm_type", "1")
