@@ -1,8 +1,10 @@
 // subflow-traffic: makes real MPTCP connections for subflowd's end-to-end tests.
 //
-//   subflow-traffic serve --port P [--bind ADDR] [--once]
+//   subflow-traffic serve --port P [--bind ADDR] [--once] [--report-interval MS] [--gap-report MS]
 //   subflow-traffic send --to ADDR --port P [--bind ADDR] [--seconds S | --bytes N] [--hold S]
 //                        [--report-interval MS] [--connect-timeout S]
+//   subflow-traffic clock
+//   subflow-traffic link DEV up|down
 //
 // Output: one JSON object per line on standard output (see `usage`); diagnostics on standard
 // error. Exit status: 0 success, 1 runtime failure (connect refused, timeout, …), 64 bad usage,
@@ -11,9 +13,11 @@ import Glibc
 import SubflowSystem
 
 let usage = """
-    usage: subflow-traffic serve --port P [--bind ADDR] [--once] [--tcp]
+    usage: subflow-traffic serve --port P [--bind ADDR] [--once] [--tcp] [--report-interval MS] [--gap-report MS]
            subflow-traffic send --to ADDR --port P [--bind ADDR] [--seconds S | --bytes N]
                                 [--hold S] [--report-interval MS] [--connect-timeout S] [--tcp]
+           subflow-traffic clock
+           subflow-traffic link DEV up|down
 
     --abort-after MS  (serve) abort each connection MS milliseconds after accepting it: close
            with SO_LINGER 0, which MPTCP turns into MP_FASTCLOSE (for tests of the peer's side).
@@ -24,6 +28,13 @@ let usage = """
              {"type":"connection","local":..,"peer":..,"bytes":N,"seconds":X,"mbps":Y,
               "subflows":K,"extra_subflows":E,"token":T,"fallback":false}
            --once: exit after the first connection. Prints {"type":"listening",..} when ready.
+           --report-interval MS prints, for each open connection, every MS milliseconds
+             {"type":"received","peer":..,"t":X,"mono_ns":N,"bytes":B}
+           (bytes received so far; t = seconds since accept; mono_ns = CLOCK_MONOTONIC).
+           --gap-report MS prints, when data arrives after MS milliseconds or more without any,
+             {"type":"gap","peer":..,"from_ns":A,"to_ns":B,"ms":X,"bytes":B}
+           (A, B: CLOCK_MONOTONIC of the last read before and the first read after the silence;
+           MS may have decimals, e.g. 0.5).
     send   Connects over MPTCP (from --bind ADDR if given), prints {"type":"connected",..,"token":T},
            sends zeros for S seconds (default 1) or N bytes (suffix k/m/g = 2^10/2^20/2^30),
            waits until the peer acknowledged every byte and prints
@@ -33,6 +44,9 @@ let usage = """
            seconds/mbps measure connect → last byte acknowledged. --report-interval MS prints
              {"type":"sample","t":X,"bytes":N,"subflows":K}
            every MS milliseconds during sending and holding.
+    clock  Prints CLOCK_MONOTONIC in nanoseconds (shared by all network namespaces).
+    link   Sets DEV up or down (SIOCSIFFLAGS) and prints when, on CLOCK_MONOTONIC:
+             {"type":"link","device":DEV,"up":B,"before_ns":N,"after_ns":M}
     "subflows" counts TCP subflows including the initial one ("extra_subflows" = joins only, what
     `ss -M` prints as subflows:). "token" is this host's MPTCP token (null after a fallback to TCP).
     """
@@ -218,6 +232,8 @@ struct Connection {
     let local: InetAddress?
     let started: ContinuousClock.Instant
     var bytes: UInt64 = 0
+    /// CLOCK_MONOTONIC of the last read that returned data (for --gap-report).
+    var lastDataNanoseconds: UInt64?
 }
 
 func serve(_ options: Options) -> Never {
@@ -226,6 +242,7 @@ func serve(_ options: Options) -> Never {
     let once = options.flags.contains("--once")
     let abortAfter = options.milliseconds("--abort-after")
     let clock = ContinuousClock()
+    var reports = ReceiveReports(options, clock: clock)
 
     let listener: MPTCPSocket
     let transport: MPTCPSocket.Transport = options.flags.contains("--tcp") ? .tcp : .mptcp
@@ -258,7 +275,10 @@ func serve(_ options: Options) -> Never {
     while true {
         let sockets = (accepting ? [listener] : []) + connections.map(\.socket)
         let ready: [Int]
-        do { ready = try MPTCPSocket.readable(sockets, timeout: abortAfter == nil ? nil : .milliseconds(10)) } catch { socketFailure(error) }
+        var timeout: Duration? = abortAfter == nil ? nil : .milliseconds(10)
+        if let untilSample = reports.wait(clock) { timeout = min(timeout ?? untilSample, untilSample) }
+        do { ready = try MPTCPSocket.readable(sockets, timeout: timeout) } catch { socketFailure(error) }
+        reports.sampleIfDue(connections, clock)
         var finished: [Int] = []
         if let abortAfter {
             for (position, connection) in connections.enumerated()
@@ -285,7 +305,10 @@ func serve(_ options: Options) -> Never {
             do {
                 // Readable: recv will not block (data, end of stream, or a pending error).
                 let n = try connections[position].socket.receive(into: &buffer) ?? -1
-                if n > 0 { connections[position].bytes += UInt64(n) }
+                if n > 0 {
+                    reports.received(&connections[position], now: monotonicNanoseconds())
+                    connections[position].bytes += UInt64(n)
+                }
                 if n == 0 { finish(connections[position], error: nil); finished.append(position) }
             } catch {
                 finish(connections[position], error: error)
@@ -430,12 +453,17 @@ ProcessSignals.ignoreBrokenPipe()
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "serve":
-    serve(Options(arguments.dropFirst(), valued: ["--bind", "--port", "--abort-after"], flags: ["--once", "--tcp"]))
+    serve(Options(arguments.dropFirst(), valued: ["--bind", "--port", "--abort-after", "--report-interval", "--gap-report"],
+                  flags: ["--once", "--tcp"]))
 case "send":
     send(Options(arguments.dropFirst(),
                  valued: ["--to", "--port", "--bind", "--seconds", "--bytes", "--hold", "--report-interval",
                           "--connect-timeout"],
                  flags: ["--tcp"]))
+case "clock":
+    printClock()
+case "link":
+    setLink(arguments.dropFirst())
 case "-h", "--help", "help":
     StandardStream.output.writeLine(usage)
     exit(0)

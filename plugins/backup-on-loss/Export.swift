@@ -1,18 +1,11 @@
 import SubflowPolicy
 
 // The two C symbols every subflowd policy plugin exports (see PolicyABI).
-// (The policy itself is being written; until then this plugin refuses to start.)
-
-struct NotYetAvailable: Error, CustomStringConvertible {
-    var description: String { "the backup-on-loss policy is not available in this build" }
-}
 
 @_cdecl("subflowd_policy_abi_version")
 public func subflowdPolicyABIVersion() -> UInt32 { PolicyABI.version }
 
 @_cdecl("subflowd_policy_registration")
 public func subflowdPolicyRegistration() -> UnsafeMutableRawPointer {
-    PolicyABI.export(PolicyRegistration(name: "backup-on-loss", summary: "not available in this build") { _, _ in
-        throw NotYetAvailable()
-    })
+    PolicyABI.export(BackupOnLoss.registration)
 }

@@ -1,3 +1,4 @@
+import BackupOnLossPolicy
 import FullMeshPolicy
 import Logging
 import MPTCPWire
@@ -20,6 +21,19 @@ final class Harness {
         try manager.load(PolicyRegistration(name: "fullmesh", summary: "test") { context, settings in
             try FullMesh(context: context, settings: FullMesh.Settings(settings))
         }, settings: PolicySettings(settings), origin: "test")
+    }
+
+    /// The same, with the backup-on-loss policy and its settings (and a logger of the test's
+    /// choice, to read the policy's log lines).
+    init(backupOnLoss settings: [String: String], filter: AddressFilter = AddressFilter(), logger: Logger? = nil) throws {
+        kernel = SimulatedKernel(scheduler: scheduler)
+        let logger = logger ?? {
+            var quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            quiet.logLevel = .critical
+            return quiet
+        }()
+        manager = PathManager(kernel: kernel, scheduler: scheduler, logger: logger, filter: filter)
+        try manager.load(BackupOnLoss.registration, settings: PolicySettings(settings), origin: "test")
     }
 
     // MARK: Network
