@@ -16,9 +16,20 @@ import Testing
         return (enumerator?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".scenario") }.sorted()
     }
 
+    /// A scenario may start with `# settings: KEY=VALUE ...` for its policy.
+    static func settings(in text: String) -> PolicySettings {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("# settings:") }) else { return PolicySettings() }
+        var values: [String: String] = [:]
+        for pair in line.dropFirst("# settings:".count).split(separator: " ") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { values[String(parts[0])] = String(parts[1]) }
+        }
+        return PolicySettings(values)
+    }
+
     static func replay(_ text: String, policy: String) throws -> [String] {
         let (registration, path) = try PluginLoader(directory: BuildProducts.directory).load(policyNamed: policy)
-        let session = ReplaySession(policies: [ReplaySession.Policy(registration: registration, settings: PolicySettings(),
+        let session = ReplaySession(policies: [ReplaySession.Policy(registration: registration, settings: settings(in: text),
                                                                     origin: path)])
         return try session.run(try Scenario.build(text)).commands.map(\.line)
     }
@@ -39,7 +50,7 @@ import Testing
 
     @Test func theLibraryCoversEveryShippedPolicy() {
         let covered = Set(Self.scenarios.map { String($0.split(separator: "/")[0]) })
-        for policy in ["fullmesh", "signal-per-interface"] { #expect(covered.contains(policy), "no scenario for \(policy)") }
+        for policy in ["fullmesh", "signal-per-interface", "backup-on-loss"] { #expect(covered.contains(policy), "no scenario for \(policy)") }
     }
 
     @Test func replayIsDeterministic() throws {
