@@ -27,31 +27,7 @@ public struct AddressFilter: Sendable, Hashable {
     }
 
     public func admits(interfaceNamed name: String) -> Bool {
-        if denyInterfaces.contains(where: { Glob.matches($0, name) }) { return false }
-        return allowInterfaces.isEmpty || allowInterfaces.contains(where: { Glob.matches($0, name) })
-    }
-}
-
-/// Shell-style name patterns: `*` any run of characters, `?` one character.
-public enum Glob {
-    public static func matches(_ pattern: String, _ name: String) -> Bool {
-        matches(Array(pattern.unicodeScalars)[...], Array(name.unicodeScalars)[...])
-    }
-
-    private static func matches(_ p: ArraySlice<Unicode.Scalar>, _ s: ArraySlice<Unicode.Scalar>) -> Bool {
-        guard let first = p.first else { return s.isEmpty }
-        switch first {
-        case "*":
-            var rest = s
-            while true {
-                if matches(p.dropFirst(), rest) { return true }
-                if rest.isEmpty { return false }
-                rest = rest.dropFirst()
-            }
-        case "?":
-            return !s.isEmpty && matches(p.dropFirst(), s.dropFirst())
-        default:
-            return s.first == first && matches(p.dropFirst(), s.dropFirst())
-        }
+        if denyInterfaces.contains(where: { InterfacePattern.matches($0, name) }) { return false }
+        return allowInterfaces.isEmpty || allowInterfaces.contains(where: { InterfacePattern.matches($0, name) })
     }
 }
