@@ -82,7 +82,7 @@ struct JSONLine {
 
     init(type: String) { add("type", type) }
 
-    mutating func add(_ key: String, _ value: String) { fields.append("\"\(key)\":\(Self.quote(value))") }
+    mutating func add(_ key: String, _ value: String) { fields.append("\"\(key)\":\(JSONValue.string(value).text)") }
     mutating func add(_ key: String, _ value: Int) { fields.append("\"\(key)\":\(value)") }
     mutating func add(_ key: String, _ value: UInt64) { fields.append("\"\(key)\":\(value)") }
     mutating func add(_ key: String, _ value: Bool) { fields.append("\"\(key)\":\(value)") }
@@ -103,20 +103,6 @@ struct JSONLine {
         let magnitude = thousandths.magnitude
         let fraction = String(magnitude % 1000)
         return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case _ where scalar.value < 0x20: out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 
