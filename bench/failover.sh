@@ -104,7 +104,7 @@ run_one() {
             ip -n "$CLI" mptcp endpoint add 198.18.2.1 dev cli-b subflow backup ;;
         standby|on-demand)
             spawn "$CLI" /dev/null "$dir/subflowd.log" "$BIN/subflowd" --policy backup-on-loss --plugin-dir "$BIN" \
-                --set-path-manager --log-level info --set primary=cli-a --set backup=cli-b --set "mode=$mode"
+                --set-path-manager --log-level info --control-socket none --set primary=cli-a --set backup=cli-b --set "mode=$mode"
             wait_for "$dir/subflowd.log" "ready in" || {
                 echo "failover: subflowd did not start ($mode, round $round):" >&2
                 tail -n 3 "$dir/subflowd.log" >&2

@@ -50,7 +50,7 @@ run_one() {
     tp_create ""
     ip -n "$TP_SRV" mptcp limits set subflows 8 add_addr_accepted 8
     [[ $mode == record ]] && extra=(--record "$WORK/rec.pcap")
-    tp_spawn "$TP_CLI" "$BIN/subflowd" --policy fullmesh --plugin-dir "$BIN" --set-path-manager --log-level warning "${extra[@]}" 2>"$WORK/d.log"
+    tp_spawn "$TP_CLI" "$BIN/subflowd" --policy fullmesh --plugin-dir "$BIN" --set-path-manager --log-level warning --control-socket none "${extra[@]}" 2>"$WORK/d.log"
     pid=${TP_PIDS[-1]}
     sleep 0.3
     tp_spawn "$TP_SRV" "$BIN/subflow-traffic" serve --bind 0.0.0.0 --port 5201 >/dev/null

@@ -43,7 +43,7 @@ run_one() {
             ip -n "$TP_CLI" mptcp endpoint add 198.18.1.1 dev c1 subflow fullmesh
             ip -n "$TP_CLI" mptcp endpoint add 198.18.2.1 dev c2 subflow fullmesh ;;
         subflowd)
-            tp_spawn "$TP_CLI" "$BIN/subflowd" --policy fullmesh --plugin-dir "$BIN" --set-path-manager --log-level warning 2>"$WORK/d.log"
+            tp_spawn "$TP_CLI" "$BIN/subflowd" --policy fullmesh --plugin-dir "$BIN" --set-path-manager --log-level warning --control-socket none 2>"$WORK/d.log"
             daemon_pid=${TP_PIDS[-1]}
             sleep 0.3 ;;
     esac

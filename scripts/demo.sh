@@ -33,7 +33,8 @@ ip -n "$TP_SRV" mptcp limits set subflows 8 add_addr_accepted 8
 ip -n "$TP_SRV" mptcp endpoint add 198.18.2.2 dev s2 signal
 
 echo "== starting subflowd --policy fullmesh in the client namespace"
-tp_spawn "$TP_CLI" "$BIN/subflowd" --policy fullmesh --plugin-dir "$BIN" --set-path-manager 2>"$WORK/subflowd.log"
+tp_spawn "$TP_CLI" "$BIN/subflowd" --policy fullmesh --plugin-dir "$BIN" --set-path-manager \
+    --control-socket "$WORK/control.sock" 2>"$WORK/subflowd.log"
 tp_wait_for "$WORK/subflowd.log" "ready in" || { cat "$WORK/subflowd.log"; echo "demo: subflowd did not get ready" >&2; exit 1; }
 sed 's/^/   subflowd| /' "$WORK/subflowd.log"
 
