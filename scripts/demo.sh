@@ -50,6 +50,8 @@ echo "== subflows as the kernel reports them (ss in the client namespace):"
 ip netns exec "$TP_CLI" ss -tnH state established '( dport = :5201 )' \
     | awk '{printf "   subflow %-24s -> %s\n", $3, $4}'
 ip netns exec "$TP_CLI" ss -nMiH | grep -o "subflows:[0-9]*" | sed 's/^/   MPTCP connection: extra /' || true
+echo "== the same connection as subflowd sees it (subflowctl connections):"
+"$BIN/subflowctl" connections --socket "$WORK/control.sock" | sed 's/^/   /' || true
 wait "$client"
 a1=$(tp_tx_bytes "$TP_CLI" c1); b1=$(tp_tx_bytes "$TP_CLI" c2)
 mbps() { awk -v b="$1" -v s="$DURATION" 'BEGIN { printf "%.1f", b * 8 / s / 1000000 }'; }
