@@ -3,6 +3,8 @@
 //   subflow-traffic serve --port P [--bind ADDR] [--once] [--report-interval MS] [--gap-report MS]
 //   subflow-traffic send --to ADDR --port P [--bind ADDR] [--seconds S | --bytes N] [--hold S]
 //                        [--report-interval MS] [--connect-timeout S]
+//   subflow-traffic storm --to ADDR --port P [--rate N] [--seconds S] [--hold-ms MS] [--keep N]
+//                         [--keep-seconds S] [--connect-timeout S]
 //   subflow-traffic clock
 //   subflow-traffic link DEV up|down
 //
@@ -13,9 +15,11 @@ import Glibc
 import SubflowSystem
 
 let usage = """
-    usage: subflow-traffic serve --port P [--bind ADDR] [--once] [--tcp] [--report-interval MS] [--gap-report MS]
+    usage: subflow-traffic serve --port P [--bind ADDR] [--once] [--tcp] [--backlog N] [--report-interval MS] [--gap-report MS]
            subflow-traffic send --to ADDR --port P [--bind ADDR] [--seconds S | --bytes N]
                                 [--hold S] [--report-interval MS] [--connect-timeout S] [--tcp]
+           subflow-traffic storm --to ADDR --port P [--rate N] [--seconds S] [--hold-ms MS]
+                                 [--keep N] [--keep-seconds S] [--connect-timeout S]
            subflow-traffic clock
            subflow-traffic link DEV up|down
 
@@ -28,6 +32,7 @@ let usage = """
              {"type":"connection","local":..,"peer":..,"bytes":N,"seconds":X,"mbps":Y,
               "subflows":K,"extra_subflows":E,"token":T,"fallback":false}
            --once: exit after the first connection. Prints {"type":"listening",..} when ready.
+           --backlog N: the listen() backlog (default 128; raise it for storms of connections).
            --report-interval MS prints, for each open connection, every MS milliseconds
              {"type":"received","peer":..,"t":X,"mono_ns":N,"bytes":B}
            (bytes received so far; t = seconds since accept; mono_ns = CLOCK_MONOTONIC).
@@ -44,6 +49,15 @@ let usage = """
            seconds/mbps measure connect → last byte acknowledged. --report-interval MS prints
              {"type":"sample","t":X,"bytes":N,"subflows":K}
            every MS milliseconds during sending and holding.
+    storm  Opens short MPTCP connections one after the other for S seconds (default 10), N a
+           second (default: as fast as they connect); each stays open and idle for --hold-ms
+           (default 100), then is closed. Prints every second
+             {"type":"storm_second","t":K,"attempted":A,"established":E,"failed":F,"timed_out":T,"open":O}
+           then {"type":"storm","seconds":X,"attempted":..,"established":..,"failed":..,
+           "attempted_per_second":..,"established_per_second":..[,"first_error":..]}. The newest
+           --keep connections (default 0) are not closed: they stay open for --keep-seconds
+           (default 10) after the storm, announced by {"type":"kept","connections":K,"seconds":X},
+           then are closed. Connect timeout default 2 s.
     clock  Prints CLOCK_MONOTONIC in nanoseconds (shared by all network namespaces).
     link   Sets DEV up or down (SIOCSIFFLAGS) and prints when, on CLOCK_MONOTONIC:
              {"type":"link","device":DEV,"up":B,"before_ns":N,"after_ns":M}
@@ -232,7 +246,12 @@ func serve(_ options: Options) -> Never {
 
     let listener: MPTCPSocket
     let transport: MPTCPSocket.Transport = options.flags.contains("--tcp") ? .tcp : .mptcp
-    do { listener = try MPTCPSocket.listening(on: bind, transport: transport) } catch { socketFailure(error) }
+    var backlog: Int32 = 128
+    if let text = options.values["--backlog"] {
+        guard let value = Int32(text), value > 0 else { usageError("--backlog must be a positive number, not '\(text)'") }
+        backlog = value
+    }
+    do { listener = try MPTCPSocket.listening(on: bind, backlog: backlog, transport: transport) } catch { socketFailure(error) }
     var ready = JSONLine(type: "listening")
     ready.add("address", bind.host)
     ready.add("port", Int(bind.port))
@@ -439,13 +458,17 @@ ProcessSignals.ignoreBrokenPipe()
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "serve":
-    serve(Options(arguments.dropFirst(), valued: ["--bind", "--port", "--abort-after", "--report-interval", "--gap-report"],
+    serve(Options(arguments.dropFirst(), valued: ["--bind", "--port", "--abort-after", "--report-interval", "--gap-report", "--backlog"],
                   flags: ["--once", "--tcp"]))
 case "send":
     send(Options(arguments.dropFirst(),
                  valued: ["--to", "--port", "--bind", "--seconds", "--bytes", "--hold", "--report-interval",
                           "--connect-timeout"],
                  flags: ["--tcp"]))
+case "storm":
+    storm(Options(arguments.dropFirst(),
+                  valued: ["--to", "--port", "--rate", "--seconds", "--hold-ms", "--keep", "--keep-seconds", "--connect-timeout"],
+                  flags: []))
 case "clock":
     printClock()
 case "link":
@@ -454,7 +477,7 @@ case "-h", "--help", "help":
     StandardStream.output.writeLine(usage)
     exit(0)
 case nil:
-    usageError("missing command: serve or send")
+    usageError("missing command: serve, send, storm, clock or link")
 case let other?:
     usageError("unknown command '\(other)'")
 }

@@ -48,9 +48,17 @@ tp_spawn() {
     TP_PIDS+=($!)
 }
 
+# Stops every process tp_spawn started (SIGTERM; SIGKILL after ~5 s for one that hangs, e.g. a
+# daemon spinning under load) and deletes the namespaces.
 tp_destroy() {
-    local pid
+    local pid="" _
     for pid in "${TP_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for _ in $(seq 50); do
+        for pid in "${TP_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && break; done
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    for pid in "${TP_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
     for pid in "${TP_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     TP_PIDS=()
     [[ -n ${TP_CLI:-} ]] && ip netns del "$TP_CLI" 2>/dev/null || true
