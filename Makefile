@@ -32,7 +32,7 @@ endif
 LAYOUT = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SYSCONFDIR="$(SYSCONFDIR)" UNITDIR="$(UNITDIR)" \
          MANDIR="$(MANDIR)" DOCDIR="$(DOCDIR)"
 
-.PHONY: all deps build test demo bench clean install uninstall deb
+.PHONY: all deps build test test-under-load demo bench clean install uninstall deb
 
 all: build
 
@@ -46,6 +46,10 @@ build: deps
 # tests in network namespaces. The SDK package has its own small test suite.
 test:
 	scripts/test.sh
+
+# The same while busy loops occupy every core: the suite must not depend on machine speed.
+test-under-load:
+	scripts/test-under-load.sh
 
 # Two network namespaces, two 100 Mbit/s paths, subflowd + fullmesh in the client namespace.
 demo:
