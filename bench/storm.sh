@@ -288,6 +288,8 @@ run_variant() {
 
     # ---- end of the run: final numbers and the check
     local end; end=$(proc_sample "$daemon")
+    local alive=yes
+    kill -0 "$daemon" 2>/dev/null || alive="no: it exited during the run (see $DIR/daemon.log with --work)"
     local end_status="- - -" answered=yes
     if request 10 status --json >"$DIR/status-end.json"; then
         end_status=$(status_numbers "$DIR/status-end.json")
@@ -300,7 +302,7 @@ run_variant() {
     compare_views >"$DIR/check.txt"
     size=$(stat -c %s "$DIR/daemon.log")
     log_bytes=$((log_bytes + size))
-    record_figures "$variant" "$start" "$end" "$start_status" "$end_status" "$answered" "$drops_start" "$drops_end" "$log_bytes" "$t0"
+    record_figures "$variant" "$start" "$end" "$start_status" "$end_status" "$answered" "$drops_start" "$drops_end" "$log_bytes" "$t0" "$alive"
     tp_destroy
 }
 
@@ -312,7 +314,7 @@ netlink_drops() {
 # ---- the figures of one variant -------------------------------------------------------------------
 
 record_figures() {
-    local variant=$1 start=$2 end=$3 start_status=$4 end_status=$5 answered=$6 drops_start=$7 drops_end=$8 log_bytes=$9 t0=${10}
+    local variant=$1 start=$2 end=$3 start_status=$4 end_status=$5 answered=$6 drops_start=$7 drops_end=$8 log_bytes=$9 t0=${10} alive=${11}
     local fd0 rss0 cpu0 fd1 rss1 cpu1 ev0 ov0 rs0 ev1 ov1 rs1
     read -r fd0 rss0 cpu0 <<<"$start"
     read -r fd1 rss1 cpu1 <<<"${end:-- - -}"
@@ -355,6 +357,7 @@ record_figures() {
     figure "established / s" "$(div "$established" "$seconds")"
     figure "control requests ok / failed" "$flood_ok / $flood_failed"
     figure "control latency ms p50/p99/max" "$flood_lat"
+    figure "daemon alive at end" "$alive"
     figure "daemon answered status at end" "$answered"
     figure "events counted" "$(delta "$ev0" "$ev1")"
     figure "events per connection" "$(div "$(delta "$ev0" "$ev1")" "$established")"
