@@ -33,12 +33,19 @@
 #                       [--raw FILE] [--work DIR]   (as root; defaults: release build, 10 s, max,
 #                                                    2, 100, 100, 5, 2, 8, both)
 # --work DIR keeps every file of the run (daemon log, ss output, answers, samples) in DIR.
+# --keep N: the newest N connections (spread over the clients) are never closed by the storm.
+# The daemon runs with --log-level warning. Its CPU includes answering the flood: --flood 0
+# gives the event path alone. Each storm client is one process connecting one at a time
+# (blocking connect, 2 s timeout); --clients adds parallel ones.
+# Extending it: a figure is one `figure LABEL VALUE` line in record_figures (it appears in the
+# table and in --raw); a per-second column goes into per_second_series.
 # Exit status: 0 after printing the figures, whatever they are; 1 when the set-up fails.
 # Everything it starts is stopped by PID, and the namespaces (with their nftables tables) are
 # deleted on exit, also on failure or Ctrl-C.
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
 BIN=${1:-$(swift build -c release --show-bin-path)}
 DURATION=${2:-10}
 RATE=${3:-max}

@@ -1,22 +1,6 @@
 import Foundation
 import Testing
 
-/// One JSON line of `subflow-traffic storm` (storm_second, storm, kept) or `serve` (connection).
-struct StormRecord: Decodable, Sendable {
-    var type: String
-    var t: Int?
-    var attempted: Int?
-    var established: Int?
-    var failed: Int?
-    var seconds: Double?
-    var connections: Int?
-
-    static func parse(_ lines: [String]) -> [StormRecord] {
-        let decoder = JSONDecoder()
-        return lines.compactMap { try? decoder.decode(StormRecord.self, from: Data($0.utf8)) }
-    }
-}
-
 /// `subflow-traffic storm`'s command line (no root needed).
 @Suite struct TrafficStormUsageTests {
     @Test func badStormAndBacklogArgumentsAreUsageErrors() throws {
@@ -48,24 +32,24 @@ struct TrafficStormTests {
                                                "--port", "5201", "--rate", "40", "--seconds", "1.5", "--hold-ms", "20",
                                                "--keep", "3", "--keep-seconds", "300"], name: "storm")
         let records = try waitUntil("the storm over, connections kept", timeout: .seconds(60),
-                                    observe: { (StormRecord.parse(storm.stdoutLines), storm.isRunning) },
+                                    observe: { (storm.trafficRecords, storm.isRunning) },
                                     until: { records, running in records.contains { $0.type == "kept" } || !running }).0
         let summary = try #require(records.first { $0.type == "storm" }, "\(bed.diagnostics)")
         let attempted = try #require(summary.attempted)
         #expect(summary.failed == 0 && summary.established == attempted, "\(bed.diagnostics)")
         #expect(attempted >= 2 && attempted <= Int(40 * (summary.seconds ?? 0)) + 1, "paced at 40/s: \(bed.diagnostics)")
         let perSecond = records.filter { $0.type == "storm_second" }
-        #expect(perSecond.first?.t == 1 && perSecond.reduce(0) { $0 + ($1.attempted ?? 0) } <= attempted)
+        #expect(perSecond.first?.t == 1 && perSecond.reduce(0) { $0 + ($1.attempted ?? 0) } <= attempted, "\(perSecond)")
         #expect(records.first { $0.type == "kept" }?.connections == 3)
 
         // The kernel's word: 3 connections established, every other one closed and counted by the server.
         try waitUntil("3 established MPTCP connections and \(attempted - 3) finished at the server", timeout: .seconds(30),
                       observe: { (try KernelProbe.connections(bed, in: net.client).filter { $0.state == "ESTAB" }.count,
-                                  StormRecord.parse(server.stdoutLines).filter { $0.type == "connection" }.count) },
+                                  server.trafficRecords.filter { $0.type == "connection" }.count) },
                       until: { $0.0 == 3 && $0.1 == attempted - 3 })
         storm.stop()
         try waitUntil("every connection finished at the server", timeout: .seconds(30),
-                      observe: { StormRecord.parse(server.stdoutLines).filter { $0.type == "connection" }.count },
+                      observe: { server.trafficRecords.filter { $0.type == "connection" }.count },
                       until: { $0 == attempted })
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One JSON line printed by `subflow-traffic` (`type`: listening, connection, connected,
-/// sample, summary). Absent keys are nil.
+/// sample, summary; storm_second, storm, kept). Absent keys are nil.
 struct TrafficRecord: Decodable, Sendable {
     var type: String
     var bytes: UInt64?
@@ -16,9 +16,15 @@ struct TrafficRecord: Decodable, Sendable {
     var peer: String?
     var remote: String?
     var error: String?
+    // storm
+    var attempted: Int?
+    var established: Int?
+    var failed: Int?
+    var connections: Int?
 
     enum CodingKeys: String, CodingKey {
         case type, bytes, seconds, mbps, subflows, token, fallback, t, local, peer, remote, error
+        case attempted, established, failed, connections
         case extraSubflows = "extra_subflows"
     }
 
