@@ -72,10 +72,12 @@ struct DaemonBackupOnLossTests {
     }
 
     /// The link went down at `down`: data must keep arriving at the server, on the backup
-    /// subflow (the kernel's byte counter of the server's end of it grows).
-    func expectTrafficContinues(_ run: Running, after down: UInt64) throws {
-        let backupBytesBefore = try run.serverSubflows(from: run.backup).first?.bytesReceived ?? 0
-        let samples = try waitUntil("300 ms of receive samples after the link went down", timeout: .seconds(3),
+    /// subflow (the kernel's byte counter of the server's end of it grows beyond what it had
+    /// received when the link went down, `backupBytesBefore`). Every wait is on the state with
+    /// a generous deadline: on a busy machine the waits before this one may take longer than
+    /// any fixed window after `down`.
+    func expectTrafficContinues(_ run: Running, after down: UInt64, backupBytesBefore: UInt64) throws {
+        let samples = try waitUntil("300 ms of receive samples after the link went down", timeout: .seconds(15),
                                     observe: { run.received.filter { $0.type == "received" } },
                                     until: { $0.last.map { ($0.monotonicNanoseconds ?? 0) > down + 300_000_000 } ?? false })
         let atDown = samples.last { ($0.monotonicNanoseconds ?? 0) <= down }?.bytes ?? 0
@@ -87,7 +89,11 @@ struct DaemonBackupOnLossTests {
             print("backup-on-loss: first bytes at the server \(milliseconds) ms after the primary link went down")
             #expect(milliseconds < 1000, run.explain("the backup took \(milliseconds) ms to carry the traffic"))
         }
-        let backupBytesAfter = try run.serverSubflows(from: run.backup).first?.bytesReceived ?? 0
+        var backupBytesAfter = backupBytesBefore
+        _ = try? waitUntil("500 kB more on the server's end of the backup subflow", timeout: .seconds(15),
+                           observe: { backupBytesAfter = try run.serverSubflows(from: run.backup).first?.bytesReceived ?? 0
+                                      return backupBytesAfter },
+                           until: { $0 > backupBytesBefore + 500_000 })
         #expect(backupBytesAfter > backupBytesBefore + 500_000,
                 run.explain("the server's end of the backup subflow received \(backupBytesBefore) → \(backupBytesAfter) bytes"))
     }
@@ -119,6 +125,7 @@ struct DaemonBackupOnLossTests {
         #expect(try run.serverSubflows(from: run.backup).first?.flags?.contains("B") == true, "the peer got the backup bit")
         Thread.sleep(forTimeInterval: 0.3)
 
+        let backupBytes = try run.serverSubflows(from: run.backup).first?.bytesReceived ?? 0
         let down = try run.setLink(run.net.pathA, up: false)
         let failedOver = try waitUntil("only the backup subflow, no longer flagged backup", timeout: .seconds(3),
                                        observe: { try run.clientSubflows() },
@@ -126,7 +133,7 @@ struct DaemonBackupOnLossTests {
         #expect(failedOver.count == 1)
         try waitUntil("the server sees the MP_PRIO", timeout: .seconds(2),
                       observe: { try run.serverSubflows(from: run.backup).first?.flags }, until: { $0?.contains("B") == false })
-        try expectTrafficContinues(run, after: down)
+        try expectTrafficContinues(run, after: down, backupBytesBefore: backupBytes)
 
         try run.setLink(run.net.pathA, up: true)
         let restored = try waitUntil("a new primary subflow and the backup flagged again", timeout: .seconds(4),
@@ -157,7 +164,7 @@ struct DaemonBackupOnLossTests {
                                        until: { $0.count == 1 && $0[0].localAddress == run.backup })
         #expect(failedOver[0].flags?.contains("b") == false && failedOver[0].device == run.net.pathB.clientInterface,
                 "\(failedOver)")
-        try expectTrafficContinues(run, after: down)
+        try expectTrafficContinues(run, after: down, backupBytesBefore: 0)   // no backup subflow before
 
         try run.setLink(run.net.pathA, up: true)
         let restored = try waitUntil("back to the primary subflow alone", timeout: .seconds(4),
