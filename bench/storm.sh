@@ -90,7 +90,7 @@ if [[ -n $KEEP_WORK ]]; then
     trap 'tp_destroy' EXIT
 else
     WORK=$(mktemp -d /tmp/subflowd-storm.XXXXXX)
-    trap 'tp_destroy; rm -rf "$WORK"' EXIT
+    trap 'tp_destroy || true; rm -rf "$WORK"' EXIT
 fi
 trap 'exit 130' INT TERM
 TICKS=$(getconf CLK_TCK)
@@ -248,6 +248,7 @@ run_variant() {
     [[ $(cat "/proc/$daemon/comm" 2>/dev/null) == subflowd ]] || die "$variant: PID $daemon is not subflowd"
 
     local start; start=$(proc_sample "$daemon")
+    NOFILE=$(awk '/^Max open files/ { print $4 }' "/proc/$daemon/limits")
     local start_status; start_status=$(status_numbers "$DIR/status-start.json")
     local drops_start; drops_start=$(netlink_drops)
     status_sampler &
@@ -374,6 +375,7 @@ record_figures() {
     figure "netlink drops (kernel)" "$((drops_end - drops_start))"
     figure "joins black-holed (nft)" "$dropped_joins"
     figure "descriptors start/peak/end" "$fd0 / $fdp / $fd1"
+    figure "daemon open-files limit" "$NOFILE"
     figure "descriptors end - start" "$(delta "$fd0" "$fd1")"
     figure "RSS kB start/peak/end" "$rss0 / $rssp / $rss1"
     figure "daemon CPU s" "$cpu_s"
