@@ -79,7 +79,7 @@ for variant in $VARIANTS; do [[ $variant == working || $variant == blackhole ]] 
 for tool in subflowd subflowctl subflow-traffic libfullmesh.so; do
     [[ -e $BIN/$tool ]] || die "$BIN/$tool missing: build first (swift build -c release)"
 done
-command -v jq >/dev/null || die "jq is missing (apt-get install jq, or scripts/install-deps.sh)"
+command -v jq >/dev/null || die "jq is missing (apt-get install jq)"
 [[ $VARIANTS != *blackhole* ]] || command -v nft >/dev/null || die "nft is missing (apt-get install nftables)"
 "$BIN/subflow-traffic" --help | grep -q "subflow-traffic storm" || die "$BIN/subflow-traffic has no storm mode: rebuild it"
 

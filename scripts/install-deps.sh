@@ -3,8 +3,7 @@
 # Idempotent: packages already present are left alone (no apt-get update when nothing is missing).
 set -euo pipefail
 
-packages=(libell-dev libmnl-dev pkg-config iproute2 procps kmod tshark patchelf dpkg-dev groff-base man-db systemd
-          nftables jq)   # nftables, jq: bench/storm.sh
+packages=(libell-dev libmnl-dev pkg-config iproute2 procps kmod tshark patchelf dpkg-dev groff-base man-db systemd)
 
 missing=()
 for p in "${packages[@]}"; do
