@@ -77,6 +77,12 @@ public struct SubflowdCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
+        // ld.so loaded these at exec time; refuse to run on code others could have replaced.
+        if let problem = LoadedObjects.untrusted().first {
+            StandardStream.error.writeLine("subflowd: \(problem) (a file of subflowd itself or of a library it was started with; "
+                                           + "see 'What subflowd trusts' in subflowd(8))")
+            throw ExitCode(Daemon.exitConfigurationError)
+        }
         let configuration: Configuration
         do { configuration = try resolvedConfiguration() } catch {
             StandardStream.error.writeLine("subflowd: \(error)")

@@ -18,6 +18,13 @@ public final class AppendOnlyFile {
         self.size = Int(st.st_size)
     }
 
+    /// Takes over a descriptor opened for appending (see TrustedDirectory.openForAppending).
+    init(descriptor: Int32, path: String, size: Int) {
+        self.fd = descriptor
+        self.path = path
+        self.size = size
+    }
+
     deinit { close() }
 
     public func write(_ bytes: [UInt8]) throws(SystemError) {
