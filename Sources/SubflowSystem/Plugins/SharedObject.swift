@@ -26,6 +26,9 @@ public final class SharedObject {
             self.handle = h
             return
         }
+        do throws(ELFCheck.Problem) { try ELFCheck.validate(file) } catch {
+            throw SharedObjectError(path: file.path, reason: error.reason)
+        }
         _ = dlerror()
         guard let h = dlopen("/proc/self/fd/\(file.descriptor)", RTLD_NOW | RTLD_LOCAL) else {
             throw SharedObjectError(path: file.path, reason: SharedObject.lastError() ?? "dlopen failed")
