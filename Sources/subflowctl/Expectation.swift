@@ -18,7 +18,7 @@ struct Expectation {
         do { text = try TextFile.read(path) } catch {
             throw CleanExit.failure("\(path): \(error.message) (create it with --update-expectation)")
         }
-        let expected = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
+        let expected = TextLines.split(text).map(String.init).filter { !$0.isEmpty }
         guard expected != lines else { return }
         StandardStream.output.writeLine("--- expected (\(path))\n+++ replayed")
         for line in LineDiff.unified(expected, lines) { StandardStream.output.writeLine(line) }

@@ -1,9 +1,12 @@
+import SubflowSystem
+
 /// The configuration file's syntax: INI as mptcpd and systemd use it.
 ///
 ///     # comment (also ';')
 ///     [section]
 ///     key = value          # a trailing comment needs a space before '#'
 ///
+/// Lines may end in "\n", "\r\n" or "\r" (TextLines).
 /// Keys may repeat where the key allows it (`rule`); order is kept.
 struct ConfigFile {
     struct Entry: Hashable {
@@ -23,7 +26,7 @@ struct ConfigFile {
         var entries: [Entry] = []
         var section = "core"
         var sectionLine = 0
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in TextLines.split(text).enumerated() {
             let number = index + 1
             var line = Substring(raw)
             if let comment = ConfigFile.commentStart(line) { line = line[..<comment] }

@@ -3,11 +3,26 @@ import SubflowSystem
 extension Configuration {
     /// Applies a configuration file on top of `self`. Every problem names the file and line.
     public mutating func apply(fileAt path: String) throws(ConfigurationError) {
-        let text: String
-        do { text = try TextFile.read(path) } catch {
+        try apply(ConfigFile(path: path, text: try Configuration.readTrusted(path)))
+    }
+
+    /// The largest configuration file read (1 MiB): more is refused, never cut.
+    public static let maximumFileBytes = 1 << 20
+
+    /// The file's text, if the file is one subflowd may act on: it can set plugin-dir,
+    /// record and control-group, so it and every directory above it must be root's (or the
+    /// running user's) and writable by nobody else (TrustedPath, the plugins' rule). Opened
+    /// without blocking: a FIFO or a device is refused, never waited on.
+    static func readTrusted(_ path: String) throws(ConfigurationError) -> String {
+        let file: OpenedFile
+        do { file = try TrustedPath.openFile(path) } catch {
+            if error.isNotFound { throw ConfigurationError(path, nil, "cannot read the configuration: no such file") }
+            let component = error.path == path ? "" : "\(excerpt: error.path): "
+            throw ConfigurationError(path, nil, "configuration refused: \(component)\(error.explanation)")
+        }
+        do { return String(decoding: try file.readAll(limit: maximumFileBytes), as: UTF8.self) } catch {
             throw ConfigurationError(path, nil, "cannot read the configuration: \(error.message)")
         }
-        try apply(ConfigFile(path: path, text: text))
     }
 
     mutating func apply(_ file: ConfigFile) throws(ConfigurationError) {

@@ -165,13 +165,15 @@ struct Walk {
                 pending += TrustedPath.components(of: target).reversed()
                 continue
             }
-            do { try TrustedPath.check(status, at: path) } catch { close(fd); throw error }
+            // The kind first: "chmod go-w /dev/zero" would be no answer to "a device is not a file".
             let isLast = pending.isEmpty
             if isLast && !wantDirectory {
                 guard status.isRegularFile else { close(fd); throw TrustError(path: path, problem: .notARegularFile(status.kind)) }
-                return (fd, path, status, name)
+            } else {
+                guard status.isDirectory else { close(fd); throw TrustError(path: path, problem: .notADirectory(status.kind)) }
             }
-            guard status.isDirectory else { close(fd); throw TrustError(path: path, problem: .notADirectory(status.kind)) }
+            do { try TrustedPath.check(status, at: path) } catch { close(fd); throw error }
+            if isLast && !wantDirectory { return (fd, path, status, name) }
             chain.append((fd, path, status))
         }
         guard wantDirectory else {
