@@ -7,18 +7,7 @@ public final class AppendOnlyFile {
     private var fd: Int32
     public private(set) var size: Int
 
-    /// Opens (creating with `mode` if needed) for appending.
-    public init(path: String, mode: mode_t = 0o640) throws(SystemError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw SystemError.last("open", path) }
-        var st = stat()
-        fstat(fd, &st)
-        self.fd = fd
-        self.path = path
-        self.size = Int(st.st_size)
-    }
-
-    /// Takes over a descriptor opened for appending (see TrustedDirectory.openForAppending).
+    /// Takes over a descriptor opened for appending (see TrustedDirectory.createForAppending).
     init(descriptor: Int32, path: String, size: Int) {
         self.fd = descriptor
         self.path = path

@@ -24,7 +24,7 @@ public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A refusal of `path` (shown escaped and cut) that is not a failed call.
-    public static func refused(_ operation: String, _ path: String, errno: Int32, _ explanation: String) -> SystemError {
+    public static func refused(_ operation: String, _ path: String, errno: Int32 = EINVAL, _ explanation: String) -> SystemError {
         SystemError(operation: operation, errno: errno, detail: InputExcerpt.of(path, limit: 200), explanation: explanation)
     }
 

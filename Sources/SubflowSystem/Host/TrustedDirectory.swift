@@ -14,6 +14,9 @@ public final class TrustedDirectory {
 
     deinit { for entry in chain { close(entry.fd) } }
 
+    /// The path of an entry, for messages.
+    public func pathOf(_ name: String) -> String { TrustedPath.join(path, name) }
+
     /// Opens `name` (a plain name, or a relative path) below this directory for reading, by
     /// the same rules; nil when there is no such file.
     public func openFile(_ name: String) throws(TrustError) -> OpenedFile? {
@@ -41,10 +44,10 @@ public final class TrustedDirectory {
         }
     }
 
-    /// Opens `name` for appending, creating it (with `mode`) if it does not exist; never
-    /// through a symbolic link (O_NOFOLLOW), and only a regular file.
-    public func openForAppending(_ name: String, mode: mode_t = 0o640) throws(SystemError) -> AppendOnlyFile {
-        let fd = openat(descriptor, name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode)
+    /// Creates `name` (with `mode`) for appending; it must not exist yet (O_EXCL), so nothing
+    /// is ever opened or created through a symbolic link or appended to by mistake.
+    public func createForAppending(_ name: String, mode: mode_t = 0o640) throws(SystemError) -> AppendOnlyFile {
+        let fd = openat(descriptor, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode)
         let shown = TrustedPath.join(path, name)
         guard fd >= 0 else { throw SystemError.last("open", shown) }
         let status: FileStatus
