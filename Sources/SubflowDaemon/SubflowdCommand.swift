@@ -155,12 +155,12 @@ public struct SubflowdCommand: ParsableCommand {
         if !pluginDir.isEmpty { c.pluginDirectories = pluginDir }
         if let logLevel {
             guard let level = Logger.Level(name: logLevel) else {
-                throw fail("--log-level \(logLevel): expected debug, info, notice, warning or error")
+                throw fail("--log-level \(excerpt: logLevel): expected debug, info, notice, warning or error")
             }
             c.logLevel = level
         }
         if let log {
-            guard let target = Configuration.LogTarget(rawValue: log) else { throw fail("--log \(log): expected stderr, journal or null") }
+            guard let target = Configuration.LogTarget(rawValue: log) else { throw fail("--log \(excerpt: log): expected stderr, journal or null") }
             c.logTarget = target
         }
         if let setPathManager { c.setPathManager = setPathManager }

@@ -23,16 +23,18 @@ public struct PluginLoadError: Error, Hashable, Sendable, CustomStringConvertibl
     public init(path: String, reason: Reason) { self.path = path; self.reason = reason }
 
     public var description: String {
+        // The path and the values quoted come from outside: cut and escaped (InputExcerpt).
+        let path = InputExcerpt.of(self.path, limit: 200)
         switch reason {
         case .badName(let name):
-            return "'\(name)' is not a valid policy name: use lower-case letters, digits, '-' and '_' only"
+            return "'\(excerpt: name)' is not a valid policy name: use lower-case letters, digits, '-' and '_' only"
         case .notFound(let searched):
-            return "no plugin file for this policy: looked for \(searched.joined(separator: " and ")); "
+            return "no plugin file for this policy: looked for \(searched.map { InputExcerpt.of($0, limit: 200) }.joined(separator: " and ")); "
                 + "check --plugin-dir or run 'subflowd --list-policies'"
         case .insecure(let why):
             return "\(path): refused: \(why)"
         case .cannotOpen(let why):
-            return "\(path): refused: cannot load it: \(why)"
+            return "\(path): refused: cannot load it: \(InputExcerpt.of(why, limit: 400))"
         case .notAPlugin:
             return "\(path): refused: not a subflowd policy plugin (it does not export \(PolicyABI.versionSymbol))"
         case .abiMismatch(let plugin, let daemon):
@@ -45,11 +47,11 @@ public struct PluginLoadError: Error, Hashable, Sendable, CustomStringConvertibl
             return "\(path): refused: its entry point returned something other than a PolicyRegistration "
                 + "(was it linked against its own copy of the SDK instead of libSubflowPolicy.so?)"
         case .nameMismatch(let requested, let registered):
-            return "\(path): refused: the file is named for policy '\(requested)' but registers '\(registered)'"
+            return "\(path): refused: the file is named for policy '\(excerpt: requested)' but registers '\(excerpt: registered)'"
         case .duplicateName(let name):
             return "\(path): refused: a policy named '\(name)' is already loaded"
         case .initFailed(let why):
-            return "\(path): refused: the policy failed to start: \(why)"
+            return "\(path): refused: the policy failed to start: \(InputExcerpt.of(why, limit: 400))"
         }
     }
 }

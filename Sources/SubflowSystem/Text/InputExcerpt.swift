@@ -33,7 +33,6 @@ public enum InputExcerpt {
         case "\r": return "\\r"
         case "\t": return "\\t"
         case "\0": return "\\0"
-        case "\\": return "\\\\"
         default:
             let v = scalar.value
             // C0 controls, DEL and the C1 controls (U+0080–U+009F: some terminals act on them).
