@@ -74,7 +74,8 @@ struct Walk {
 
     /// Continues from an open trusted directory (its chain is copied, not taken).
     init(continuing directory: TrustedDirectory) {
-        chain = directory.chain.map { (dup($0.fd), $0.path, $0.status) }
+        // F_DUPFD_CLOEXEC: dup(2) would drop close-on-exec, and children must not inherit these.
+        chain = directory.chain.map { (fcntl($0.fd, F_DUPFD_CLOEXEC, 0), $0.path, $0.status) }
     }
 
     mutating func release() {
