@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "fixture-wrong-abi", type: .dynamic, targets: ["FixtureWrongABI"]),
         .library(name: "fixture-no-entry", type: .dynamic, targets: ["FixtureNoEntry"]),
         .library(name: "fixture-init-fails", type: .dynamic, targets: ["FixtureInitFails"]),
+        // A C library whose constructor leaves a marker: what an attacker would slip in.
+        .library(name: "fixture-intruder", type: .dynamic, targets: ["FixtureIntruder"]),
     ],
     dependencies: [
         // The policy API lives in its own package so that it is linked as ONE shared library
@@ -77,6 +79,7 @@ let package = Package(
                 path: "Tests/Fixtures/plugins/no-entry", swiftSettings: strict),
         .target(name: "FixtureInitFails", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
                 path: "Tests/Fixtures/plugins/init-fails", swiftSettings: strict),
+        .target(name: "FixtureIntruder", path: "Tests/Fixtures/plugins/intruder"),
 
         .testTarget(name: "MPTCPWireTests", dependencies: ["MPTCPWire", "SubflowSystem"],
                     resources: [.copy("Captures")], swiftSettings: strict),

@@ -24,6 +24,9 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+/* O_PATH is only spelled out by <fcntl.h> under _GNU_SOURCE; glibc defines its value as __O_PATH. */
+enum { SFD_O_PATH = __O_PATH };
+
 enum {
     SFD_MNL_SOCKET_BUFFER_SIZE = 8192,
     SFD_NLMSG_HDRLEN = NLMSG_HDRLEN,

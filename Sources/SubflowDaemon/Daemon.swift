@@ -94,9 +94,9 @@ public final class Daemon {
         if let path = configuration.recordPath {
             do {
                 recorder = try TraceRecorder(path: path, maxBytes: configuration.recordMaxBytes, keep: configuration.recordKeep)
-                logger.info("recording the kernel conversation to \(path)")
+                logger.info("recording the kernel conversation to \(excerpt: path)")
             } catch {
-                logger.critical("cannot record to \(path): \(error)")
+                logger.critical("cannot record to \(excerpt: path): \(error)")
                 return Daemon.exitConfigurationError
             }
             var reported = false
