@@ -23,6 +23,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <linux/sched.h>
+/* setns(2): <sched.h> declares it only under _GNU_SOURCE, which Swift's Glibc does not set. */
+extern int setns(int fd, int nstype);
 
 enum {
     SFD_MNL_SOCKET_BUFFER_SIZE = 8192,
