@@ -16,9 +16,8 @@ struct DaemonTimerLoadTests {
     @Test func unansweredJoinsOf150ConnectionsWaitTheirJoinTimeout() throws {
         let bed = try Testbed()
         defer { bed.teardown() }
-        let net = try TwoPathTopology(bed, clientSysctls: ["net.mptcp.path_manager": "userspace"])
-        try bed.check(net.server, ["ip", "mptcp", "limits", "set", "subflows", "8", "add_addr_accepted", "8"])
-        try bed.check(net.server, ["ip", "mptcp", "endpoint", "add", net.pathB.serverIPv4, "dev", net.pathB.serverInterface, "signal"])
+        let net = try TwoPathTopology(bed, clientSysctls: TwoPathTopology.userspaceClient)
+        try net.serverAnnouncesPathB()
         // Path B swallows everything the client sends on it: joins from the client's path-B
         // address are never answered (the join from path A's address to the server's path-B
         // address travels on path A and succeeds).
@@ -60,12 +59,14 @@ struct DaemonTimerLoadTests {
             """
         print(report)
         #expect(log.maxJoinsPerConnection > 0, "no join was logged:\n\(daemon.stderr.suffix(4000))")
-        // 3 joins each at first (2 swallowed), then one retry of each swallowed path.
-        #expect(log.maxJoinsPerConnection <= 5, "\(report)")
+        // 3 joins each at first (2 swallowed), then at most one retry of each swallowed path per
+        // join timeout the connection lived through.
+        let overBudget = log.connectionsOverJoinBudget(joinTimeout: Self.joinTimeoutMilliseconds)
+        #expect(overBudget.isEmpty, "joined more often than the join timeout allows: \(overBudget.prefix(5)); \(report)")
         #expect(!log.timeoutDelays.isEmpty, "no join timed out within the window: \(report)")
-        // The log's stamps are whole milliseconds and fullmesh logs a join just after starting
-        // its timer, so a timeout that kept its deadline can read 1 ms short, never more.
-        #expect((log.timeoutDelays.min() ?? 0) >= Self.joinTimeoutMilliseconds - 1, "a join timed out early: \(report)")
+        // fullmesh logs a join just after starting its timer, so on a loaded machine the logged
+        // gap can read a little short (a descheduled daemon); the broken loop fired after 0-1 ms.
+        #expect((log.timeoutDelays.min() ?? 0) >= Self.joinTimeoutMilliseconds * 9 / 10, "a join timed out early: \(report)")
         #expect(sample.maxSubflowsPerConnection <= Self.maxSubflows, "\(report)")
         #expect(sample.duplicateEstablishedPairs == 0, "\(report)")
         #expect(sample.maxDescriptors < 200, "\(report)")
@@ -98,16 +99,21 @@ struct LoadSample {
 /// `… token T: no answer to the join within N ms; retry k/n of L -> R in D ms`).
 struct JoinLog {
     private(set) var joinsPerConnection: [String: Int] = [:]
+    private var firstJoin: [String: Int] = [:]
+    private var lastStamp = 0
     /// For each timeout: milliseconds since the latest join on the same connection and path.
     private(set) var timeoutDelays: [Int] = []
 
     init(_ log: String) {
         var lastJoin: [String: Int] = [:]
         for line in log.split(separator: "\n") {
-            guard let stamp = Self.milliseconds(line), let token = Self.field(line, after: "token ", until: ":") else { continue }
+            guard let stamp = Self.milliseconds(line) else { continue }
+            lastStamp = stamp
+            guard let token = Self.field(line, after: "token ", until: ":") else { continue }
             if let local = Self.field(line, after: ": joining ", until: " -> "),
                let remote = Self.field(line, after: " -> ", until: " (") {
                 joinsPerConnection[token, default: 0] += 1
+                if firstJoin[token] == nil { firstJoin[token] = stamp }
                 lastJoin["\(token) \(local) \(Self.address(remote))"] = stamp
             } else if line.contains("no answer to the join"),
                       let local = Self.field(line, after: " of ", until: " -> "),
@@ -118,6 +124,14 @@ struct JoinLog {
     }
 
     var maxJoinsPerConnection: Int { joinsPerConnection.values.max() ?? 0 }
+
+    /// Connections with more joins than 3 plus 2 per join timeout elapsed since their first.
+    func connectionsOverJoinBudget(joinTimeout: Int) -> [String] {
+        joinsPerConnection.compactMap { token, joins in
+            let budget = 3 + 2 * ((lastStamp - (firstJoin[token] ?? lastStamp)) / joinTimeout)
+            return joins > budget ? "\(token): \(joins) joins, budget \(budget)" : nil
+        }
+    }
     var meanJoinsPerConnection: String {
         joinsPerConnection.isEmpty ? "0" : String(format: "%.2f", Double(joinsPerConnection.values.reduce(0, +)) / Double(joinsPerConnection.count))
     }

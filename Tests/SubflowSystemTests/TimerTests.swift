@@ -22,13 +22,14 @@ extension EventLoopTests {
             let count = 100_000
             let loop = try EventLoop()
             let descriptorsBefore = try loopKindDescriptorCount()
-            var generator = SplitMix(seed: 0x5AB_F10D)
             var timers = [Scheduled](repeating: Scheduled(), count: count)
             var order: [Int] = []
             order.reserveCapacity(count)
             let started = MonotonicClock.nowMicroseconds
             for i in 0..<count {
-                let delay = generator.next() % 1_500
+                // Deadlines spread over 0-1,499 ms in an order unrelated to scheduling order
+                // (7,919 is prime, so i * 7,919 mod 1,500 visits every delay alike).
+                let delay = UInt64(i * 7_919 % 1_500)
                 timers[i].delay = delay * 1000
                 timers[i].scheduledAt = MonotonicClock.nowMicroseconds
                 loop.after(milliseconds: delay) {
@@ -142,17 +143,4 @@ func raiseDescriptorLimit(toAtLeast minimum: rlim_t) throws -> Bool {
     guard limit.rlim_max >= minimum else { return false }
     limit.rlim_cur = minimum
     return setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0
-}
-
-/// A small deterministic generator (SplitMix64), so a failing order is reproducible.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
