@@ -20,6 +20,29 @@ extension EventLoopTests {
             watch.cancel()
         }
 
+        @Test("a loop created while 300 descriptors are open (all its own land above 127) watches, times and stops")
+        func loopCreatedLate() throws {
+            var held: [Int32] = []
+            defer { held.forEach { close($0) } }
+            while held.count < 300 {
+                let fd = open("/dev/null", O_RDONLY | O_CLOEXEC)
+                try #require(fd >= 0, "open /dev/null: errno \(errno)")
+                held.append(fd)
+            }
+            let loop = try EventLoop()
+            let (a, b) = socketPair()
+            defer { close(a); close(b) }
+            var read = false
+            let watch = try loop.watchReadable(fd: a) { drain(a); read = true }
+            defer { watch.cancel() }
+            var fired = false
+            loop.after(milliseconds: 20) { fired = true }
+            poke(b)
+            #expect(turn(loop, until: { read && fired }), "read \(read), timer fired \(fired)")
+            loop.after(milliseconds: 10) { loop.stop() }
+            #expect(loop.run(onTerminate: { _ in }) == 0, "run returns after stop()")
+        }
+
         @Test("a handler may cancel its own watch, and a watch it cancels later in the same batch never runs")
         func handlerCancelsWatches() throws {
             let loop = try EventLoop()

@@ -1,8 +1,7 @@
 import CELL
 import Glibc
 
-/// Every descriptor the loop watches, in one epoll instance of our own that ELL's loop watches
-/// as a single descriptor.
+/// Every descriptor the loop watches, in one epoll instance of our own: the loop's wait.
 ///
 /// Why not one ELL `l_io` per descriptor: ELL 0.56 keeps its watches in a 128-entry table
 /// (descriptors 0–127 only), and it treats EPOLLERR and EPOLLHUP as a disconnect and removes
@@ -12,7 +11,8 @@ import Glibc
 /// clears it), and only the watch's owner ever removes it.
 final class DescriptorWatches {
     /// At most this many ready descriptors are served per loop turn; the rest stay ready
-    /// (level-triggered) and are served on the next turn, after timers and ELL's own work.
+    /// (level-triggered) and are served on the next turn (epoll rotates its ready list, so
+    /// every ready descriptor, the timerfd among them, gets its turn).
     static let eventsPerTurn = 256
 
     let epollFD: Int32
@@ -71,10 +71,11 @@ final class DescriptorWatches {
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, registration.fd, &unused)
     }
 
-    /// Serves at most `eventsPerTurn` ready descriptors without waiting.
-    func dispatchReady() {
+    /// Waits up to `milliseconds` (-1: until one is ready) and serves at most `eventsPerTurn`
+    /// ready descriptors. A signal interrupting the wait (EINTR) just ends the turn.
+    func dispatchReady(waitingMilliseconds milliseconds: Int32) {
         let n = ready.withUnsafeMutableBufferPointer {
-            epoll_wait(epollFD, $0.baseAddress, Int32($0.count), 0)
+            epoll_wait(epollFD, $0.baseAddress, Int32($0.count), milliseconds)
         }
         guard n > 0 else { return }
         for i in 0..<Int(n) {

@@ -1,24 +1,29 @@
 import CELL
 import Glibc
 
-/// The daemon's single event loop: ELL's `l_main`, with file-descriptor watches, one-shot
-/// timers and signals. Every handler runs on the thread that called `run`, one at a time,
-/// so the code behind them needs no locks.
+/// The daemon's single event loop: file-descriptor watches, one-shot timers and signals.
+/// Every handler runs on the thread that called `run`, one at a time, so the code behind
+/// them needs no locks.
 ///
-/// ELL watches one descriptor only, opened here while it is low (ELL 0.56 handles 0–127 only):
-/// our own epoll instance, which holds every watched descriptor of any number (see
-/// `DescriptorWatches`), among them one timerfd for all timers (see `TimerQueue`) and the
-/// signalfds. Each loop turn serves a bounded number of ready descriptors and due timers.
+/// The loop waits on an epoll set of its own (see `DescriptorWatches`) that holds every
+/// watched descriptor of any number, one timerfd for all timers (see `TimerQueue`) and the
+/// signalfds; each turn serves a bounded number of ready descriptors and due timers. ELL's
+/// main loop (`l_main_init`) still exists, nested: its epoll descriptor is one of our watches
+/// and is iterated when ready, so ELL code keeps working, but nothing of ours depends on ELL's
+/// 128-entry watch table (descriptors 0–127 only) or on its treating EPOLLERR as a disconnect.
+/// Nothing needs a low descriptor number, so a loop created late, with hundreds of descriptors
+/// open, works like one created first.
 ///
 /// Only one EventLoop may exist per process (ELL's main loop is process-global).
 public final class EventLoop {
     private let watches: DescriptorWatches
     private let timers: TimerQueue
     private var timerWatch: FileWatch?
-    private var ellWatch: OpaquePointer?
+    private var ellWatch: FileWatch?
     /// The signalfds of `onSignal`, closed with the loop.
     private var signalWatches: [(fd: Int32, watch: FileWatch)] = []
     private var onTerminate: ((Int32) -> Void)?
+    private var stopRequested = false
 
     /// Initialises ELL's main loop (`l_main_init`) and the loop's own descriptors.
     public init() throws(SystemError) {
@@ -31,10 +36,10 @@ public final class EventLoop {
             throw error
         }
         // From here a throw runs deinit, which undoes whatever was set up.
-        ellWatch = try Self.watchWithELL(fd: watches.epollFD, watches)
         timerWatch = try watchReadable(fd: timers.fd) { [unowned timers] in timers.fireDue() }
-        // Our own signalfds rather than l_main_run_with_signal's: ELL opens that one when the
-        // loop starts, by then possibly above descriptor 127, and would then ignore SIGTERM.
+        ellWatch = try watchReadable(fd: l_main_get_epoll_fd()) { l_main_iterate(0) }
+        // Our own signalfds rather than l_main_run_with_signal's, which ELL would watch in its
+        // own table (only descriptors 0–127: SIGTERM would then be ignored).
         for signal in [SIGINT, SIGTERM] {
             try onSignal(signal) { [unowned self] in self.onTerminate?(signal) }
         }
@@ -42,34 +47,13 @@ public final class EventLoop {
 
     deinit {
         timerWatch?.cancel()
+        ellWatch?.cancel()
         for (fd, watch) in signalWatches {
             watch.cancel()
             Glibc.close(fd)
         }
         signalWatches.removeAll()
-        if let ellWatch { l_io_destroy(ellWatch) }
         _ = l_main_exit()
-    }
-
-    /// Registers one of the loop's own descriptors with ELL; its readiness runs `dispatchReady`.
-    private static func watchWithELL(fd: Int32, _ watches: DescriptorWatches) throws(SystemError) -> OpaquePointer {
-        guard let io = l_io_new(fd) else {
-            throw SystemError(operation: "l_io_new", errno: ERANGE,
-                              detail: "descriptor \(fd) (ELL watches 0–127 only; create the EventLoop before opening many descriptors)")
-        }
-        _ = l_io_set_close_on_destroy(io, false)
-        let box = Unmanaged.passRetained(watches).toOpaque()
-        guard l_io_set_read_handler(io, { _, userData in
-            Unmanaged<DescriptorWatches>.fromOpaque(userData!).takeUnretainedValue().dispatchReady()
-            return true
-        }, box, { userData in
-            Unmanaged<DescriptorWatches>.fromOpaque(userData!).release()
-        }) else {
-            Unmanaged<DescriptorWatches>.fromOpaque(box).release()
-            l_io_destroy(io)
-            throw SystemError(operation: "l_io_set_read_handler", errno: EINVAL, detail: "descriptor \(fd)")
-        }
-        return io
     }
 
     /// Calls `handler` whenever `fd` is readable, has an error pending or hung up, until the
@@ -127,20 +111,22 @@ public final class EventLoop {
     }
 
     /// Runs the loop until `stop()`; SIGINT and SIGTERM are passed to `onTerminate`
-    /// (which usually calls `stop()`). Returns the loop's exit status.
+    /// (which usually calls `stop()`). Returns the loop's exit status (EXIT_SUCCESS).
     @discardableResult
     public func run(onTerminate: @escaping (Int32) -> Void) -> Int32 {
         self.onTerminate = onTerminate
         defer { self.onTerminate = nil }
-        return l_main_run()
+        while !stopRequested { watches.dispatchReady(waitingMilliseconds: -1) }
+        stopRequested = false
+        return EXIT_SUCCESS
     }
 
-    /// Makes `run` return after the current handler.
-    public func stop() { _ = l_main_quit() }
+    /// Makes `run` return after the current handler (at once if called before `run`).
+    public func stop() { stopRequested = true }
 
     /// Runs one iteration of the loop, waiting at most `milliseconds` (-1: until something happens).
     /// For tests that drive the loop step by step.
     public func iterate(timeoutMilliseconds milliseconds: Int32) {
-        l_main_iterate(milliseconds)
+        watches.dispatchReady(waitingMilliseconds: milliseconds)
     }
 }

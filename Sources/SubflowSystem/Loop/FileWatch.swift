@@ -15,8 +15,6 @@ public final class FileWatch {
         token = try watches.add(registration)
     }
 
-    public var isActive: Bool { registration.onReadable != nil || registration.onWritable != nil || registration.onHangUp != nil }
-
     public func cancel() {
         watches?.remove(token: token)
         registration.silence()
