@@ -66,6 +66,21 @@ extension EventLoopTests {
             #expect(loop.watchCount == ownWatches, "both watches are gone")
         }
 
+        @Test("a timer may cancel a watch whose descriptor is ready in the same turn; the handler never runs afterwards")
+        func timerCancelsAWatch() throws {
+            let loop = try EventLoop()
+            let (a, b) = socketPair()
+            defer { close(a); close(b) }
+            var cancelled = false
+            var callsAfterCancel = 0
+            let watch = try loop.watchReadable(fd: a) { if cancelled { callsAfterCancel += 1 } }   // never drains: stays ready
+            poke(b)
+            loop.after(milliseconds: 5) { watch.cancel(); cancelled = true }
+            #expect(turn(loop, until: { cancelled }))
+            for _ in 0..<5 { loop.iterate(timeoutMilliseconds: 10) }
+            #expect(callsAfterCancel == 0)
+        }
+
         @Test("a peer hang-up reaches the read handler and the watch stays until its owner cancels it")
         func hangUpKeepsTheWatch() throws {
             let loop = try EventLoop()
