@@ -35,7 +35,9 @@ let package = Package(
         .systemLibrary(name: "CELL", pkgConfig: "ell", providers: [.apt(["libell-dev"])]),
         .systemLibrary(name: "CMNL", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         // The only module that touches C, unsafe pointers, sockets and dlopen.
-        .target(name: "SubflowSystem", dependencies: ["CELL", "CMNL"], swiftSettings: strict),
+        .target(name: "SubflowSystem",
+                dependencies: ["CELL", "CMNL", .product(name: "HeapModule", package: "swift-collections")],
+                swiftSettings: strict),
         // Pure codec: netlink bytes <-> typed values. Never touches a socket.
         .target(name: "MPTCPWire",
                 dependencies: ["SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")],
@@ -97,6 +99,7 @@ let package = Package(
                                    .product(name: "SubflowPolicy", package: "sdk")],
                     exclude: ["Scenarios"], swiftSettings: strict),
         .testTarget(name: "SubflowDaemonTests", dependencies: ["SubflowDaemon", "SubflowCore"], swiftSettings: strict),
+        .testTarget(name: "SubflowSystemTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
         .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
     ]
 )
