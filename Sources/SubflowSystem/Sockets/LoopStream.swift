@@ -30,6 +30,12 @@ public final class LoopStream {
     /// ELL has our write handler (EPOLLOUT is watched).
     private var writeArmed = false
     private var readingStopped = false
+    private var readingPaused = false
+    /// ELL has our read handler (EPOLLIN is watched).
+    private var readArmed = false
+    /// The read handler is running: ELL acts on its return value, so arming or disarming
+    /// from inside it only changes that value.
+    private var inReadHandler = false
     public private(set) var isClosed = false
 
     /// Takes ownership of the connected, non-blocking descriptor `fd` (closed on failure too).
@@ -45,11 +51,7 @@ public final class LoopStream {
         }
         self.io = io
         _ = l_io_set_close_on_destroy(io, false)
-        let readBox = Unmanaged.passRetained(self).toOpaque()
-        guard l_io_set_read_handler(io, { _, data in
-            Unmanaged<LoopStream>.fromOpaque(data!).takeUnretainedValue().readable()
-        }, readBox, { data in Unmanaged<LoopStream>.fromOpaque(data!).release() }) else {
-            Unmanaged<LoopStream>.fromOpaque(readBox).release()
+        guard armReading(io) else {
             l_io_destroy(io)
             self.io = nil
             Glibc.close(fd)
@@ -114,6 +116,47 @@ public final class LoopStream {
     public func stopReading() {
         readingStopped = true
         onReadable = nil
+        disarmReading()
+    }
+
+    /// Stops watching for input until `resumeReading()`: what the peer sends waits in the
+    /// kernel's buffer (and, once that is full, blocks the peer), not in this process. The
+    /// watch is level-triggered, so merely not reading would wake the loop again and again.
+    public func pauseReading() {
+        guard !readingPaused else { return }
+        readingPaused = true
+        disarmReading()
+    }
+
+    /// Watches for input again after `pauseReading()`; data already waiting is reported on the
+    /// next loop iteration.
+    public func resumeReading() {
+        guard readingPaused else { return }
+        readingPaused = false
+        guard !isClosed, !readingStopped, !readArmed, !inReadHandler, let io else { return }
+        _ = armReading(io)
+    }
+
+    public var isReadingPaused: Bool { readingPaused }
+
+    private func armReading(_ io: OpaquePointer) -> Bool {
+        let box = Unmanaged.passRetained(self).toOpaque()
+        guard l_io_set_read_handler(io, { _, data in
+            Unmanaged<LoopStream>.fromOpaque(data!).takeUnretainedValue().readable()
+        }, box, { data in Unmanaged<LoopStream>.fromOpaque(data!).release() }) else {
+            Unmanaged<LoopStream>.fromOpaque(box).release()
+            return false
+        }
+        readArmed = true
+        return true
+    }
+
+    /// Inside the read handler its return value tells ELL to drop it; elsewhere it is removed
+    /// here (ELL then releases its reference).
+    private func disarmReading() {
+        guard readArmed, !inReadHandler, !isClosed, let io else { return }
+        readArmed = false
+        _ = l_io_set_read_handler(io, nil, nil, nil)
     }
 
     /// Sets the kernel's send buffer for this socket (SO_SNDBUF; the kernel doubles it).
@@ -140,9 +183,13 @@ public final class LoopStream {
     // MARK: handlers (return false: ELL drops the handler and releases its reference)
 
     private func readable() -> Bool {
-        guard !isClosed, !readingStopped, let handler = onReadable else { return false }
-        handler()
-        return !isClosed && !readingStopped
+        if !isClosed, !readingStopped, !readingPaused, let handler = onReadable {
+            inReadHandler = true
+            handler()
+            inReadHandler = false
+        }
+        readArmed = !isClosed && !readingStopped && !readingPaused
+        return readArmed
     }
 
     private func writable() -> Bool {
