@@ -137,14 +137,12 @@ struct ControlFloodTests {
         let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon.pid)/fd").count
         try bed.check(nil, ["prlimit", "--pid", "\(daemon.pid)", "--nofile=\(open):"])
 
+        // Clients join the backlog as fast as it has room (a full one refuses them at once).
         var clients: [HostileSocket] = []
-        for _ in 0..<3 {
-            clients += (0..<100).compactMap { _ in HostileSocket.unix(socket) }
-            usleep(500_000)
-        }
-        try waitUntil("the clients turned away", timeout: .seconds(10), observe: {
-            clients.filter(\.peerClosed).count
-        }, until: { $0 >= 100 })
+        try waitUntil("100 clients in the backlog and turned away", timeout: .seconds(30), observe: { () -> (Int, Int) in
+            clients += (0..<20).compactMap { _ in HostileSocket.unix(socket, waitForBacklog: false) }
+            return (clients.count, clients.filter(\.peerClosed).count)
+        }, until: { $0.0 >= 100 && $0.1 == $0.0 })
         let during = daemon.stderr
         let lines = during.split(separator: "\n").filter { $0.contains("accept") || $0.contains("file descriptors") }
         #expect(lines.count <= 3, "the exhaustion was logged \(lines.count) times: \(lines.prefix(5))")

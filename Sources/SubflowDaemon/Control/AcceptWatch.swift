@@ -4,12 +4,12 @@ import SubflowSystem
 /// Watches a listening socket on the loop and accepts what is pending on each wake-up (at
 /// most `burst`, so a flood of connections cannot monopolise the loop).
 ///
-/// An accept error other than "nothing pending" pauses accepting for a second: the watch is
-/// level-triggered and would otherwise spin on the same error. Running out of descriptors
-/// (EMFILE, ENFILE) is an episode, logged when it starts and when it ends with the number of
-/// clients turned away, never once per attempt; meanwhile the pending clients are accepted
-/// with a reserve descriptor and closed at once (`DescriptorReserve`), so the listener stops
-/// being readable even if the resume timer cannot be armed.
+/// Running out of descriptors (EMFILE, ENFILE) is an episode, logged when it starts and when
+/// it ends with the number of clients turned away, never once per attempt; meanwhile the
+/// pending clients (at most `burst` per wake-up) are accepted with a reserve descriptor and
+/// closed at once (`DescriptorReserve`): they learn at once, and the listener stops being
+/// readable, so the level-triggered watch does not spin — without any timer, which might
+/// need a descriptor too. Any other accept error pauses accepting for a second.
 final class AcceptWatch {
     private let loop: EventLoop
     private let fd: Int32
@@ -51,8 +51,8 @@ final class AcceptWatch {
                 noteExhaustion(error)
             } else {
                 logger.error("\(name): accept failed: \(error); not accepting for 1 s")
+                pauseAccepting()
             }
-            pauseAccepting()
         }
     }
 

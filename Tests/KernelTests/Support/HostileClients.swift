@@ -17,10 +17,11 @@ final class HostileSocket {
         isOpen = false
     }
 
-    /// A non-blocking UNIX stream client of `path`; nil if the connection was refused at once
-    /// (backlog full or no listener).
-    static func unix(_ path: String) -> HostileSocket? {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+    /// A non-blocking UNIX stream client of `path`; nil if the connection failed. With
+    /// `waitForBacklog` the connect blocks while the listener's backlog is full (until the
+    /// server accepts), without it the connect fails at once then.
+    static func unix(_ path: String, waitForBacklog: Bool = true) -> HostileSocket? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | (waitForBacklog ? 0 : Int32(SOCK_NONBLOCK.rawValue)), 0)
         guard fd >= 0 else { return nil }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -29,6 +30,7 @@ final class HostileSocket {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard result == 0 else { Glibc.close(fd); return nil }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         return HostileSocket(fd: fd)
     }
 
