@@ -20,6 +20,14 @@ def status_latency(ctl, sock, timeout=30):
     r = subprocess.run([ctl, "status", "--socket", sock, "--json"], capture_output=True, timeout=timeout)
     return time.monotonic() - t, r.returncode, r.stderr.decode()[:120]
 
+def read_line(s):
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = s.recv(65536)
+        if not chunk: break
+        data += chunk
+    return data
+
 def unix(sock):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.connect(sock); return s
 
@@ -67,20 +75,12 @@ def bigjson(pid, ctl, sock):
     print(f"bigjson: {len(line)} bytes, {keys} keys")
     cpu0 = proc_stats(pid)[0]
     s = unix(sock); t = time.monotonic(); s.sendall(line)
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk: break
-        data += chunk
+    data = read_line(s)
     print(f"bigjson: answer after {(time.monotonic()-t)*1000:.0f} ms, daemon CPU {proc_stats(pid)[0]-cpu0:.2f} s: {data[:100]!r}")
 
 def longline(sock, size):
     s = unix(sock); s.sendall(b'{"command":"status","pad":"' + b"x" * (size - 32) + b'"}\n')
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk: break
-        data += chunk
+    data = read_line(s)
     print(f"longline {size}: {data[:160]!r}")
 
 def idle(pid, ctl, sock, clients, seconds):

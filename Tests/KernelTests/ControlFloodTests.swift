@@ -143,11 +143,13 @@ struct ControlFloodTests {
         try bed.check(nil, ["prlimit", "--pid", "\(daemon.pid)", "--nofile=\(open):"])
 
         // Clients join the backlog as fast as it has room (a full one refuses them at once).
+        // The limit caps descriptor numbers, so a client or two may still get a free number
+        // below it and be served normally: all but 3 must be turned away.
         var clients: [HostileSocket] = []
         try waitUntil("100 clients in the backlog and turned away", timeout: .seconds(30), observe: { () -> (Int, Int) in
             if clients.count < 100 { clients += (0..<20).compactMap { _ in HostileSocket.unix(socket, waitForBacklog: false) } }
             return (clients.count, clients.filter(\.peerClosed).count)
-        }, until: { $0.0 >= 100 && $0.1 == $0.0 })
+        }, until: { $0.0 >= 100 && $0.1 >= $0.0 - 3 })
         let during = daemon.stderr
         let lines = during.split(separator: "\n").filter { $0.contains("accept") || $0.contains("file descriptors") }
         #expect(lines.count <= 3, "the exhaustion was logged \(lines.count) times: \(lines.prefix(5))")
