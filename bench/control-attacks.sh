@@ -7,7 +7,7 @@
 #             `metrics` requests and read nothing; meanwhile `subflowctl status` is run every
 #             0.5 s: daemon CPU seconds, RSS peak, status answered / failed and its latency
 #             (the status client is nobody too: with 30 attackers it is refused "busy" by
-#             design, the 2 slots left being root's)
+#             design, the 2 slots left being root's; so root's status is measured as well)
 #   json      one 65,000-byte object with ~8,600 keys (answer time, daemon CPU), and one
 #             70,000-byte line (must be refused, not served)
 #   idle      34 idle clients of the control group; root's `subflowctl status` meanwhile
@@ -55,7 +55,8 @@ $PY "$A" watch "$PID" "$CTL" "$S" 3
 
 if step pipeline; then
     $NB $PY "$A" pipeline "$PID" "$CTL" "$S" 10 8000 20; sleep 2
-    $NB $PY "$A" pipeline "$PID" "$CTL" "$S" 30 8000 15; sleep 2
+    $NB $PY "$A" pipeline "$PID" "$CTL" "$S" 30 8000 15 & FLOOD=$!
+    sleep 2; echo "(status as root during the 30-client flood:)"; $PY "$A" watch "$PID" "$CTL" "$S" 10; wait $FLOOD; sleep 2
 fi
 if step json; then
     $NB $PY "$A" bigjson "$PID" "$CTL" "$S"
