@@ -15,8 +15,9 @@
 #             for 30 s, one scrape a second from 127.0.0.1 (scrapes answered 200), then one
 #             9,000-byte request head (must be 431)
 #   warn      the socket loosened to 0666, uid 12345 connects in a loop for 5 s: log lines/s
-#   emfile    the daemon's soft RLIMIT_NOFILE set to 40 (prlimit), 200 clients connect: log
-#             lines, log bytes and daemon CPU over 10 s
+#   emfile    the daemon's soft RLIMIT_NOFILE set to the number of descriptors it has open
+#             (prlimit), clients connect for 10 s: log lines, log bytes, daemon CPU, clients
+#             closed at once
 #
 # Usage: bench/control-attacks.sh [BIN_DIR] [ATTACKS]    (as root; ATTACKS comma-separated,
 #        default all; BIN_DIR default .build/debug). Needs python3 and setpriv.
@@ -86,16 +87,28 @@ while time.monotonic() < end:
     chmod 600 "$S"
 fi
 if step emfile; then
-    prlimit --pid "$PID" --nofile=40:
+    open_now=$(ls "/proc/$PID/fd" | wc -l)
+    prlimit --pid "$PID" --nofile="$open_now":
     lines=$(wc -l < "$WORK/daemon.log"); bytes=$(stat -c %s "$WORK/daemon.log"); cpu=$(awk '{print $14+$15}' "/proc/$PID/stat")
     $PY -c "
 import socket, time
-clients = []
-for i in range(200):
-    s = socket.socket(socket.AF_UNIX); s.setblocking(False); s.connect_ex('$S'); clients.append(s)
-time.sleep(10)
+clients = []; refused = 0
+end = time.monotonic() + 10
+while time.monotonic() < end:
+    for i in range(20):
+        s = socket.socket(socket.AF_UNIX); s.setblocking(False)
+        if s.connect_ex('$S') == 0: clients.append(s)
+        else: refused += 1; s.close()
+    time.sleep(0.1)
+closed = 0
+for s in clients:
+    try:
+        if s.recv(100) == b'': closed += 1
+    except BlockingIOError: pass
+    except OSError: closed += 1
+print(f'EMFILE clients: {len(clients)} got into the backlog, {closed} of them closed by the daemon, {refused} found it full')
 "
-    echo "EMFILE (soft nofile 40, 200 clients, 10 s): $(( $(wc -l < "$WORK/daemon.log") - lines )) log lines," \
+    echo "EMFILE (soft nofile = $open_now, the descriptors open, clients for 10 s): $(( $(wc -l < "$WORK/daemon.log") - lines )) log lines," \
          "$(( $(stat -c %s "$WORK/daemon.log") - bytes )) bytes, daemon CPU $(( $(awk '{print $14+$15}' "/proc/$PID/stat") - cpu ))/100 s"
     prlimit --pid "$PID" --nofile=1024:
     sleep 2
