@@ -26,6 +26,8 @@ public final class LoopStream {
     /// The watch has our write handler (EPOLLOUT is watched).
     private var writeArmed = false
     private var readingStopped = false
+    /// Reading paused by the owner (`pauseReading`) until `resumeReading`.
+    private var readingPaused = false
     public private(set) var isClosed = false
 
     /// Takes ownership of the connected, non-blocking descriptor `fd` (closed on failure too).
@@ -100,6 +102,27 @@ public final class LoopStream {
         do { try watch?.setReadHandler(nil) } catch { hungUp() }
     }
 
+    /// Stops watching for input until `resumeReading()`: what the peer sends waits in the
+    /// kernel's buffer (and, once that is full, blocks the peer), not in this process. The
+    /// watch is level-triggered, so merely not reading would wake the loop again and again.
+    public func pauseReading() {
+        guard !readingPaused, !isClosed else { return }
+        readingPaused = true
+        guard !readingStopped else { return }
+        do { try watch?.setReadHandler(nil) } catch { hungUp() }
+    }
+
+    /// Watches for input again after `pauseReading()`; data already waiting is reported on the
+    /// next loop iteration.
+    public func resumeReading() {
+        guard readingPaused, !isClosed else { return }
+        readingPaused = false
+        guard !readingStopped else { return }
+        do { try watch?.setReadHandler { self.readable() } } catch { hungUp() }
+    }
+
+    public var isReadingPaused: Bool { readingPaused }
+
     /// Sets the kernel's send buffer for this socket (SO_SNDBUF; the kernel doubles it).
     public func setSendBuffer(bytes: Int32) {
         var value = bytes
@@ -121,7 +144,7 @@ public final class LoopStream {
     // MARK: handlers
 
     private func readable() {
-        guard !isClosed, !readingStopped, let handler = onReadable else { return }
+        guard !isClosed, !readingStopped, !readingPaused, let handler = onReadable else { return }
         handler()
     }
 
