@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "fixture-wrong-abi", type: .dynamic, targets: ["FixtureWrongABI"]),
         .library(name: "fixture-no-entry", type: .dynamic, targets: ["FixtureNoEntry"]),
         .library(name: "fixture-init-fails", type: .dynamic, targets: ["FixtureInitFails"]),
+        // A C library whose constructor leaves a marker: what an attacker would slip in.
+        .library(name: "fixture-intruder", type: .dynamic, targets: ["FixtureIntruder"]),
     ],
     dependencies: [
         // The policy API lives in its own package so that it is linked as ONE shared library
@@ -33,7 +35,9 @@ let package = Package(
         .systemLibrary(name: "CELL", pkgConfig: "ell", providers: [.apt(["libell-dev"])]),
         .systemLibrary(name: "CMNL", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         // The only module that touches C, unsafe pointers, sockets and dlopen.
-        .target(name: "SubflowSystem", dependencies: ["CELL", "CMNL"], swiftSettings: strict),
+        .target(name: "SubflowSystem",
+                dependencies: ["CELL", "CMNL", .product(name: "HeapModule", package: "swift-collections")],
+                swiftSettings: strict),
         // Pure codec: netlink bytes <-> typed values. Never touches a socket.
         .target(name: "MPTCPWire",
                 dependencies: ["SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")],
@@ -77,6 +81,7 @@ let package = Package(
                 path: "Tests/Fixtures/plugins/no-entry", swiftSettings: strict),
         .target(name: "FixtureInitFails", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
                 path: "Tests/Fixtures/plugins/init-fails", swiftSettings: strict),
+        .target(name: "FixtureIntruder", path: "Tests/Fixtures/plugins/intruder"),
 
         .testTarget(name: "MPTCPWireTests", dependencies: ["MPTCPWire", "SubflowSystem"],
                     resources: [.copy("Captures")], swiftSettings: strict),
@@ -94,6 +99,7 @@ let package = Package(
                                    .product(name: "SubflowPolicy", package: "sdk")],
                     exclude: ["Scenarios"], swiftSettings: strict),
         .testTarget(name: "SubflowDaemonTests", dependencies: ["SubflowDaemon", "SubflowCore"], swiftSettings: strict),
+        .testTarget(name: "SubflowSystemTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
         .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
     ]
 )

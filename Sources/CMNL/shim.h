@@ -23,6 +23,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <linux/sched.h>
+/* setns(2): <sched.h> declares it only under _GNU_SOURCE, which Swift's Glibc does not set. */
+extern int setns(int fd, int nstype);
+
+/* O_PATH is only spelled out by <fcntl.h> under _GNU_SOURCE; glibc defines its value as __O_PATH. */
+enum { SFD_O_PATH = __O_PATH };
 
 enum {
     SFD_MNL_SOCKET_BUFFER_SIZE = 8192,

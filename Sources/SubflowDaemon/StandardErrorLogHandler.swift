@@ -4,7 +4,9 @@ import SubflowSystem
 
 /// Log lines on standard error, one per event. Under systemd (JOURNAL_STREAM set) each line
 /// starts with a `<N>` syslog priority so the journal files it at the right level and adds
-/// its own timestamps; on a terminal, seconds since start are shown instead.
+/// its own timestamps; on a terminal, seconds since start are shown instead. Warnings and
+/// worse are rate-limited per call site (`LogRateLimiter`): those are what outside input can
+/// provoke, while the lower levels narrate the daemon's own work.
 struct StandardErrorLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     let label: String
@@ -33,15 +35,19 @@ struct StandardErrorLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         if settings.target == .null { return }
-        let line: String
-        if settings.target == .journal || underSystemd {
-            line = "<\(event.level.syslogPriority)>\(event.message)"
-        } else {
-            let ms = MonotonicClock.nowMilliseconds - start
-            let stamp = "\(ms / 1000).\(String(1000 + ms % 1000).dropFirst())"
-            line = "[\(String(repeating: " ", count: max(0, 8 - stamp.count)))\(stamp)] \(event.level): \(event.message)"
+        let now = MonotonicClock.nowMilliseconds
+        let messages = event.level >= .warning
+            ? settings.limiter.admit("\(event.message)", site: "\(event.file):\(event.line)", now: now)
+            : ["\(event.message)"]
+        for message in messages {
+            if settings.target == .journal || underSystemd {
+                StandardStream.error.writeLine("<\(event.level.syslogPriority)>\(message)")
+            } else {
+                let ms = now - start
+                let stamp = "\(ms / 1000).\(String(1000 + ms % 1000).dropFirst())"
+                StandardStream.error.writeLine("[\(String(repeating: " ", count: max(0, 8 - stamp.count)))\(stamp)] \(event.level): \(message)")
+            }
         }
-        StandardStream.error.writeLine(line)
     }
 }
 
@@ -64,5 +70,6 @@ final class LogSettings: @unchecked Sendable {
     // Only the event-loop thread reads and writes these (logging happens there too).
     var level: Logger.Level
     var target: Configuration.LogTarget
+    var limiter = LogRateLimiter()
     init(level: Logger.Level, target: Configuration.LogTarget) { self.level = level; self.target = target }
 }

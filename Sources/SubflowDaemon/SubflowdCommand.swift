@@ -77,6 +77,12 @@ public struct SubflowdCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
+        // ld.so loaded these at exec time; refuse to run on code others could have replaced.
+        if let problem = LoadedObjects.untrusted().first {
+            StandardStream.error.writeLine("subflowd: \(problem) (a file of subflowd itself or of a library it was started with; "
+                                           + "see 'What subflowd trusts' in subflowd(8))")
+            throw ExitCode(Daemon.exitConfigurationError)
+        }
         let configuration: Configuration
         do { configuration = try resolvedConfiguration() } catch {
             StandardStream.error.writeLine("subflowd: \(error)")
@@ -149,12 +155,12 @@ public struct SubflowdCommand: ParsableCommand {
         if !pluginDir.isEmpty { c.pluginDirectories = pluginDir }
         if let logLevel {
             guard let level = Logger.Level(name: logLevel) else {
-                throw fail("--log-level \(logLevel): expected debug, info, notice, warning or error")
+                throw fail("--log-level \(excerpt: logLevel): expected debug, info, notice, warning or error")
             }
             c.logLevel = level
         }
         if let log {
-            guard let target = Configuration.LogTarget(rawValue: log) else { throw fail("--log \(log): expected stderr, journal or null") }
+            guard let target = Configuration.LogTarget(rawValue: log) else { throw fail("--log \(excerpt: log): expected stderr, journal or null") }
             c.logTarget = target
         }
         if let setPathManager { c.setPathManager = setPathManager }

@@ -9,16 +9,16 @@ struct Expectation {
     func check(_ lines: [String], update: Bool) throws {
         if update {
             do { try TextFile.writeCreating(path, lines.map { $0 + "\n" }.joined()) } catch {
-                throw CleanExit.failure("\(path): \(error.message)")
+                throw CleanExit.failure("\(excerpt: path): \(error.message)")
             }
             StandardStream.error.writeLine("subflowctl: wrote \(lines.count) expected lines to \(path)")
             return
         }
         let text: String
         do { text = try TextFile.read(path) } catch {
-            throw CleanExit.failure("\(path): \(error.message) (create it with --update-expectation)")
+            throw CleanExit.failure("\(excerpt: path): \(error.message) (create it with --update-expectation)")
         }
-        let expected = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
+        let expected = TextLines.split(text).map(String.init).filter { !$0.isEmpty }
         guard expected != lines else { return }
         StandardStream.output.writeLine("--- expected (\(path))\n+++ replayed")
         for line in LineDiff.unified(expected, lines) { StandardStream.output.writeLine(line) }

@@ -6,14 +6,14 @@ import SubflowTrace
 enum TraceFiles {
     static func read(_ path: String) throws -> [TraceRecord] {
         let bytes: [UInt8]
-        do { bytes = try Files.readBytes(path) } catch { throw ValidationError("\(path): \(error.message)") }
-        do { return try PcapReader.records(from: bytes) } catch { throw CleanExit.failure("\(path): \(error)") }
+        do { bytes = try Files.readBytes(path) } catch { throw ValidationError("\(excerpt: path): \(error.message)") }
+        do { return try PcapReader.records(from: bytes) } catch { throw CleanExit.failure("\(excerpt: path): \(error)") }
     }
 
     static func write(_ records: [TraceRecord], to path: String) throws {
         var bytes = PcapFormat.globalHeader()
         for record in records { bytes += PcapFormat.record(record) }
-        do { try Files.writeBytes(path, bytes) } catch { throw CleanExit.failure("\(path): \(error.message)") }
+        do { try Files.writeBytes(path, bytes) } catch { throw CleanExit.failure("\(excerpt: path): \(error.message)") }
     }
 }
 

@@ -1,3 +1,4 @@
 import ArgumentParser
+import SubflowDaemon
 
-SubflowctlCommand.main()
+SubflowctlCommand.mainQuotingInputSafely()

@@ -1,3 +1,3 @@
 import SubflowDaemon
 
-SubflowdCommand.main()
+SubflowdCommand.mainQuotingInputSafely()

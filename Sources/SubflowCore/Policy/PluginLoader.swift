@@ -23,16 +23,18 @@ public struct PluginLoadError: Error, Hashable, Sendable, CustomStringConvertibl
     public init(path: String, reason: Reason) { self.path = path; self.reason = reason }
 
     public var description: String {
+        // The path and the values quoted come from outside: cut and escaped (InputExcerpt).
+        let path = InputExcerpt.of(self.path, limit: 200)
         switch reason {
         case .badName(let name):
-            return "'\(name)' is not a valid policy name: use lower-case letters, digits, '-' and '_' only"
+            return "'\(excerpt: name)' is not a valid policy name: use lower-case letters, digits, '-' and '_' only"
         case .notFound(let searched):
-            return "no plugin file for this policy: looked for \(searched.joined(separator: " and ")); "
+            return "no plugin file for this policy: looked for \(searched.map { InputExcerpt.of($0, limit: 200) }.joined(separator: " and ")); "
                 + "check --plugin-dir or run 'subflowd --list-policies'"
         case .insecure(let why):
             return "\(path): refused: \(why)"
         case .cannotOpen(let why):
-            return "\(path): refused: cannot load it: \(why)"
+            return "\(path): refused: cannot load it: \(InputExcerpt.of(why, limit: 400))"
         case .notAPlugin:
             return "\(path): refused: not a subflowd policy plugin (it does not export \(PolicyABI.versionSymbol))"
         case .abiMismatch(let plugin, let daemon):
@@ -45,21 +47,22 @@ public struct PluginLoadError: Error, Hashable, Sendable, CustomStringConvertibl
             return "\(path): refused: its entry point returned something other than a PolicyRegistration "
                 + "(was it linked against its own copy of the SDK instead of libSubflowPolicy.so?)"
         case .nameMismatch(let requested, let registered):
-            return "\(path): refused: the file is named for policy '\(requested)' but registers '\(registered)'"
+            return "\(path): refused: the file is named for policy '\(excerpt: requested)' but registers '\(excerpt: registered)'"
         case .duplicateName(let name):
             return "\(path): refused: a policy named '\(name)' is already loaded"
         case .initFailed(let why):
-            return "\(path): refused: the policy failed to start: \(why)"
+            return "\(path): refused: the policy failed to start: \(InputExcerpt.of(why, limit: 400))"
         }
     }
 }
 
 /// Finds and opens policy plugins: `<dir>/<name>.so` (or `lib<name>.so`, as SwiftPM names it).
 ///
-/// Before anything in a file runs, the directory and the file must be owned by root (or by
-/// the user running subflowd) and writable by nobody else: a plugin runs with the daemon's
-/// privileges, so whoever can replace it controls the host's network. Then the plugin's ABI
-/// version is read and must equal the daemon's; only then is its entry point called.
+/// Before anything in a file runs, the file, its directory and every directory above them
+/// must be owned by root (or by the user running subflowd) and writable by nobody else (see
+/// TrustedPath): a plugin runs with the daemon's privileges, so whoever can replace it
+/// controls the host's network. Then the plugin's ABI version is read and must equal the
+/// daemon's; only then is its entry point called.
 public struct PluginLoader {
     /// Directories searched in order; the first that holds a file for the policy wins.
     public var directories: [String]
@@ -79,22 +82,39 @@ public struct PluginLoader {
     public init(directories: [String]) { self.directories = directories }
 
     /// The registration exported by the plugin for `name`, and the file it came from.
+    ///
+    /// Each directory is opened through TrustedPath (it and every directory above it must
+    /// belong to root or the running user and be writable by nobody else); the plugin is
+    /// opened from that directory's descriptor by the same rules, and the descriptor that
+    /// was checked is the one loaded.
     public func load(policyNamed name: String) throws(PluginLoadError) -> (registration: PolicyRegistration, path: String) {
         guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f }) else {
             throw PluginLoadError(path: directories.joined(separator: ":"), reason: .badName(name))
         }
         var searched: [String] = []
         for directory in directories {
-            let candidates = ["\(directory)/\(name).so", "\(directory)/lib\(name).so"]
-            searched += candidates
-            guard let path = candidates.first(where: { (try? FileStatus(path: $0)) != nil }) else { continue }
-            try checkOwnership(of: directory, isDirectory: true)
-            try checkOwnership(of: path, isDirectory: false)
-            let registration = try open(path)
-            guard registration.name == name else {
-                throw PluginLoadError(path: path, reason: .nameMismatch(requested: name, registered: registration.name))
+            let fileNames = ["\(name).so", "lib\(name).so"]
+            searched += fileNames.map { "\(directory)/\($0)" }
+            let opened: TrustedDirectory
+            do { opened = try TrustedPath.openDirectory(directory) } catch {
+                if error.isNotFound { continue }
+                throw PluginLoadError(trust: error)
             }
-            return (registration, path)
+            for fileName in fileNames {
+                let file: OpenedFile
+                do {
+                    guard let found = try opened.openFile(fileName) else { continue }
+                    file = found
+                } catch {
+                    throw PluginLoadError(trust: error)
+                }
+                let path = "\(directory)/\(fileName)"
+                let registration = try open(file, shownAs: path)
+                guard registration.name == name else {
+                    throw PluginLoadError(path: path, reason: .nameMismatch(requested: name, registered: registration.name))
+                }
+                return (registration, path)
+            }
         }
         throw PluginLoadError(path: directories.joined(separator: ":"), reason: .notFound(searched: searched))
     }
@@ -110,10 +130,11 @@ public struct PluginLoader {
             }).sorted()
     }
 
-    /// Opens one file and runs the checks that need its code: ABI version, then entry point.
-    public func open(_ path: String) throws(PluginLoadError) -> PolicyRegistration {
+    /// Loads one checked, open file and runs the checks that need its code: ABI version,
+    /// then entry point.
+    func open(_ file: OpenedFile, shownAs path: String) throws(PluginLoadError) -> PolicyRegistration {
         let object: SharedObject
-        do { object = try SharedObject(path: path) } catch {
+        do { object = try SharedObject(file: file) } catch {
             throw PluginLoadError(path: path, reason: .cannotOpen(error.reason))
         }
         guard let version = object.callUInt32(PolicyABI.versionSymbol) else {
@@ -130,27 +151,11 @@ public struct PluginLoader {
         }
         return registration
     }
+}
 
-    private func checkOwnership(of path: String, isDirectory: Bool) throws(PluginLoadError) {
-        let status: FileStatus
-        do { status = try FileStatus(path: path) } catch {
-            throw PluginLoadError(path: path, reason: .cannotOpen(error.description))
-        }
-        let what = isDirectory ? "directory" : "file"
-        if isDirectory && !status.isDirectory {
-            throw PluginLoadError(path: path, reason: .insecure("not a directory"))
-        }
-        if !isDirectory && !status.isRegularFile {
-            throw PluginLoadError(path: path, reason: .insecure("not a regular file"))
-        }
-        let euid = FileStatus.effectiveUID
-        if status.ownerUID != 0 && status.ownerUID != euid {
-            throw PluginLoadError(path: path, reason: .insecure(
-                "the \(what) is owned by uid \(status.ownerUID), not by root or the user running subflowd; fix with: chown root \(path)"))
-        }
-        if status.isWritableByOthers || status.isWritableByGroup {
-            throw PluginLoadError(path: path, reason: .insecure(
-                "the \(what) is writable by \(status.isWritableByOthers ? "others" : "its group") (mode \(String(status.mode, radix: 8))); fix with: chmod go-w \(path)"))
-        }
+extension PluginLoadError {
+    /// A plugin, or a directory on the way to it, that is not trusted.
+    init(trust: TrustError) {
+        self.init(path: trust.path, reason: .insecure(trust.explanation))
     }
 }

@@ -1,4 +1,5 @@
 import SubflowPolicy
+import SubflowSystem
 
 /// One policy-selection rule: `SELECTOR… => POLICY`. A new connection goes to the policy of
 /// the first rule whose every selector matches it, else to the default policy.
@@ -49,26 +50,26 @@ public struct PolicyRule: Hashable, Sendable, CustomStringConvertible {
         }
         for selector in selectors {
             let parts = selector.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 else { throw PolicyRuleError(text, "'\(selector)' is not KEY=VALUE") }
+            guard parts.count == 2 else { throw PolicyRuleError(text, "'\(excerpt: selector)' is not KEY=VALUE") }
             let value = String(parts[1])
             switch parts[0] {
             case "side":
-                guard let s = ConnectionSide(rawValue: value) else { throw PolicyRuleError(text, "side=\(value): expected side=client or side=server") }
+                guard let s = ConnectionSide(rawValue: value) else { throw PolicyRuleError(text, "side=\(excerpt: value): expected side=client or side=server") }
                 side = s
             case "remote":
-                guard let p = IPPrefix(value) else { throw PolicyRuleError(text, "remote=\(value): expected an address or prefix such as 198.18.0.0/15 or 2001:db8::/32") }
+                guard let p = IPPrefix(value) else { throw PolicyRuleError(text, "remote=\(excerpt: value): expected an address or prefix such as 198.18.0.0/15 or 2001:db8::/32") }
                 remote = p
             case "local":
-                guard let p = IPPrefix(value) else { throw PolicyRuleError(text, "local=\(value): expected an address or prefix such as 198.18.0.0/15 or 2001:db8::/32") }
+                guard let p = IPPrefix(value) else { throw PolicyRuleError(text, "local=\(excerpt: value): expected an address or prefix such as 198.18.0.0/15 or 2001:db8::/32") }
                 local = p
             case "remote-port":
-                guard let r = PolicyRule.ports(value) else { throw PolicyRuleError(text, "remote-port=\(value): expected a port (1-65535) or a range such as 8000-8999") }
+                guard let r = PolicyRule.ports(value) else { throw PolicyRuleError(text, "remote-port=\(excerpt: value): expected a port (1-65535) or a range such as 8000-8999") }
                 remotePorts = r
             case "local-port":
-                guard let r = PolicyRule.ports(value) else { throw PolicyRuleError(text, "local-port=\(value): expected a port (1-65535) or a range such as 8000-8999") }
+                guard let r = PolicyRule.ports(value) else { throw PolicyRuleError(text, "local-port=\(excerpt: value): expected a port (1-65535) or a range such as 8000-8999") }
                 localPorts = r
             default:
-                throw PolicyRuleError(text, "unknown selector '\(parts[0])': use side, remote, local, remote-port or local-port")
+                throw PolicyRuleError(text, "unknown selector '\(excerpt: parts[0])': use side, remote, local, remote-port or local-port")
             }
         }
     }
@@ -89,7 +90,7 @@ public struct PolicyRuleError: Error, Hashable, Sendable, CustomStringConvertibl
     public var rule: String
     public var problem: String
     init(_ rule: String, _ problem: String) { self.rule = rule; self.problem = problem }
-    public var description: String { "rule '\(rule)': \(problem)" }
+    public var description: String { "rule '\(excerpt: rule)': \(problem)" }
 }
 
 /// An address prefix such as 198.18.0.0/15; a bare address is a /32 or /128.

@@ -1,4 +1,5 @@
 import SubflowPolicy
+import SubflowSystem
 
 /// `--set` values grouped per policy: `POLICY.KEY=VALUE` goes to POLICY, a bare `KEY=VALUE`
 /// to the default (first) policy.
@@ -12,7 +13,7 @@ public enum PolicySettingAssignment {
         for assignment in assignments {
             let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty else {
-                throw Invalid(description: "--set \(assignment): expected [POLICY.]KEY=VALUE")
+                throw Invalid(description: "--set \(excerpt: assignment): expected [POLICY.]KEY=VALUE")
             }
             var key = String(parts[0])
             var policy = policies.first ?? ""
@@ -20,7 +21,7 @@ public enum PolicySettingAssignment {
                 policy = String(key[..<dot])
                 key = String(key[key.index(after: dot)...])
                 guard policies.contains(policy) else {
-                    throw Invalid(description: "--set \(assignment): policy '\(policy)' is not loaded (loaded: \(policies.joined(separator: ", ")))")
+                    throw Invalid(description: "--set \(excerpt: assignment): policy '\(excerpt: policy)' is not loaded (loaded: \(policies.joined(separator: ", ")))")
                 }
             }
             grouped[policy, default: [:]][key] = String(parts[1])

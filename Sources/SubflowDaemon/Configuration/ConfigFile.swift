@@ -1,9 +1,12 @@
+import SubflowSystem
+
 /// The configuration file's syntax: INI as mptcpd and systemd use it.
 ///
 ///     # comment (also ';')
 ///     [section]
 ///     key = value          # a trailing comment needs a space before '#'
 ///
+/// Lines may end in "\n", "\r\n" or "\r" (TextLines).
 /// Keys may repeat where the key allows it (`rule`); order is kept.
 struct ConfigFile {
     struct Entry: Hashable {
@@ -23,7 +26,7 @@ struct ConfigFile {
         var entries: [Entry] = []
         var section = "core"
         var sectionLine = 0
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in TextLines.split(text).enumerated() {
             let number = index + 1
             var line = Substring(raw)
             if let comment = ConfigFile.commentStart(line) { line = line[..<comment] }
@@ -31,14 +34,14 @@ struct ConfigFile {
             if line.isEmpty { continue }
             if line.first == "[" {
                 guard line.last == "]", line.count > 2 else {
-                    throw ConfigurationError(path, number, "malformed section header '\(line)': expected [name]")
+                    throw ConfigurationError(path, number, "malformed section header '\(excerpt: line)': expected [name]")
                 }
                 section = String(line.dropFirst().dropLast()).lowercased()
                 sectionLine = number
                 continue
             }
             guard let equals = line.firstIndex(of: "=") else {
-                throw ConfigurationError(path, number, "'\(line)' is not KEY = VALUE")
+                throw ConfigurationError(path, number, "'\(excerpt: line)' is not KEY = VALUE")
             }
             let key = line[..<equals].trimmed.lowercased()
             guard !key.isEmpty else { throw ConfigurationError(path, number, "a line starts with '=': the key is missing") }
@@ -69,7 +72,12 @@ public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvert
 
     init(_ path: String, _ line: Int?, _ message: String) { self.path = path; self.line = line; self.message = message }
 
-    public var description: String { line.map { "\(path):\($0): \(message)" } ?? "\(path): \(message)" }
+    /// Values in messages are already cut and escaped where they are quoted; the whole
+    /// message is bounded too, so that no source of text can make one error huge.
+    public var description: String {
+        let shown = InputExcerpt.of(path, limit: 200), text = InputExcerpt.of(message, limit: 1000)
+        return line.map { "\(shown):\($0): \(text)" } ?? "\(shown): \(text)"
+    }
 }
 
 extension Substring {

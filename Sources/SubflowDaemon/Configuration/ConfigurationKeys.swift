@@ -1,6 +1,7 @@
 import Logging
 import SubflowCore
 import SubflowPolicy
+import SubflowSystem
 
 /// The keys of subflowd.conf, per section, with mptcpd's names accepted as aliases so that an
 /// mptcpd.conf carries over. Each key parses its value or says what would be right.
@@ -44,12 +45,12 @@ enum ConfigurationKeys {
             case "stderr": c.logTarget = .stderr
             case "journal", "syslog": c.logTarget = .journal
             case "null": c.logTarget = .null
-            default: throw KeyProblem("log = \(v): expected stderr, journal (syslog is taken as journal) or null")
+            default: throw KeyProblem("log = \(excerpt: v): expected stderr, journal (syslog is taken as journal) or null")
             }
         },
         Key(name: "log-level") { c, v, _ throws(KeyProblem) in
             guard let level = Logger.Level(name: v) else {
-                throw KeyProblem("log-level = \(v): expected debug, info, notice, warning or error")
+                throw KeyProblem("log-level = \(excerpt: v): expected debug, info, notice, warning or error")
             }
             c.logLevel = level
         },
@@ -63,7 +64,7 @@ enum ConfigurationKeys {
                 case "existing", "check_route": break
                 case "skip_loopback": c.filter.skipLoopback = true
                 case "skip_link_local": c.filter.skipLinkLocal = true
-                default: throw KeyProblem("notify-flags: unknown flag '\(flag)': expected existing, skip_link_local, skip_loopback, check_route")
+                default: throw KeyProblem("notify-flags: unknown flag '\(excerpt: flag)': expected existing, skip_link_local, skip_loopback, check_route")
                 }
             }
         },
@@ -77,7 +78,7 @@ enum ConfigurationKeys {
         Key(name: "record-keep") { c, v, _ throws(KeyProblem) in c.recordKeep = try integer(v, 1...1000, "files") },
         Key(name: "control-socket") { c, v, _ throws(KeyProblem) in
             guard v == "none" || v.hasPrefix("/") else {
-                throw KeyProblem("control-socket = \(v): expected an absolute path, or none")
+                throw KeyProblem("control-socket = \(excerpt: v): expected an absolute path, or none")
             }
             c.controlSocket = v == "none" ? nil : v
         },
@@ -88,7 +89,7 @@ enum ConfigurationKeys {
         Key(name: "metrics-listen") { c, v, o throws(KeyProblem) in
             c.controlOrigin = o
             guard v.isEmpty || v.contains(":") else {
-                throw KeyProblem("metrics-listen = \(v): expected ADDRESS:PORT such as 127.0.0.1:9638, or nothing to turn it off")
+                throw KeyProblem("metrics-listen = \(excerpt: v): expected ADDRESS:PORT such as 127.0.0.1:9638, or nothing to turn it off")
             }
             c.metricsListen = v.isEmpty ? nil : v
         },
@@ -105,7 +106,7 @@ enum ConfigurationKeys {
                 switch word.lowercased() {
                 case "ipv4", "inet": families.insert(.ipv4)
                 case "ipv6", "inet6": families.insert(.ipv6)
-                default: throw KeyProblem("families: '\(word)': expected ipv4 and/or ipv6")
+                default: throw KeyProblem("families: '\(excerpt: word)': expected ipv4 and/or ipv6")
                 }
             }
             guard !families.isEmpty else { throw KeyProblem("families is empty: expected ipv4, ipv6 or both") }
@@ -129,13 +130,13 @@ enum ConfigurationKeys {
         switch v.lowercased() {
         case "yes", "true", "on", "1": return true
         case "no", "false", "off", "0": return false
-        default: throw KeyProblem("'\(v)' is not yes or no")
+        default: throw KeyProblem("'\(excerpt: v)' is not yes or no")
         }
     }
 
     static func integer(_ v: String, _ range: ClosedRange<Int>, _ unit: String) throws(KeyProblem) -> Int {
         guard let n = Int(v), range.contains(n) else {
-            throw KeyProblem("'\(v)': expected a whole number of \(unit)"
+            throw KeyProblem("'\(excerpt: v)': expected a whole number of \(unit)"
                              + (range.upperBound == Int.max ? " (at least \(range.lowerBound))" : " from \(range.lowerBound) to \(range.upperBound)"))
         }
         return n
@@ -143,7 +144,7 @@ enum ConfigurationKeys {
 
     static func policyName(_ v: String) throws(KeyProblem) -> String {
         guard !v.isEmpty, v.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f }) else {
-            throw KeyProblem("'\(v)' is not a policy name: lower-case letters, digits, '-' and '_'")
+            throw KeyProblem("'\(excerpt: v)' is not a policy name: lower-case letters, digits, '-' and '_'")
         }
         return v
     }

@@ -1,6 +1,7 @@
 import Logging
 import SubflowCore
 import SubflowPolicy
+import SubflowSystem
 
 /// Loads the configured policies and checks everything that needs their code: the plugin
 /// loads, the policy starts with its settings, every setting given is one the policy reads,
@@ -31,7 +32,7 @@ enum PolicyLoading {
             throw ConfigurationError(first.path, first.line, "settings for policy '\(policy)', which is not loaded: add it to 'policy' or 'load-policies'")
         }
         for (rule, origin) in configuration.rules where !configuration.policies.contains(rule.policy) {
-            throw ConfigurationError(origin.path, origin.line, "rule '\(rule)': policy '\(rule.policy)' is not loaded; add it to 'load-policies' (or --policy \(rule.policy))")
+            throw ConfigurationError(origin.path, origin.line, "rule '\(excerpt: rule.description)': policy '\(rule.policy)' is not loaded; add it to 'load-policies' (or --policy \(rule.policy))")
         }
         return loaded
     }
@@ -48,7 +49,7 @@ enum PolicyLoading {
             if let unknown = policy.settings.unreadKeys.first {
                 let at = configuration.policySettings[name]?[unknown]?.origin ?? origin
                 let known = policy.settings.keysRead.sorted().joined(separator: ", ")
-                throw ConfigurationError(at.path, at.line, "unknown key '\(unknown)' for policy \(name)"
+                throw ConfigurationError(at.path, at.line, "unknown key '\(excerpt: unknown)' for policy \(name)"
                     + (known.isEmpty ? " (it takes no settings)" : "; it reads: \(known)"))
             }
         }

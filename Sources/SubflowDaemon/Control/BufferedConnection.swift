@@ -5,10 +5,13 @@ import SubflowSystem
 ///
 /// * reads and writes never block (`LoopStream`); output the kernel cannot take yet waits in
 ///   a queue and goes out when the socket is writable;
-/// * the queue is bounded by its owner (`pendingBytes`), who drops clients that let it grow;
-/// * a client whose queued output makes no progress for `stallLimit`, that stays silent and
-///   unanswered for `idleLimit`, or that does not take its last answer within
-///   `closingGrace` after `closeWhenFlushed()`, is disconnected by a once-a-second check.
+/// * the queue is bounded by its owner (`pendingBytes`), who stops reading a client that
+///   leaves its answers unread (`pauseReading()`) and resumes when `onOutputDrained` says so;
+/// * one wake-up reads at most `readBudget` bytes, and none once the owner paused reading;
+/// * a client whose queued output makes no progress for `stallLimit`, that asks nothing
+///   (`noteRequest()`) and is owed nothing for `idleLimit`, that misses its `requestDeadline`,
+///   or that does not take its last answer within `closingGrace` after `closeWhenFlushed()`,
+///   is disconnected by a once-a-second check.
 final class BufferedConnection {
     struct Limits {
         /// Queued output that the client has not read for this long: it is dropped.
@@ -25,6 +28,11 @@ final class BufferedConnection {
     var onData: ([UInt8]) -> Void = { _ in }
     /// Called once when the connection ends, with why.
     var onClosed: (String) -> Void = { _ in }
+    /// Called when output that had to wait for the socket went out and no more is queued.
+    var onOutputDrained: () -> Void = {}
+    /// Monotonic milliseconds by which the owner must have what it waits for (a whole request,
+    /// say), else the connection is closed; nil: no deadline.
+    var requestDeadline: UInt64?
     /// Called when the client shut its sending side (end of stream) but may still read.
     /// Default: finish writing what is owed, then close.
     lazy var onEndOfInput: () -> Void = { [weak self] in self?.closeWhenFlushed() }
@@ -38,6 +46,7 @@ final class BufferedConnection {
     private var lastProgress = MonotonicClock.nowMilliseconds
     private var closingSince: UInt64?
     private var watchdog: OneShotTimer?
+    private var soonTimer: OneShotTimer?
     private(set) var isClosed = false
 
     /// Serves the accepted, non-blocking descriptor `fd` on `loop`.
@@ -79,6 +88,24 @@ final class BufferedConnection {
         output.removeSubrange(keep...)
     }
 
+    /// The client asked something worth answering: it is not idle (bytes alone, such as blank
+    /// lines, do not count, or one newline a minute would hold a connection for ever).
+    func noteRequest() { lastActivity = MonotonicClock.nowMilliseconds }
+
+    /// Stops reading the client (its bytes wait in the kernel) until `resumeReading()`.
+    func pauseReading() { stream.pauseReading() }
+    func resumeReading() { stream.resumeReading() }
+
+    /// Runs `body` on a later loop iteration, after what else is ready now (at most one
+    /// pending; dropped if the connection closes first).
+    func soon(_ body: @escaping () -> Void) {
+        guard !isClosed, soonTimer?.isPending != true else { return }
+        soonTimer = loop.after(milliseconds: 0) { [weak self] in
+            guard let self, !self.isClosed else { return }
+            body()
+        }
+    }
+
     /// Closes once everything queued is written (or after the closing grace).
     func closeWhenFlushed() {
         guard !isClosed, closingSince == nil else { return }
@@ -92,26 +119,31 @@ final class BufferedConnection {
         isClosed = true
         watchdog?.cancel()
         watchdog = nil
+        soonTimer?.cancel()
+        soonTimer = nil
         stream.close()
         output = []
         outputStart = 0
         let closed = onClosed
         onClosed = { _ in }
         onData = { _ in }
+        onOutputDrained = {}
         closed(reason)
     }
 
     // MARK: loop handlers
 
-    /// Reads what is there, at most 64 KiB per wake-up so one busy client cannot starve
-    /// the loop (the watch is level-triggered: the rest comes on the next iteration).
+    static let readBudget = 16_384
+
+    /// Reads what is there, at most `readBudget` bytes per wake-up so one busy client cannot
+    /// starve the loop (the watch is level-triggered: the rest comes on the next iteration),
+    /// and nothing more once the owner paused reading.
     private func readAvailable() {
-        var budget = 65_536
-        while budget > 0, !isClosed {
-            switch stream.read(maximum: min(budget, 16_384)) {
+        var budget = Self.readBudget
+        while budget > 0, !isClosed, !stream.isReadingPaused {
+            switch stream.read(maximum: min(budget, 4_096)) {
             case .bytes(let bytes):
                 budget -= bytes.count
-                lastActivity = MonotonicClock.nowMilliseconds
                 if closingSince == nil { onData(bytes) }   // a closing connection only drains
             case .wouldBlock:
                 return
@@ -132,7 +164,7 @@ final class BufferedConnection {
                 return close(because: "write failed: \(error)")
             }
             guard written > 0 else {
-                stream.whenWritable { [weak self] in self?.flush() }
+                stream.whenWritable { [weak self] in self?.writable() }
                 return
             }
             outputStart += written
@@ -146,6 +178,13 @@ final class BufferedConnection {
         if closingSince != nil { close(because: "done") }
     }
 
+    /// The socket took more after a full buffer: tell the owner once the queue is empty (never
+    /// from `send`, whose caller is busy answering already).
+    private func writable() {
+        flush()
+        if !isClosed, pendingBytes == 0 { onOutputDrained() }
+    }
+
     private func scheduleWatchdog() {
         watchdog = loop.after(milliseconds: 1_000) { [weak self] in
             guard let self, !self.isClosed else { return }
@@ -155,7 +194,9 @@ final class BufferedConnection {
     }
 
     private func check(now: UInt64) {
-        if let since = closingSince, now - since > limits.closingGraceMilliseconds {
+        if closingSince == nil, let deadline = requestDeadline, now > deadline {
+            close(because: "it did not send a whole request in time")
+        } else if let since = closingSince, now - since > limits.closingGraceMilliseconds {
             close(because: "it did not read its last answer within \(limits.closingGraceMilliseconds / 1000) s")
         } else if pendingBytes > 0, now - lastProgress > limits.stallMilliseconds {
             close(because: "it read nothing for \(limits.stallMilliseconds / 1000) s with \(pendingBytes) bytes waiting")

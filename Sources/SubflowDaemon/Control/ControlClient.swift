@@ -3,12 +3,18 @@ import SubflowSystem
 /// One client of the control socket: newline-separated JSON requests in, one JSON answer
 /// line per request out, in order — or, after `monitor`, the event stream.
 ///
-/// Bounds: a request line may be at most `maximumRequestBytes`; answers not read pile up to
-/// at most `maximumAnswerBacklog` before the client is dropped; a monitor's unread stream to
-/// `monitorBacklog`, after which it gets one last `dropped` line and is disconnected.
+/// Bounds, so that no client can keep the loop busy or make the daemon grow:
+/// * a request line may be at most `maximumRequestBytes` (refused as soon as more arrive);
+/// * one loop turn serves at most `requestsPerTurn` of its lines; the rest wait for a later
+///   turn, after every other client and the kernel had theirs (reading is paused meanwhile);
+/// * while more than `answerBacklog` bytes of its answers are unread, no more of its requests
+///   are read or served: it waits in the kernel's socket buffer, then blocks the client itself;
+/// * a monitor's unread stream may reach `monitorBacklog`, after which it gets one last
+///   `dropped` line and is disconnected.
 final class ControlClient {
     static let maximumRequestBytes = 65_536
-    static let maximumAnswerBacklog = 32 << 20
+    static let requestsPerTurn = 8
+    static let answerBacklog = 64 << 10
     static let monitorBacklog = 256 << 10
 
     let id: Int
@@ -17,7 +23,7 @@ final class ControlClient {
     private(set) var isMonitor = false
     /// Set once a monitor was dropped for falling behind: nothing more is queued for it.
     private(set) var wasDropped = false
-    private var input: [UInt8] = []
+    private var input = RequestLines(maximumLineBytes: ControlClient.maximumRequestBytes)
 
     /// A complete request line (without its newline).
     var onRequest: (ControlClient, [UInt8]) -> Void = { _, _ in }
@@ -28,25 +34,24 @@ final class ControlClient {
         self.peer = peer
         self.connection = connection
         connection.onData = { [weak self] bytes in self?.received(bytes) }
+        connection.onOutputDrained = { [weak self] in self?.serve() }
         connection.onClosed = { [weak self] reason in
             guard let self else { return }
             self.onClosed(self, reason)
         }
     }
 
-    /// Queues one answer line; a client that leaves too many unread is dropped.
+    /// Queues one answer line (its size is bounded by what `serve` lets the client ask).
     func answer(_ value: JSONValue) {
         connection.send(Array((value.text + "\n").utf8))
-        if connection.pendingBytes > Self.maximumAnswerBacklog {
-            connection.close(because: "it left more than \(Self.maximumAnswerBacklog) bytes of answers unread")
-        }
     }
 
     /// From now on the client receives the event stream and its requests are ignored;
     /// it may stay connected for as long as it reads.
     func startMonitoring() {
         isMonitor = true
-        input = []
+        input = RequestLines(maximumLineBytes: Self.maximumRequestBytes)
+        connection.resumeReading()   // only to notice the end of its input; requests are ignored
         connection.limits.idleMilliseconds = nil
         // A monitor that shut its sending side still reads the stream; it ends when the
         // client hangs up (EPOLLHUP) or a write fails.
@@ -71,19 +76,36 @@ final class ControlClient {
 
     private func received(_ bytes: [UInt8]) {
         guard !isMonitor else { return }
-        input.append(contentsOf: bytes)
-        while let newline = input.firstIndex(of: 0x0A) {
-            var line = Array(input[..<newline])
-            input.removeFirst(newline + 1)
-            if line.last == 0x0D { line.removeLast() }
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            onRequest(self, line)
-            if isMonitor || connection.isClosing || connection.isClosed { input = []; return }
+        input.append(bytes)
+        serve()
+    }
+
+    /// Serves what this turn allows, then reads more only if all of it was served and the
+    /// client reads its answers; otherwise a later turn (`soon`) or the drained output
+    /// (`onOutputDrained`) comes back here.
+    private func serve() {
+        guard !isMonitor, !connection.isClosing, !connection.isClosed else { return }
+        var served = 0
+        while served < Self.requestsPerTurn {
+            guard connection.pendingBytes <= Self.answerBacklog else {
+                return connection.pauseReading()   // resumed by onOutputDrained
+            }
+            switch input.next() {
+            case .none:
+                return connection.resumeReading()
+            case .tooLong:
+                answer(ControlRequests.failure("request longer than \(Self.maximumRequestBytes) bytes without a newline; "
+                                               + "send one JSON object per line", code: "bad_request"))
+                return connection.closeWhenFlushed()
+            case .line(let line):
+                served += 1   // blank lines count too: they cost a turn, never a request
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                connection.noteRequest()
+                onRequest(self, line)
+                if isMonitor || connection.isClosing || connection.isClosed { return }
+            }
         }
-        if input.count > Self.maximumRequestBytes {
-            input = []
-            answer(ControlRequests.failure("request longer than \(Self.maximumRequestBytes) bytes without a newline", code: "bad_request"))
-            connection.closeWhenFlushed()
-        }
+        connection.pauseReading()
+        connection.soon { [weak self] in self?.serve() }
     }
 }

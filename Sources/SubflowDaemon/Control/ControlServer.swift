@@ -10,6 +10,9 @@ import SubflowSystem
 /// loop: see `BufferedConnection` and `ControlClient` for the bounds.
 final class ControlServer {
     static let maximumClients = 32
+    /// Slots only root may take, so that clients of the control group (or the daemon's
+    /// user) cannot lock root's `subflowctl` out by holding every connection open.
+    static let reservedForRoot = 2
 
     let path: String
     private let listener: UnixStreamListener
@@ -83,8 +86,8 @@ final class ControlServer {
         var refusal: (code: String, message: String)?
         if let denied = access.refusal(for: peer) {
             refusal = ("permission_denied", denied)
-        } else if clients.count >= Self.maximumClients {
-            refusal = ("busy", "too many control clients (\(Self.maximumClients)); try again later")
+        } else if clients.count >= Self.maximumClients - (peer.uid == 0 ? 0 : Self.reservedForRoot) {
+            refusal = ("busy", "too many control clients (\(clients.count) connected); try again later")
         }
         if let refusal {
             state.clientsRefused += 1

@@ -4,12 +4,30 @@ import SubflowSystem
 /// The optional Prometheus endpoint (`--metrics-listen`): plain HTTP/1.x on TCP, one
 /// request per connection, `GET /metrics` (or HEAD) answered with the text exposition
 /// format, anything else with 404 or 405. Served on the daemon's loop with the same bounds
-/// as the control socket: a request head of at most 8 KiB, 10 s to send it, and a client
-/// that does not read its answer is dropped, never waited for. No credentials are checked:
-/// keep it on loopback unless a firewall protects it (metrics carry no addresses or tokens).
+/// as the control socket: a request head of at most 8 KiB (refused as soon as more arrive),
+/// 5 s from connecting to send all of it (a deadline, not an idle timer, so dripping bytes
+/// buys nothing), and a client that does not read its answer is dropped, never waited for.
+///
+/// No credentials are checked: keep it on loopback unless a firewall protects it (metrics
+/// carry no addresses or tokens). So that connections that never finish their request
+/// (slowloris) cannot keep scrapes out, one address holds at most `maximumPerAddress` of the
+/// `maximumClients` slots, and a new connection that finds no free slot takes the one of
+/// the oldest still-unfinished request from the address holding most (503 only when every
+/// slot is busy answering).
 final class MetricsHTTPServer {
     static let maximumClients = 16
+    static let maximumPerAddress = 4
     static let maximumRequestHead = 8_192
+    static let requestDeadlineMilliseconds: UInt64 = 5_000
+
+    /// One connection and what admission needs to know about it.
+    private final class Client {
+        let connection: BufferedConnection
+        let address: [UInt8]
+        let acceptedAt = MonotonicClock.nowMilliseconds
+        var answered = false
+        init(connection: BufferedConnection, address: [UInt8]) { self.connection = connection; self.address = address }
+    }
 
     let address: InetAddress
     private let listener: TCPStreamListener
@@ -17,7 +35,7 @@ final class MetricsHTTPServer {
     private let state: ControlState
     private let logger: Logger
     private var acceptWatch: AcceptWatch?
-    private var clients: [ObjectIdentifier: BufferedConnection] = [:]
+    private var clients: [ObjectIdentifier: Client] = [:]
 
     init(address: InetAddress, loop: EventLoop, state: ControlState, logger: Logger) throws(SystemError) {
         self.loop = loop
@@ -27,8 +45,8 @@ final class MetricsHTTPServer {
         self.address = listener.boundAddress
         acceptWatch = try AcceptWatch(loop: loop, fd: listener.fd, name: "metrics listener \(address)", logger: logger) {
             [unowned self] () throws(SystemError) -> Bool in
-            guard let (fd, _) = try self.listener.accept() else { return false }
-            self.serve(fd)
+            guard let (fd, peer) = try self.listener.accept() else { return false }
+            self.serve(fd, from: peer?.bytes ?? [])
             return true
         }
     }
@@ -36,37 +54,61 @@ final class MetricsHTTPServer {
     func close() {
         acceptWatch?.cancel()
         acceptWatch = nil
-        for client in clients.values { client.close(because: "subflowd is stopping") }
+        for client in clients.values { client.connection.close(because: "subflowd is stopping") }
         clients = [:]
         listener.close()
     }
 
-    private func serve(_ fd: Int32) {
+    private func serve(_ fd: Int32, from address: [UInt8]) {
         let connection: BufferedConnection
         do {
-            connection = try BufferedConnection(fd: fd, loop: loop, limits: .init(idleMilliseconds: 10_000))
+            connection = try BufferedConnection(fd: fd, loop: loop, limits: .init(idleMilliseconds: nil))
         } catch {
             return logger.error("metrics listener: cannot serve a client: \(error)")
         }
-        guard clients.count < Self.maximumClients else {
+        guard makeRoom(for: address) else {
             connection.send(Self.response(503, "Service Unavailable", "too many metrics clients\n"))
             connection.closeWhenFlushed()
             return
         }
+        connection.requestDeadline = MonotonicClock.nowMilliseconds + Self.requestDeadlineMilliseconds
+        let client = Client(connection: connection, address: address)
         let key = ObjectIdentifier(connection)
-        clients[key] = connection
+        clients[key] = client
         var head: [UInt8] = []
         connection.onClosed = { [unowned self] _ in self.clients[key] = nil }
         connection.onData = { [unowned self, unowned connection] bytes in
             head.append(contentsOf: bytes)
-            if let request = HTTPRequestHead(head) {
-                connection.send(self.respond(to: request))
-                connection.closeWhenFlushed()
-            } else if head.count > Self.maximumRequestHead {
+            switch HTTPRequestHead.scan(head, limit: Self.maximumRequestHead) {
+            case .incomplete:
+                return
+            case .tooLarge:
                 connection.send(Self.response(431, "Request Header Fields Too Large", "request head over \(Self.maximumRequestHead) bytes\n"))
-                connection.closeWhenFlushed()
+            case .complete(let request):
+                connection.send(self.respond(to: request))
             }
+            client.answered = true
+            head = []
+            connection.closeWhenFlushed()
         }
+    }
+
+    /// True when a slot is free for a connection from `address`, after closing the oldest
+    /// unfinished request of that address (at its limit) or of the address holding most slots
+    /// (all taken). False when every candidate is busy being answered.
+    private func makeRoom(for address: [UInt8]) -> Bool {
+        var perAddress: [[UInt8]: Int] = [:]
+        for client in clients.values { perAddress[client.address, default: 0] += 1 }
+        let atAddressLimit = perAddress[address, default: 0] >= Self.maximumPerAddress
+        guard atAddressLimit || clients.count >= Self.maximumClients else { return true }
+        let victim = clients.values.filter { !$0.answered && (!atAddressLimit || $0.address == address) }
+            .min { a, b in
+                let (na, nb) = (perAddress[a.address, default: 0], perAddress[b.address, default: 0])
+                return na != nb ? na > nb : a.acceptedAt < b.acceptedAt
+            }
+        guard let victim else { return false }
+        victim.connection.close(because: "its slot went to a newer connection before it sent a whole request")
+        return true
     }
 
     private func respond(to request: HTTPRequestHead) -> [UInt8] {
@@ -86,38 +128,5 @@ final class MetricsHTTPServer {
         let head = "HTTP/1.1 \(code) \(reason)\r\nContent-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\n"
             + "Cache-Control: no-store\r\nConnection: close\r\n\(extra)\r\n"
         return Array(head.utf8) + (bodyIncluded ? bytes : [])
-    }
-}
-
-/// The head of an HTTP/1.x request once it is complete (up to the empty line); only the
-/// request line is used.
-struct HTTPRequestHead {
-    let requestLine: String
-
-    /// Nil until `bytes` hold a complete head (CRLF CRLF, or LF LF from lax clients).
-    init?(_ bytes: [UInt8]) {
-        guard let end = Self.endOfHead(bytes) else { return nil }
-        let head = bytes[..<end]
-        let line = head.split(separator: 0x0A, maxSplits: 1, omittingEmptySubsequences: false).first ?? []
-        requestLine = String(decoding: line.filter { $0 != 0x0D }, as: UTF8.self)
-    }
-
-    /// Method, target and version from `GET /metrics HTTP/1.1`.
-    var parsed: (method: String, target: String)? {
-        let words = requestLine.split(separator: " ")
-        guard words.count == 3, words[2].hasPrefix("HTTP/1."), words[1].hasPrefix("/") else { return nil }
-        return (String(words[0]), String(words[1]))
-    }
-
-    private static func endOfHead(_ bytes: [UInt8]) -> Int? {
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == 0x0A {
-                if index + 1 < bytes.count, bytes[index + 1] == 0x0A { return index }
-                if index + 2 < bytes.count, bytes[index + 1] == 0x0D, bytes[index + 2] == 0x0A { return index }
-            }
-            index += 1
-        }
-        return nil
     }
 }

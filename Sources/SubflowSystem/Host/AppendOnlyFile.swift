@@ -7,15 +7,11 @@ public final class AppendOnlyFile {
     private var fd: Int32
     public private(set) var size: Int
 
-    /// Opens (creating with `mode` if needed) for appending.
-    public init(path: String, mode: mode_t = 0o640) throws(SystemError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw SystemError.last("open", path) }
-        var st = stat()
-        fstat(fd, &st)
-        self.fd = fd
+    /// Takes over a descriptor opened for appending (see TrustedDirectory.createForAppending).
+    init(descriptor: Int32, path: String, size: Int) {
+        self.fd = descriptor
         self.path = path
-        self.size = Int(st.st_size)
+        self.size = size
     }
 
     deinit { close() }
@@ -41,22 +37,9 @@ public final class AppendOnlyFile {
 
 /// Whole-file and directory-entry operations on binary files.
 public enum Files {
+    /// A whole regular file (see OpenedFile.readAll).
     public static func readBytes(_ path: String, limit: Int = 1 << 30) throws(SystemError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError.last("open", path) }
-        defer { Glibc.close(fd) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw SystemError.last("read", path) }
-            if n == 0 { break }
-            result += chunk[0..<n]
-            if result.count > limit {
-                throw SystemError(operation: "read", errno: EFBIG, detail: "\(path) (larger than \(limit) bytes)")
-            }
-        }
-        return result
+        try OpenedFile.openRegularFile(path).readAll(limit: limit)
     }
 
     public static func writeBytes(_ path: String, _ bytes: [UInt8]) throws(SystemError) {

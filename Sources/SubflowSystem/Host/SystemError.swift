@@ -1,13 +1,21 @@
 import Glibc
 
-/// A failed system call: which operation, on what, and the errno it returned.
+/// A failed system call: which operation, on what, and the errno it returned — or a refusal
+/// with its own explanation (a FIFO where a file was expected, a file over its size limit).
 public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
     public var operation: String
     public var errno: Int32
     public var detail: String?
+    /// Replaces strerror's text when set: what is wrong and what to do.
+    public var explanation: String?
 
     public init(operation: String, errno: Int32, detail: String? = nil) {
         self.operation = operation; self.errno = errno; self.detail = detail
+    }
+
+    public init(operation: String, errno: Int32, detail: String?, explanation: String) {
+        self.init(operation: operation, errno: errno, detail: detail)
+        self.explanation = explanation
     }
 
     /// Builds the error from the calling thread's current errno.
@@ -15,9 +23,14 @@ public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
         SystemError(operation: operation, errno: Glibc.errno, detail: detail)
     }
 
-    public var message: String { String(cString: strerror(errno)) }
+    /// A refusal of `path` (shown escaped and cut) that is not a failed call.
+    public static func refused(_ operation: String, _ path: String, errno: Int32 = EINVAL, _ explanation: String) -> SystemError {
+        SystemError(operation: operation, errno: errno, detail: InputExcerpt.of(path, limit: 200), explanation: explanation)
+    }
+
+    public var message: String { explanation ?? String(cString: strerror(errno)) }
 
     public var description: String {
-        "\(operation)\(detail.map { " \($0)" } ?? ""): \(message) (errno \(errno))"
+        "\(operation)\(detail.map { " \($0)" } ?? ""): \(message)\(explanation == nil ? " (errno \(errno))" : "")"
     }
 }

@@ -3,27 +3,10 @@ import Glibc
 /// Small whole-file reads and writes with plain syscalls (no Foundation): sysctls under
 /// /proc/sys, /proc/self/status, configuration files.
 public enum TextFile {
-    /// Reads a whole file; a file larger than `limit` bytes is an error (EFBIG), never
-    /// silently cut short.
+    /// Reads a whole regular file (see OpenedFile.readAll: non-blocking, limit checked while
+    /// reading); a file larger than `limit` bytes is an error (EFBIG), never silently cut short.
     public static func read(_ path: String, limit: Int = 1 << 20) throws(SystemError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError.last("open", path) }
-        defer { close(fd) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError.last("read", path)
-            }
-            if n == 0 { break }
-            result += chunk[0..<n]
-            if result.count > limit {
-                throw SystemError(operation: "read", errno: EFBIG, detail: "\(path) (larger than \(limit) bytes)")
-            }
-        }
-        return String(decoding: result, as: UTF8.self)
+        String(decoding: try OpenedFile.openRegularFile(path).readAll(limit: limit), as: UTF8.self)
     }
 
     /// Replaces a file's content (for sysctls: one write of the value).

@@ -1,64 +1,90 @@
 import CELL
 import Glibc
 
-/// The daemon's single event loop: ELL's `l_main`, with file-descriptor watches, one-shot
-/// timers and signals. Every handler runs on the thread that called `run`, one at a time,
-/// so the code behind them needs no locks.
+/// The daemon's single event loop: file-descriptor watches, one-shot timers and signals.
+/// Every handler runs on the thread that called `run`, one at a time, so the code behind
+/// them needs no locks.
+///
+/// The loop waits on an epoll set of its own (see `DescriptorWatches`) that holds every
+/// watched descriptor of any number, one timerfd for all timers (see `TimerQueue`) and the
+/// signalfds; each turn serves a bounded number of ready descriptors and due timers. ELL's
+/// main loop (`l_main_init`) still exists, nested: its epoll descriptor is one of our watches
+/// and is iterated when ready, so ELL code keeps working, but nothing of ours depends on ELL's
+/// 128-entry watch table (descriptors 0–127 only) or on its treating EPOLLERR as a disconnect.
+/// Nothing needs a low descriptor number, so a loop created late, with hundreds of descriptors
+/// open, works like one created first.
 ///
 /// Only one EventLoop may exist per process (ELL's main loop is process-global).
 public final class EventLoop {
-    private var signalWatches: [FileWatch] = []
+    private let watches: DescriptorWatches
+    private let timers: TimerQueue
+    private var timerWatch: FileWatch?
+    private var ellWatch: FileWatch?
+    /// The signalfds of `onSignal`, closed with the loop.
+    private var signalWatches: [(fd: Int32, watch: FileWatch)] = []
+    private var onTerminate: ((Int32) -> Void)?
+    private var stopRequested = false
 
-    /// Initialises ELL's main loop (`l_main_init`).
+    /// Initialises ELL's main loop (`l_main_init`) and the loop's own descriptors.
     public init() throws(SystemError) {
         guard l_main_init() else { throw SystemError(operation: "l_main_init", errno: EBUSY) }
+        do {
+            watches = try DescriptorWatches()
+            timers = try TimerQueue()
+        } catch {
+            _ = l_main_exit()
+            throw error
+        }
+        // From here a throw runs deinit, which undoes whatever was set up.
+        timerWatch = try watchReadable(fd: timers.fd) { [unowned timers] in timers.fireDue() }
+        ellWatch = try watchReadable(fd: l_main_get_epoll_fd()) { l_main_iterate(0) }
+        // Our own signalfds rather than l_main_run_with_signal's, which ELL would watch in its
+        // own table (only descriptors 0–127: SIGTERM would then be ignored).
+        for signal in [SIGINT, SIGTERM] {
+            try onSignal(signal) { [unowned self] in self.onTerminate?(signal) }
+        }
     }
 
     deinit {
+        timerWatch?.cancel()
+        ellWatch?.cancel()
+        for (fd, watch) in signalWatches {
+            watch.cancel()
+            Glibc.close(fd)
+        }
         signalWatches.removeAll()
         _ = l_main_exit()
     }
 
-    /// Calls `handler` whenever `fd` is readable, until the returned watch is cancelled.
-    /// The descriptor is not closed by the watch.
+    /// Calls `handler` whenever `fd` is readable, has an error pending or hung up, until the
+    /// returned watch is cancelled (level-triggered: read until EAGAIN, or be called again).
+    /// Any descriptor number works. The descriptor is not closed by the watch. Throws when the
+    /// kernel refuses the watch (e.g. the descriptor is already watched: EEXIST).
     public func watchReadable(fd: Int32, _ handler: @escaping () -> Void) throws(SystemError) -> FileWatch {
-        guard let io = l_io_new(fd) else { throw SystemError(operation: "l_io_new", errno: EINVAL) }
-        _ = l_io_set_close_on_destroy(io, false)
-        let box = Unmanaged.passRetained(CallbackBox(handler)).toOpaque()
-        let ok = l_io_set_read_handler(io, { _, userData in
-            Unmanaged<CallbackBox>.fromOpaque(userData!).takeUnretainedValue().call()
-            return true
-        }, box, { userData in
-            Unmanaged<CallbackBox>.fromOpaque(userData!).release()
-        })
-        guard ok else {
-            Unmanaged<CallbackBox>.fromOpaque(box).release()
-            l_io_destroy(io)
-            throw SystemError(operation: "l_io_set_read_handler", errno: EINVAL)
-        }
-        return FileWatch(io: io)
+        try FileWatch(registration: WatchRegistration(fd: fd, onReadable: handler), in: watches)
     }
 
-    /// Runs `handler` once after `milliseconds` (monotonic clock). Cancel the returned timer to drop it.
+    /// A watch with a read handler and a hang-up handler (called on EPOLLERR/EPOLLHUP once
+    /// reading has stopped); the write handler is set later on the watch.
+    func watch(fd: Int32, onReadable: @escaping () -> Void, onHangUp: @escaping () -> Void) throws(SystemError) -> FileWatch {
+        try FileWatch(registration: WatchRegistration(fd: fd, onReadable: onReadable, onHangUp: onHangUp), in: watches)
+    }
+
+    /// How many descriptors are watched now (for tests and metrics).
+    public var watchCount: Int { watches.count }
+
+    /// Runs `handler` once after `milliseconds` (monotonic clock; never earlier; 0: on the next
+    /// loop turn). Cancel the returned timer to drop it. A timer costs no descriptor, and
+    /// scheduling cannot fail.
     @discardableResult
     public func after(milliseconds: UInt64, _ handler: @escaping () -> Void) -> OneShotTimer {
         let timer = OneShotTimer(handler)
-        let userData = Unmanaged.passRetained(timer).toOpaque()
-        timer.timeout = l_timeout_create_ms(max(milliseconds, 1), { _, userData in
-            Unmanaged<OneShotTimer>.fromOpaque(userData!).takeUnretainedValue().fire()
-        }, userData, { userData in
-            Unmanaged<OneShotTimer>.fromOpaque(userData!).release()
-        })
-        if timer.timeout == nil {
-            // ELL could not create a timerfd; run on the next iteration rather than never.
-            Unmanaged<OneShotTimer>.fromOpaque(userData).release()
-            timer.timeout = nil
-            _ = l_idle_oneshot({ userData in
-                Unmanaged<OneShotTimer>.fromOpaque(userData!).takeRetainedValue().fire()
-            }, Unmanaged.passRetained(timer).toOpaque(), nil)
-        }
+        timers.schedule(timer, afterMilliseconds: milliseconds)
         return timer
     }
+
+    /// Timers scheduled and neither fired nor cancelled (for tests and metrics).
+    public var pendingTimerCount: Int { timers.pendingCount }
 
     /// Calls `handler` on the loop thread whenever `signal` arrives. The signal is blocked and
     /// read from a signalfd, so the handler may do anything, unlike a classic signal handler.
@@ -69,76 +95,38 @@ public final class EventLoop {
         guard pthread_sigmask(SIG_BLOCK, &set, nil) == 0 else { throw SystemError.last("pthread_sigmask") }
         let fd = signalfd(-1, &set, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
         guard fd >= 0 else { throw SystemError.last("signalfd") }
-        signalWatches.append(try watchReadable(fd: fd) {
-            var info = signalfd_siginfo()
-            var delivered = false
-            while withUnsafeMutableBytes(of: &info, { Glibc.read(fd, $0.baseAddress, $0.count) }) == MemoryLayout<signalfd_siginfo>.size {
-                delivered = true
-            }
-            if delivered { handler() }
-        })
+        do {
+            signalWatches.append((fd, try watchReadable(fd: fd) {
+                var info = signalfd_siginfo()
+                var delivered = false
+                while withUnsafeMutableBytes(of: &info, { Glibc.read(fd, $0.baseAddress, $0.count) }) == MemoryLayout<signalfd_siginfo>.size {
+                    delivered = true
+                }
+                if delivered { handler() }
+            }))
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
     }
 
     /// Runs the loop until `stop()`; SIGINT and SIGTERM are passed to `onTerminate`
-    /// (which usually calls `stop()`). Returns the loop's exit status.
+    /// (which usually calls `stop()`). Returns the loop's exit status (EXIT_SUCCESS).
     @discardableResult
     public func run(onTerminate: @escaping (Int32) -> Void) -> Int32 {
-        let box = Unmanaged.passRetained(SignalBox(onTerminate)).toOpaque()
-        defer { Unmanaged<SignalBox>.fromOpaque(box).release() }
-        return l_main_run_with_signal({ signo, userData in
-            Unmanaged<SignalBox>.fromOpaque(userData!).takeUnretainedValue().handler(Int32(bitPattern: signo))
-        }, box)
+        self.onTerminate = onTerminate
+        defer { self.onTerminate = nil }
+        while !stopRequested { watches.dispatchReady(waitingMilliseconds: -1) }
+        stopRequested = false
+        return EXIT_SUCCESS
     }
 
-    /// Makes `run` return after the current handler.
-    public func stop() { _ = l_main_quit() }
+    /// Makes `run` return after the current handler (at once if called before `run`).
+    public func stop() { stopRequested = true }
 
     /// Runs one iteration of the loop, waiting at most `milliseconds` (-1: until something happens).
     /// For tests that drive the loop step by step.
     public func iterate(timeoutMilliseconds milliseconds: Int32) {
-        l_main_iterate(milliseconds)
+        watches.dispatchReady(waitingMilliseconds: milliseconds)
     }
-}
-
-/// A file-descriptor watch; cancel (or drop every reference) to stop it.
-public final class FileWatch {
-    private var io: OpaquePointer?
-    init(io: OpaquePointer) { self.io = io }
-    public func cancel() {
-        if let io { l_io_destroy(io) }
-        io = nil
-    }
-    deinit { cancel() }
-}
-
-/// A one-shot timer. Cancelling after it fired does nothing.
-public final class OneShotTimer {
-    fileprivate var timeout: OpaquePointer?
-    private var handler: (() -> Void)?
-
-    fileprivate init(_ handler: @escaping () -> Void) { self.handler = handler }
-
-    fileprivate func fire() {
-        let run = handler
-        handler = nil
-        if let t = timeout { timeout = nil; l_timeout_remove(t) }
-        run?()
-    }
-
-    public var isPending: Bool { handler != nil }
-
-    public func cancel() {
-        handler = nil
-        if let t = timeout { timeout = nil; l_timeout_remove(t) }
-    }
-}
-
-private final class CallbackBox {
-    let call: () -> Void
-    init(_ call: @escaping () -> Void) { self.call = call }
-}
-
-private final class SignalBox {
-    let handler: (Int32) -> Void
-    init(_ handler: @escaping (Int32) -> Void) { self.handler = handler }
 }

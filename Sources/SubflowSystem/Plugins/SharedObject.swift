@@ -1,7 +1,9 @@
 import CMNL
 import Glibc
+import Synchronization
 
-/// A shared object opened with `dlopen(RTLD_NOW | RTLD_LOCAL)`. Symbols are resolved by name
+/// A shared object opened with `dlopen(RTLD_NOW | RTLD_LOCAL)` from a file already open and
+/// checked (see TrustedPath), never by a path that could be looked up differently. Symbols are resolved by name
 /// and called through the C types the policy ABI defines; nothing Swift-typed is looked up.
 ///
 /// Plugins are never `dlclose`d: Swift metadata and closures from a plugin may still be
@@ -10,15 +12,35 @@ public final class SharedObject {
     public let path: String
     private let handle: UnsafeMutableRawPointer
 
-    /// Opens the file; the error carries `dlerror()`'s text (missing dependency, wrong ELF class, …).
-    public init(path: String) throws(SharedObjectError) {
-        _ = dlerror()
-        guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            throw SharedObjectError(path: path, reason: SharedObject.lastError() ?? "dlopen failed")
+    /// Loads the file that is open, not whatever its path names by now: dlopen() is given
+    /// `/proc/self/fd/N`, which the kernel resolves to this very descriptor's file.
+    ///
+    /// The descriptor then stays open for the life of the process: the dynamic linker knows
+    /// the object by that name, and would hand the same object out again for a later
+    /// /proc/self/fd/N with the same number. A file already loaded (same device and inode,
+    /// e.g. on a reload) is not opened again.
+    public init(file: OpenedFile) throws(SharedObjectError) {
+        self.path = file.path
+        let identity = FileIdentity(device: file.status.device, inode: file.status.inode)
+        if let known = SharedObject.loaded.withLock({ $0[identity] }), let h = UnsafeMutableRawPointer(bitPattern: known) {
+            self.handle = h
+            return
         }
-        self.path = path
+        do throws(ELFCheck.Problem) { try ELFCheck.validate(file) } catch {
+            throw SharedObjectError(path: file.path, reason: error.reason)
+        }
+        _ = dlerror()
+        guard let h = dlopen("/proc/self/fd/\(file.descriptor)", RTLD_NOW | RTLD_LOCAL) else {
+            throw SharedObjectError(path: file.path, reason: SharedObject.lastError() ?? "dlopen failed")
+        }
+        _ = file.keepOpenForever()
+        SharedObject.loaded.withLock { $0[identity] = Int(bitPattern: h) }
         self.handle = h
     }
+
+    private struct FileIdentity: Hashable { var device: UInt64; var inode: UInt64 }
+    /// Objects loaded by descriptor, by file identity (handles as bit patterns: Sendable).
+    private static let loaded = Mutex<[FileIdentity: Int]>([:])
 
     /// Calls the exported `() -> UInt32` function `symbol`, or returns nil if it is not exported.
     public func callUInt32(_ symbol: String) -> UInt32? {

@@ -53,9 +53,12 @@ public struct JSONParser {
 
     private mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
-        var object = JSONObject()
+        // Entries collected in order, duplicates found with a set: linear in the key count
+        // (JSONObject's own subscript searches its entries, which made this quadratic).
+        var entries: [JSONObject.Entry] = []
+        var seen: Set<String> = []
         skipWhiteSpace()
-        if peek() == UInt8(ascii: "}") { index += 1; return .object(object) }
+        if peek() == UInt8(ascii: "}") { index += 1; return .object(JSONObject()) }
         while true {
             skipWhiteSpace()
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -63,12 +66,12 @@ public struct JSONParser {
             skipWhiteSpace()
             try expect(":")
             skipWhiteSpace()
-            guard object[key] == nil else { throw error("duplicate key \"\(key)\"") }
-            object[key] = try value(depth: depth + 1)
+            guard seen.insert(key).inserted else { throw error("duplicate key \"\(key)\"") }
+            entries.append(JSONObject.Entry(key: key, value: try value(depth: depth + 1)))
             skipWhiteSpace()
             if peek() == UInt8(ascii: ",") { index += 1; continue }
             try expect("}")
-            return .object(object)
+            return .object(JSONObject(uniqueEntries: entries))
         }
     }
 

@@ -110,6 +110,9 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
 
     public init() {}
 
+    /// Entries whose keys the caller already knows to be distinct (the parser checks them).
+    init(uniqueEntries: [Entry]) { entries = uniqueEntries }
+
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         for (key, value) in elements { self[key] = value }
     }

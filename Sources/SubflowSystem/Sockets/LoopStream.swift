@@ -1,16 +1,13 @@
-import CELL
 import Glibc
 
-/// A connected, non-blocking stream socket (UNIX or TCP) served on the event loop: one ELL
-/// `l_io` with a read handler, an optional write handler while output is pending, and a
-/// hang-up handler. Reads and writes never block: they report "would block" instead, and
-/// the owner decides what a slow peer costs it.
+/// A connected, non-blocking stream socket (UNIX or TCP) served on the event loop: one watch
+/// with a read handler, a write handler while output is pending, and a hang-up handler. Reads
+/// and writes never block: they report "would block" instead, and the owner decides what a
+/// slow peer costs it. Any descriptor number works.
 ///
-/// `close()` may be called from inside any of its handlers. ELL still touches the `l_io`
-/// after a handler returns, and keys its watches by descriptor number, so the `l_io` is
-/// destroyed and the descriptor closed on a later loop iteration, in that order: the number
-/// cannot be reused while ELL still watches it. Until then every handler is silenced. The
-/// stream stays alive while ELL holds it; an owner must call `close()` to release it.
+/// `close()` may be called from inside any of its handlers: it stops the watch and closes the
+/// descriptor at once, and no handler runs after it. The stream stays alive while its watch
+/// holds it; an owner must call `close()` to release it.
 public final class LoopStream {
     public enum ReadResult: Equatable, Sendable {
         case bytes([UInt8])
@@ -22,43 +19,30 @@ public final class LoopStream {
     }
 
     public let fd: Int32
-    private let loop: EventLoop
-    private var io: OpaquePointer?
+    private var watch: FileWatch?
     private var onReadable: (() -> Void)?
     private var onHangUp: (() -> Void)?
     private var onWritable: (() -> Void)?
-    /// ELL has our write handler (EPOLLOUT is watched).
+    /// The watch has our write handler (EPOLLOUT is watched).
     private var writeArmed = false
     private var readingStopped = false
+    /// Reading paused by the owner (`pauseReading`) until `resumeReading`.
+    private var readingPaused = false
     public private(set) var isClosed = false
 
     /// Takes ownership of the connected, non-blocking descriptor `fd` (closed on failure too).
     public init(adopting fd: Int32, loop: EventLoop, onReadable: @escaping () -> Void,
                 onHangUp: @escaping () -> Void) throws(SystemError) {
         self.fd = fd
-        self.loop = loop
         self.onReadable = onReadable
         self.onHangUp = onHangUp
-        guard let io = l_io_new(fd) else {
+        do {
+            // The handlers hold the stream until close() cancels the watch.
+            watch = try loop.watch(fd: fd, onReadable: { self.readable() }, onHangUp: { self.hungUp() })
+        } catch {
             Glibc.close(fd)
-            throw SystemError(operation: "l_io_new", errno: EINVAL)
+            throw error
         }
-        self.io = io
-        _ = l_io_set_close_on_destroy(io, false)
-        let readBox = Unmanaged.passRetained(self).toOpaque()
-        guard l_io_set_read_handler(io, { _, data in
-            Unmanaged<LoopStream>.fromOpaque(data!).takeUnretainedValue().readable()
-        }, readBox, { data in Unmanaged<LoopStream>.fromOpaque(data!).release() }) else {
-            Unmanaged<LoopStream>.fromOpaque(readBox).release()
-            l_io_destroy(io)
-            self.io = nil
-            Glibc.close(fd)
-            throw SystemError(operation: "l_io_set_read_handler", errno: EINVAL)
-        }
-        let hangUpBox = Unmanaged.passRetained(self).toOpaque()
-        _ = l_io_set_disconnect_handler(io, { _, data in
-            Unmanaged<LoopStream>.fromOpaque(data!).takeUnretainedValue().hungUp()
-        }, hangUpBox, { data in Unmanaged<LoopStream>.fromOpaque(data!).release() })
     }
 
     // MARK: data
@@ -95,26 +79,49 @@ public final class LoopStream {
 
     /// Calls `handler` once, the next time the socket can take more data.
     public func whenWritable(_ handler: @escaping () -> Void) {
-        guard !isClosed, let io else { return }
+        guard !isClosed, let watch else { return }
         onWritable = handler
         guard !writeArmed else { return }
-        let box = Unmanaged.passRetained(self).toOpaque()
-        if l_io_set_write_handler(io, { _, data in
-            Unmanaged<LoopStream>.fromOpaque(data!).takeUnretainedValue().writable()
-        }, box, { data in Unmanaged<LoopStream>.fromOpaque(data!).release() }) {
+        do {
+            try watch.setWriteHandler { self.writable() }
             writeArmed = true
-        } else {
-            Unmanaged<LoopStream>.fromOpaque(box).release()
+        } catch {
+            // The kernel would not watch for room to write: the owner hears a hang-up rather
+            // than waiting for ever on output that cannot leave.
             onWritable = nil
+            hungUp()
         }
     }
 
     /// Stops watching for input (after the peer's end of stream, which would otherwise be
     /// reported as readable on every loop iteration); writing and hang-up go on.
     public func stopReading() {
+        guard !readingStopped else { return }
         readingStopped = true
         onReadable = nil
+        do { try watch?.setReadHandler(nil) } catch { hungUp() }
     }
+
+    /// Stops watching for input until `resumeReading()`: what the peer sends waits in the
+    /// kernel's buffer (and, once that is full, blocks the peer), not in this process. The
+    /// watch is level-triggered, so merely not reading would wake the loop again and again.
+    public func pauseReading() {
+        guard !readingPaused, !isClosed else { return }
+        readingPaused = true
+        guard !readingStopped else { return }
+        do { try watch?.setReadHandler(nil) } catch { hungUp() }
+    }
+
+    /// Watches for input again after `pauseReading()`; data already waiting is reported on the
+    /// next loop iteration.
+    public func resumeReading() {
+        guard readingPaused, !isClosed else { return }
+        readingPaused = false
+        guard !readingStopped else { return }
+        do { try watch?.setReadHandler { self.readable() } } catch { hungUp() }
+    }
+
+    public var isReadingPaused: Bool { readingPaused }
 
     /// Sets the kernel's send buffer for this socket (SO_SNDBUF; the kernel doubles it).
     public func setSendBuffer(bytes: Int32) {
@@ -122,36 +129,33 @@ public final class LoopStream {
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &value, socklen_t(MemoryLayout<Int32>.size))
     }
 
-    /// Silences every handler now; destroys the watch and closes the descriptor on a later
-    /// loop iteration. Idempotent.
+    /// Silences every handler, stops the watch and closes the descriptor, now. Idempotent.
     public func close() {
         guard !isClosed else { return }
         isClosed = true
         onReadable = nil
         onHangUp = nil
         onWritable = nil
-        loop.after(milliseconds: 0) { [self] in
-            if let io { l_io_destroy(io) }
-            io = nil
-            Glibc.close(fd)
-        }
+        watch?.cancel()
+        watch = nil
+        Glibc.close(fd)
     }
 
-    // MARK: handlers (return false: ELL drops the handler and releases its reference)
+    // MARK: handlers
 
-    private func readable() -> Bool {
-        guard !isClosed, !readingStopped, let handler = onReadable else { return false }
+    private func readable() {
+        guard !isClosed, !readingStopped, !readingPaused, let handler = onReadable else { return }
         handler()
-        return !isClosed && !readingStopped
     }
 
-    private func writable() -> Bool {
+    private func writable() {
         let handler = onWritable
         onWritable = nil
         if !isClosed { handler?() }
         // The handler may have asked again (whenWritable while armed only stores it).
-        writeArmed = onWritable != nil && !isClosed
-        return writeArmed
+        guard !isClosed, onWritable == nil else { return }
+        writeArmed = false
+        do { try watch?.setWriteHandler(nil) } catch { hungUp() }
     }
 
     private func hungUp() {

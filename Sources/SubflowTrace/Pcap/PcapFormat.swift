@@ -17,6 +17,13 @@ public enum PcapFormat {
     static let packetHost: UInt16 = 0
     static let packetOutgoing: UInt16 = 4
 
+    /// True when `head` (the first 4 bytes or more) is a pcap file's magic in either byte order.
+    public static func hasMagic(_ head: [UInt8]) -> Bool {
+        guard head.count >= 4 else { return false }
+        let little = UInt32(head[0]) | UInt32(head[1]) << 8 | UInt32(head[2]) << 16 | UInt32(head[3]) << 24
+        return little == magic || little == magic.byteSwapped
+    }
+
     /// The file's global header.
     public static func globalHeader() -> [UInt8] {
         var out: [UInt8] = []

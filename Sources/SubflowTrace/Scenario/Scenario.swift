@@ -1,5 +1,6 @@
 import MPTCPWire
 import SubflowPolicy
+import SubflowSystem
 
 /// A hand-written scenario: what a host saw, one statement per line, turned into a trace
 /// that replays exactly like a recording. See docs/scenarios.md for the format.
@@ -30,7 +31,7 @@ public enum Scenario {
                                    netlinkProtocol: TraceRecord.generic,
                                    bytes: SyntheticMessages.mptcpFamily(id: familyID, eventsGroup: eventsGroup))]
         var time: UInt64 = 0
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, raw) in TextLines.split(text).enumerated() {
             var line = Substring(raw)
             if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
             var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)

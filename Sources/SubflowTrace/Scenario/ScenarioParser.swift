@@ -1,5 +1,6 @@
 import MPTCPWire
 import SubflowPolicy
+import SubflowSystem
 
 /// The statements of the scenario language, each turned into the netlink messages the kernel
 /// would have sent.
@@ -16,15 +17,15 @@ struct ScenarioParser {
         func fail(_ problem: String) -> ScenarioError { ScenarioError(line: line, problem) }
         func event(_ e: MPTCPEvent) -> (UInt16, [UInt8]) { (TraceRecord.generic, e.encode(familyID: Scenario.familyID)) }
         func token(_ text: String) throws(ScenarioError) -> ConnectionToken {
-            guard let t = UInt32(text) else { throw fail("'\(text)' is not a connection token (a number)") }
+            guard let t = UInt32(text) else { throw fail("'\(excerpt: text)' is not a connection token (a number)") }
             return ConnectionToken(t)
         }
         func endpoint(_ text: String) throws(ScenarioError) -> SocketEndpoint {
-            guard let e = ScenarioParser.endpoint(text) else { throw fail("'\(text)' is not ADDRESS:PORT (IPv6: [ADDRESS]:PORT)") }
+            guard let e = ScenarioParser.endpoint(text) else { throw fail("'\(excerpt: text)' is not ADDRESS:PORT (IPv6: [ADDRESS]:PORT)") }
             return e
         }
         func interface(_ name: String) throws(ScenarioError) -> Int32 {
-            guard let index = interfaces[name] else { throw fail("unknown interface '\(name)': declare it first with 'link \(name) index N up'") }
+            guard let index = interfaces[name] else { throw fail("unknown interface '\(excerpt: name)': declare it first with 'link \(excerpt: name) index N up'") }
             return index
         }
         func option(_ name: String) -> String? { w.firstIndex(of: name).flatMap { $0 + 1 < w.count ? w[$0 + 1] : nil } }
@@ -59,7 +60,7 @@ struct ScenarioParser {
             guard rest.count >= 3, rest[1] == "on" else { throw fail("expected 'address [removed] ADDRESS/LEN on NAME'") }
             let parts = rest[0].split(separator: "/")
             guard parts.count == 2, let address = IPAddress(String(parts[0])), let length = UInt8(parts[1]) else {
-                throw fail("'\(rest[0])' is not ADDRESS/LENGTH")
+                throw fail("'\(excerpt: rest[0])' is not ADDRESS/LENGTH")
             }
             let flags: UInt32 = rest.contains("tentative") ? 0x40 : 0
             let type = removed ? RouteNetlink.MessageType.deleteAddress : RouteNetlink.MessageType.newAddress
@@ -113,7 +114,7 @@ struct ScenarioParser {
             let e = try endpoint(w[2])
             return [event(w[1] == "created" ? .listenerCreated(e) : .listenerClosed(e))]
         default:
-            throw fail("unknown statement '\(w.joined(separator: " "))': use link, address, connection, peer, subflow, listener or idle")
+            throw fail("unknown statement '\(excerpt: w.joined(separator: " "))': use link, address, connection, peer, subflow, listener or idle")
         }
     }
 

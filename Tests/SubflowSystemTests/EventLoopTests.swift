@@ -1,0 +1,53 @@
+import Glibc
+import SubflowSystem
+import Testing
+
+/// Every test that creates an EventLoop is nested in this suite: ELL's main loop is
+/// process-global, so only one EventLoop may exist at a time, and `.serialized` runs the
+/// nested suites one test after another.
+@Suite(.serialized) struct EventLoopTests {}
+
+/// Turns the loop until `done()` holds or `seconds` pass (a generous deadline, so a loaded
+/// machine only makes the test slower, never wrong). Returns whether `done()` held.
+@discardableResult
+func turn(_ loop: EventLoop, until done: () -> Bool, seconds: UInt64 = 30) -> Bool {
+    let deadline = MonotonicClock.nowMilliseconds + seconds * 1000
+    while !done() {
+        if MonotonicClock.nowMilliseconds > deadline { return false }
+        loop.iterate(timeoutMilliseconds: 50)
+    }
+    return true
+}
+
+/// How many descriptors of the kinds an EventLoop opens (epoll sets, timerfds, signalfds)
+/// this process holds, counted in /proc/self/fd. Only those kinds: the test binary runs other
+/// suites in parallel, whose pipes and sockets come and go, so the total would be noise.
+func loopKindDescriptorCount() throws -> Int {
+    let kinds: Set<String> = ["anon_inode:[eventpoll]", "anon_inode:[timerfd]", "anon_inode:[signalfd]"]
+    var count = 0
+    for name in try DirectoryListing.names(in: "/proc/self/fd") {
+        // A descriptor closed while we list (the listing's own, another suite's) has no link.
+        if let target = try? SymbolicLink.destination("/proc/self/fd/\(name)"), kinds.contains(target) { count += 1 }
+    }
+    return count
+}
+
+/// A connected pair of non-blocking UNIX stream sockets.
+func socketPair() -> (Int32, Int32) {
+    var fds: [Int32] = [-1, -1]
+    let rc = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
+    precondition(rc == 0, "socketpair: errno \(errno)")
+    return (fds[0], fds[1])
+}
+
+/// Writes one byte (the test's way of making the other end readable).
+func poke(_ fd: Int32) {
+    var byte: UInt8 = 1
+    precondition(write(fd, &byte, 1) == 1, "write: errno \(errno)")
+}
+
+/// Reads whatever is there (so a level-triggered watch goes quiet).
+func drain(_ fd: Int32) {
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while read(fd, &buffer, buffer.count) > 0 {}
+}
