@@ -20,7 +20,9 @@
 # "variant<TAB>figure<TAB>value" lines):
 #   connections attempted/established (total, per second), control requests answered/failed
 #   and their latency, events the daemon counted, event overruns and how many events it still
-#   counted after the last one (an overrun survived), resyncs (n/a when the daemon has no such
+#   counted after the last one it answered about (the stronger evidence that an overrun was
+#   survived: the kept connections, opened at the end of the storm, are known to the daemon
+#   with their whole mesh), resyncs (n/a when the daemon has no such
 #   counter), the kernel's netlink drops in the client namespace, the daemon's descriptors,
 #   RSS (start/peak/end, sampled every 0.5 s; end = after the settle period), its CPU seconds
 #   (utime+stime) and CPU per established connection, log volume, and the check: connections
@@ -345,10 +347,12 @@ record_figures() {
     flood_failed=$(cat "$DIR"/flood-*.txt 2>/dev/null | grep -c '^failed' || true)
     flood_lat=$(cat "$DIR"/flood-*.txt 2>/dev/null | awk '{ print $2 }' | sort -n | awk '{ v[NR] = $1 }
         END { if (!NR) { print "-"; exit } p = int(NR * 0.99); if (p < 1) p = 1; printf "%d / %d / %d", v[int((NR + 1) / 2)], v[p], v[NR] }')
-    # Events the daemon still counted after the last sample that showed a new overrun.
+    # Events the daemon still counted after the last sample that showed a new overrun (known
+    # only when it answered again later: "unknown" if the overrun showed in its last answer).
     local after_overrun; after_overrun=$(awk -v ov="$ov0" -v end="$ev1" '
-        $3 ~ /^[0-9]+$/ { if ($3 + 0 > ov + 0) at = $2; ov = $3 }
-        END { if (at == "") print "-"; else if (end ~ /^[0-9]+$/) print end - at; else print "?" }' "$DIR/status.tsv" 2>/dev/null || echo "-")
+        $3 ~ /^[0-9]+$/ { if ($3 + 0 > ov + 0) { at = $2; later = 0 } else if (at != "") later = 1; ov = $3 }
+        END { if (at == "") print "-"; else if (!later) print "unknown (no answer after it)"; else if (end ~ /^[0-9]+$/) print end - at; else print "?" }' \
+        "$DIR/status.tsv" 2>/dev/null || echo "-")
     declare -A check=()
     local key value
     while read -r key value; do check[$key]=$value; done <"$DIR/check.txt"
