@@ -15,6 +15,8 @@ public struct Counters: Sendable, Hashable {
     public var eventOverruns = 0
     /// Events naming a connection the daemon never saw.
     public var eventsForUnknownConnections = 0
+    /// Events the kernel sent after a connection's CLOSED (ignored: they must not revive it).
+    public var eventsAfterClose = 0
     /// Connections found gone by a liveness check (no CLOSED event arrived).
     public var connectionsVanished = 0
     /// Messages that could not be decoded.

@@ -122,6 +122,9 @@ public final class PathManager {
             finishClosed(state, how: "closed")
         case .unknownConnection:
             noteUnknown(event)
+        case .afterClose:
+            counters.eventsAfterClose += 1
+            logger.debug("event for a connection that already closed (the kernel sent it after CLOSED): \(event)")
         case .none:
             switch event {
             case .listenerCreated(let e): listeners.listenerCreated(e); broadcast(.listenerCreated(e))

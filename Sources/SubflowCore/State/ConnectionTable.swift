@@ -5,8 +5,12 @@ import SubflowPolicy
 /// A closed connection's state is dropped at once: memory is bounded by live connections.
 public struct ConnectionTable {
     public private(set) var connections: [ConnectionToken: ConnectionState] = [:]
+    /// Connections that closed lately: their late events must not bring them back.
+    private var recentlyClosed: RecentlyClosedTokens
 
-    public init() {}
+    public init(recentlyClosedCapacity: Int = 16_384) {
+        recentlyClosed = RecentlyClosedTokens(capacity: recentlyClosedCapacity)
+    }
 
     public subscript(token: ConnectionToken) -> ConnectionState? {
         get { connections[token] }
@@ -24,6 +28,10 @@ public struct ConnectionTable {
         /// The event names a connection this table never saw (older than the daemon, or
         /// its CREATED was lost).
         case unknownConnection(ConnectionToken)
+        /// The event names a connection that closed lately: the kernel sent it after the
+        /// CLOSED (ESTABLISHED comes from its path-manager worker and can lose that race).
+        /// Nothing changed.
+        case afterClose(ConnectionToken)
         /// Not about a connection (listener events, unknown event types).
         case none
     }
@@ -32,6 +40,11 @@ public struct ConnectionTable {
     public mutating func apply(_ event: MPTCPEvent) -> Change {
         switch event {
         case .created(let info), .established(let info):
+            if case .created = event {
+                recentlyClosed.remove(info.token)
+            } else if connections[info.token] == nil, recentlyClosed.contains(info.token) {
+                return .afterClose(info.token)
+            }
             var state = connections[info.token] ?? ConnectionState(
                 token: info.token, side: info.serverSide ? .server : .client,
                 local: info.local, remote: info.remote,
@@ -48,6 +61,7 @@ public struct ConnectionTable {
             return .updated(state)
 
         case .closed(let token):
+            recentlyClosed.insert(token)
             return .closed(connections.removeValue(forKey: token))
 
         case .announced(let token, let id, let endpoint):
@@ -80,7 +94,8 @@ public struct ConnectionTable {
 
     /// Removes a connection that ended without a CLOSED event; returns its last state.
     public mutating func drop(_ token: ConnectionToken) -> ConnectionState? {
-        connections.removeValue(forKey: token)
+        recentlyClosed.insert(token)
+        return connections.removeValue(forKey: token)
     }
 
     /// Marks every connection stale: events were lost, so the state may be incomplete.
@@ -89,7 +104,9 @@ public struct ConnectionTable {
     }
 
     private mutating func update(_ token: ConnectionToken, _ body: (inout ConnectionState) -> Void) -> Change {
-        guard var state = connections[token] else { return .unknownConnection(token) }
+        guard var state = connections[token] else {
+            return recentlyClosed.contains(token) ? .afterClose(token) : .unknownConnection(token)
+        }
         body(&state)
         connections[token] = state
         return .updated(state)

@@ -56,6 +56,8 @@ enum MetricsReport {
                 value: Double(counters.malformedMessages))
         out.add("subflowd_events_unknown_connection_total", .counter, help: "Events naming a connection subflowd does not know.",
                 value: Double(counters.eventsForUnknownConnections))
+        out.add("subflowd_events_after_close_total", .counter, help: "Events the kernel sent after the connection's CLOSED (ignored).",
+                value: Double(counters.eventsAfterClose))
         out.add("subflowd_connections_vanished_total", .counter, help: "Connections found gone by a liveness check (no CLOSED event).",
                 value: Double(counters.connectionsVanished))
         out.add("subflowd_control_clients", .gauge, help: "Clients connected to the control socket now.", value: Double(state.clients))

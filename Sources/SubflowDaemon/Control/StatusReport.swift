@@ -37,6 +37,7 @@ enum StatusReport {
             "event_overruns": .number(counters.eventOverruns),
             "malformed_messages": .number(counters.malformedMessages),
             "events_unknown_connection": .number(counters.eventsForUnknownConnections),
+            "events_after_close": .number(counters.eventsAfterClose),
             "connections_vanished": .number(counters.connectionsVanished),
         ]
         return [
