@@ -12,6 +12,8 @@ public final class Daemon {
     /// sysexits(3): configuration errors (bad mode, bad file, bad policy) and unavailable services.
     public static let exitConfigurationError: Int32 = 78
     public static let exitUnavailable: Int32 = 69
+    /// EX_NOPERM: subflowd lacks CAP_NET_ADMIN (or the kernel refused it the events group).
+    public static let exitPermission: Int32 = 77
 
     private(set) var configuration: Configuration
     let directories: [String]
@@ -34,12 +36,22 @@ public final class Daemon {
     /// Runs until SIGINT/SIGTERM; returns the process exit status.
     public func run() -> Int32 {
         let systemd = SystemdNotifier()
-        let mode: KernelModeCheck.Mode
-        do { mode = try KernelModeCheck().verify(setMode: configuration.setPathManager) } catch {
-            logger.critical("refusing to start: \(error)")
-            systemd.notify(["STATUS=refusing to start: \(error)"])
-            return Daemon.exitConfigurationError
+        let refuse = { [logger] (message: String, status: Int32) -> Int32 in
+            logger.critical("refusing to start: \(message)")
+            systemd.notify(["STATUS=refusing to start: \(message)"])
+            return status
         }
+        if let capabilities = ProcessCapabilities.current(), !capabilities.has(.netAdmin) {
+            return refuse(Daemon.missingNetAdmin, Daemon.exitPermission)
+        }
+        // Only read here: the namespace is switched (with --set-path-manager) once the kernel
+        // link is up, so a daemon that exits before that leaves the namespace as it was.
+        let modeCheck = KernelModeCheck()
+        let plan: KernelModeCheck.Plan
+        do { plan = try modeCheck.plan(setMode: configuration.setPathManager) } catch {
+            return refuse("\(error)", Daemon.exitConfigurationError)
+        }
+        let mode = plan.mode
         logger.info("subflowd \(SubflowdCommand.version) (policy API \(PolicyABI.version)): \(mode)")
 
         let loop: EventLoop
@@ -129,6 +141,26 @@ public final class Daemon {
             linkReadyBeforeRecovery(family)
         }
         // ---- end of state recovery ----
+        // The events group is joined: subflowd will serve the namespace, so switch it now.
+        var exitStatus: Int32 = 0
+        let linkReadyBeforeMode = link.onReady
+        link.onReady = { [logger] family in
+            do { try modeCheck.apply(plan) } catch {
+                logger.critical("\(error)")
+                exitStatus = Daemon.exitPermission
+                return loop.stop()
+            }
+            if !plan.writes.isEmpty {
+                logger.notice("set \(plan.writes.map { "\($0.name)=\($0.value)" }.joined(separator: ", "))")
+            }
+            linkReadyBeforeMode(family)
+        }
+        link.onFatal = { [logger] message in
+            logger.critical("\(message)")
+            systemd.notify(["STATUS=stopped: \(message)"])
+            exitStatus = Daemon.exitPermission
+            loop.stop()
+        }
         if let interval = systemd.watchdogIntervalMilliseconds {
             heartbeat(loop, every: interval) { systemd.notify(["WATCHDOG=1", "STATUS=\(self.status(manager))"]) }
         }
@@ -153,8 +185,15 @@ public final class Daemon {
         manager.listeners.closeAll()
         let c = manager.counters
         logger.info("stopped: \(c.events.values.reduce(0, +)) events, \(c.commandsSent) commands (\(c.commandsFailed) failed)")
-        return 0
+        return exitStatus
     }
+
+    static let missingNetAdmin = """
+        subflowd needs CAP_NET_ADMIN in its network namespace (for the mptcp_pm commands and its \
+        events group), and this process does not have it. Run it as root with the capability \
+        (systemd: CapabilityBoundingSet=CAP_NET_ADMIN; without root: AmbientCapabilities=CAP_NET_ADMIN), \
+        or check that a container or setpriv did not drop it.
+        """
 
     /// One line for systemd's STATUS= (shown by `systemctl status`).
     private func status(_ manager: PathManager) -> String {

@@ -26,6 +26,8 @@ final class KernelLink: KernelPort {
     var onEvent: (MPTCPEvent) -> Void = { _ in }
     var onOverrun: () -> Void = {}
     var onMalformed: (String) -> Void = { _ in }
+    /// The link cannot work (the kernel refused the events group): the daemon must stop.
+    var onFatal: (String) -> Void = { _ in }
     /// Called once the family is resolved and the event group joined.
     var onReady: (GenericFamily) -> Void = { _ in }
     /// Every raw datagram received or sent, for recording (direction, bytes).
@@ -148,9 +150,7 @@ final class KernelLink: KernelPort {
             return
         }
         do { try events.join(group: group) } catch {
-            logger.critical("cannot join \(MPTCPFamily.eventsGroup): \(error); subflowd needs CAP_NET_ADMIN")
-            loop.stop()
-            return
+            return onFatal("cannot join \(MPTCPFamily.eventsGroup): \(error); subflowd needs CAP_NET_ADMIN in this network namespace")
         }
         family = resolved
         logger.info("kernel link ready: mptcp_pm family \(resolved.id) version \(resolved.version), events group \(group)")

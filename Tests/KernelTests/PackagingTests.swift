@@ -24,7 +24,7 @@ struct PackagingTests {
         let scratch = try Scratch()
         let unitText = try String(contentsOf: Self.repository.appendingPathComponent("conf/subflowd.service"), encoding: .utf8)
         for line in ["Type=notify", "ExecStart=/usr/bin/subflowd --config /etc/subflowd/subflowd.conf",
-                     "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure", "RestartPreventExitStatus=78",
+                     "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure", "RestartPreventExitStatus=77 78",
                      "WatchdogSec=30", "RuntimeDirectory=subflowd", "StateDirectory=subflowd",
                      "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_BIND_SERVICE", "NoNewPrivileges=yes",
                      "ProtectSystem=strict", "ProtectKernelTunables=yes", "ReadWritePaths=-/proc/sys/net/mptcp",
