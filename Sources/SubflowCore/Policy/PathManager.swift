@@ -7,9 +7,9 @@ import SubflowPolicy
 ///
 /// Everything here runs on one thread (the event loop's); nothing is shared across threads.
 public final class PathManager {
-    public private(set) var connections = ConnectionTable()
+    public internal(set) var connections = ConnectionTable()
     public private(set) var network: NetworkState
-    public private(set) var counters = Counters()
+    public internal(set) var counters = Counters()
     /// The MPTCP listeners that keep announced addresses joinable (Listeners/ListenerManager).
     public private(set) lazy var listeners = ListenerManager(logger: logger)
     let kernel: any KernelPort
@@ -19,7 +19,7 @@ public final class PathManager {
     /// Loaded policies, in load order: network events reach them in this order.
     private var policies: [LoadedPolicy] = []
     /// Which policy is in charge of each live connection.
-    private var owner: [ConnectionToken: LoadedPolicy] = [:]
+    private(set) var owner: [ConnectionToken: LoadedPolicy] = [:]
     private var livenessTimer: (any ScheduledTask)?
     /// Picks the policy for a new connection: the first matching rule's, else the default
     /// (the first loaded policy).
@@ -143,7 +143,7 @@ public final class PathManager {
         }
     }
 
-    private func finishClosed(_ state: ConnectionState, how: String) {
+    func finishClosed(_ state: ConnectionState, how: String) {
         let policy = owner.removeValue(forKey: state.token)
         listeners.connectionClosed(state.token)
         logger.info("connection \(state.token) \(how) (\(state.local) -> \(state.remote))")
@@ -192,14 +192,11 @@ public final class PathManager {
         }
     }
 
-    /// The kernel dropped events: say so loudly, keep going, and let policies know.
+    /// The kernel dropped events and nothing can rebuild the state (a replayed trace): say
+    /// so, mark every connection stale and let policies know. The live daemon resynchronises
+    /// from the kernel instead (Recovery/EventResynchroniser).
     public func eventsLost() {
-        counters.eventOverruns += 1
-        connections.markAllStale()
-        logger.error("""
-            the kernel dropped MPTCP events (netlink receive buffer overrun); connection state \
-            may be incomplete and is marked stale. Raise the receive buffer or reduce the event rate.
-            """)
+        eventsOverrun(reports: 1)
         broadcast(.eventsLost)
     }
 
@@ -244,12 +241,12 @@ public final class PathManager {
         return chosen
     }
 
-    private func deliver(_ event: PolicyEvent?, to slot: LoadedPolicy?) {
+    func deliver(_ event: PolicyEvent?, to slot: LoadedPolicy?) {
         guard let event, let slot else { return }
         slot.policy?.handle(event)
     }
 
-    private func broadcast(_ event: PolicyEvent) {
+    func broadcast(_ event: PolicyEvent) {
         for slot in policies { slot.policy?.handle(event) }
     }
 
