@@ -59,7 +59,7 @@ public final class Daemon {
         let monitor: NetworkMonitor
         do {
             loop = try EventLoop()
-            link = try KernelLink(loop: loop, logger: logger)
+            link = try KernelLink(loop: loop, logger: logger, eventsReceiveBuffer: configuration.eventsReceiveBufferBytes)
             monitor = try NetworkMonitor(loop: loop, logger: logger)
         } catch {
             logger.critical("cannot open the kernel interfaces: \(error) (subflowd needs root or CAP_NET_ADMIN)")
@@ -115,7 +115,8 @@ public final class Daemon {
         let resync = EventResynchroniser(manager: manager, logger: logger) { [unowned link] known in
             LiveKernelSnapshot(familyID: link.familyID ?? 0, knownTokens: known)
         }
-        link.onEventsLost = { resync.eventsLost(overrunReports: $0) }
+        link.onOverrun = { manager.eventsOverrun() }
+        link.onEventsLost = { resync.resynchronise() }
         link.onRepliesLost = { manager.kernelAnswersLost($0, overrun: true) }
         link.onUnanswered = { manager.kernelAnswersLost($0, overrun: false) }
         var recovered: [ConnectionToken] = []

@@ -40,8 +40,10 @@ final class KernelLink: KernelPort {
 
     /// Decoded events go here (the PathManager, usually).
     var onEvent: (MPTCPEvent) -> Void = { _ in }
-    /// The events socket overran (`reports` ENOBUFS) and has been drained since.
-    var onEventsLost: (_ reports: Int) -> Void = { _ in }
+    /// The events socket overran: called at each ENOBUFS, before the rest of the socket is read.
+    var onOverrun: () -> Void = {}
+    /// The events socket overran and has been drained since (once per burst).
+    var onEventsLost: () -> Void = {}
     /// The command socket overran (answers lost) and `failed` waiting commands were failed.
     var onRepliesLost: (_ failed: Int) -> Void = { _ in }
     /// Commands failed because no answer came within the deadline.
@@ -58,11 +60,11 @@ final class KernelLink: KernelPort {
 
     static let eventsReceiveBuffer = 4 << 20
 
-    init(loop: EventLoop, logger: Logger) throws(SystemError) {
+    init(loop: EventLoop, logger: Logger, eventsReceiveBuffer: Int = KernelLink.eventsReceiveBuffer) throws(SystemError) {
         self.loop = loop
         self.logger = logger
         commands = try NetlinkSocket(protocol: 16)
-        events = try NetlinkSocket(protocol: 16, receiveBufferBytes: KernelLink.eventsReceiveBuffer)
+        events = try NetlinkSocket(protocol: 16, receiveBufferBytes: eventsReceiveBuffer)
         watches.append(try loop.watchReadable(fd: commands.fd) { [unowned self] in self.drainCommandSocket() })
         watches.append(try loop.watchReadable(fd: events.fd) { [unowned self] in self.drainEventSocket() })
     }
@@ -115,12 +117,12 @@ final class KernelLink: KernelPort {
             try events.drain(datagram: { bytes in
                 onRawMessage?(.received, bytes)
                 decodeEvents(bytes)
-            }, overrun: { overruns += 1 })
+            }, overrun: { overruns += 1; onOverrun() })
         } catch {
             logger.error("reading MPTCP events failed: \(error)")
         }
         // Only now, with the socket empty: one resync for the whole burst (EventResynchroniser).
-        if overruns > 0 { onEventsLost(overruns) }
+        if overruns > 0 { onEventsLost() }
     }
 
     private func decodeEvents(_ bytes: [UInt8]) {

@@ -3,6 +3,7 @@
 //   subflow-traffic serve --port P [--bind ADDR] [--once] [--report-interval MS] [--gap-report MS]
 //   subflow-traffic send --to ADDR --port P [--bind ADDR] [--seconds S | --bytes N] [--hold S]
 //                        [--report-interval MS] [--connect-timeout S]
+//   subflow-traffic churn --to ADDR --port P [--bind ADDR] [--count N] [--rate R]
 //   subflow-traffic clock
 //   subflow-traffic link DEV up|down
 //
@@ -16,6 +17,8 @@ let usage = """
     usage: subflow-traffic serve --port P [--bind ADDR] [--once] [--tcp] [--report-interval MS] [--gap-report MS]
            subflow-traffic send --to ADDR --port P [--bind ADDR] [--seconds S | --bytes N]
                                 [--hold S] [--report-interval MS] [--connect-timeout S] [--tcp]
+           subflow-traffic churn --to ADDR --port P [--bind ADDR] [--count N] [--rate R]
+                                 [--connect-timeout S] [--tcp]
            subflow-traffic clock
            subflow-traffic link DEV up|down
 
@@ -44,6 +47,10 @@ let usage = """
            seconds/mbps measure connect → last byte acknowledged. --report-interval MS prints
              {"type":"sample","t":X,"bytes":N,"subflows":K}
            every MS milliseconds during sending and holding.
+    churn  Opens N (default 1000) connections one after the other, at most R per second
+           (default: as fast as possible), each closed as soon as it is connected; then prints
+             {"type":"churn","opened":N,"failed":F,"seconds":X,"per_second":Y}
+           (exit status 1 if any failed). For bursts of path-manager events.
     clock  Prints CLOCK_MONOTONIC in nanoseconds (shared by all network namespaces).
     link   Sets DEV up or down (SIOCSIFFLAGS) and prints when, on CLOCK_MONOTONIC:
              {"type":"link","device":DEV,"up":B,"before_ns":N,"after_ns":M}
@@ -446,6 +453,9 @@ case "send":
                  valued: ["--to", "--port", "--bind", "--seconds", "--bytes", "--hold", "--report-interval",
                           "--connect-timeout"],
                  flags: ["--tcp"]))
+case "churn":
+    churn(Options(arguments.dropFirst(), valued: ["--to", "--port", "--bind", "--count", "--rate", "--connect-timeout"],
+                  flags: ["--tcp"]))
 case "clock":
     printClock()
 case "link":

@@ -21,6 +21,9 @@ public final class PathManager {
     /// Which policy is in charge of each live connection.
     private(set) var owner: [ConnectionToken: LoadedPolicy] = [:]
     private var livenessTimer: (any ScheduledTask)?
+    /// Events were lost and the resync from the kernel has not run yet: events still apply
+    /// to the table, but policies hear of them only through the resync (PathManagerResync).
+    public internal(set) var awaitingResync = false
     /// Picks the policy for a new connection: the first matching rule's, else the default
     /// (the first loaded policy).
     public var selection = PolicySelection()
@@ -112,6 +115,7 @@ public final class PathManager {
         counters.events[event.name, default: 0] += 1
         observer?(.event(event))
         logger.debug("event \(event)")
+        if awaitingResync { return applyAwaitingResync(event) }
         let change = connections.apply(event)
         switch change {
         case .updated(let state):
@@ -196,7 +200,8 @@ public final class PathManager {
     /// so, mark every connection stale and let policies know. The live daemon resynchronises
     /// from the kernel instead (Recovery/EventResynchroniser).
     public func eventsLost() {
-        eventsOverrun(reports: 1)
+        eventsOverrun()
+        awaitingResync = false
         broadcast(.eventsLost)
     }
 
@@ -231,7 +236,7 @@ public final class PathManager {
         return true
     }
 
-    private func adopt(_ state: ConnectionState) -> LoadedPolicy? {
+    func adopt(_ state: ConnectionState) -> LoadedPolicy? {
         guard let fallback = policies.first else { return nil }
         let rule = selection.rule(for: state)
         let chosen = rule.flatMap { rule in policies.first { $0.name == rule.policy } } ?? fallback

@@ -4,23 +4,50 @@ import SubflowPolicy
 /// What the manager does when the kernel's events were lost, and with recovered subflows on
 /// addresses this host no longer has (Recovery/EventResynchroniser, Recovery/StartupRecovery).
 extension PathManager {
-    /// The kernel dropped events (`reports` ENOBUFS seen while draining the events socket):
-    /// counted, logged once per burst, and every connection is marked stale until a resync
-    /// confirms it.
-    public func eventsOverrun(reports: Int) {
-        counters.eventOverruns += reports
+    /// The kernel dropped events (an ENOBUFS on the events socket): counted; the first of a
+    /// burst is logged and marks every connection stale until a resync confirms it. Until the
+    /// resync, events update the table only (`applyAwaitingResync`).
+    public func eventsOverrun() {
+        counters.eventOverruns += 1
+        guard !awaitingResync else { return }
+        awaitingResync = true
         connections.markAllStale()
         logger.error("""
-            the kernel dropped MPTCP events (netlink receive buffer overrun, \(reports) report(s)); \
-            \(connections.count) connection(s) marked stale until they are confirmed from the kernel. \
-            Raise events-receive-buffer or reduce the event rate.
+            the kernel dropped MPTCP events (netlink receive buffer overrun); \
+            \(connections.count) connection(s) marked stale until they are confirmed from the kernel; \
+            resynchronising once the events socket is drained. Raise events-receive-buffer or reduce the event rate.
             """)
     }
 
+    /// An event read after an overrun and before the resync: it is older than the snapshot
+    /// to come, which will correct whatever it gets wrong, so policies are not asked to act on
+    /// it — that would mean commands for connections long gone (a drained backlog is mostly
+    /// that) and decisions on a state known to be incomplete. The table still takes it, for
+    /// what only events tell (the peer's announcements, the side, the deny-join flag); a
+    /// connection that closed is dropped and its policy told at once.
+    func applyAwaitingResync(_ event: MPTCPEvent) {
+        switch connections.apply(event) {
+        case .closed(let state?):
+            finishClosed(state, how: "closed")
+        case .none:
+            switch event {
+            case .listenerCreated(let e): listeners.listenerCreated(e)
+            case .listenerClosed(let e): listeners.listenerClosed(e)
+            default: break
+            }
+        case .updated, .closed(nil), .unknownConnection:
+            break
+        }
+    }
+
     /// Applies the table side of a resync: vanished connections are dropped as closed (their
-    /// policy hears `.connectionClosed`), kept ones take their refreshed state. Policies are
-    /// told nothing else here; `finishEventResync` tells them all at once.
-    public func applyResync(_ plan: ResyncPlan) {
+    /// policy hears `.connectionClosed`), kept ones take their refreshed state; a kept one
+    /// whose CREATED was read after the overrun goes to its policy now, as a new connection
+    /// would (those tokens are returned). Policies are told nothing else here;
+    /// `finishEventResync` tells them all at once.
+    @discardableResult
+    public func applyResync(_ plan: ResyncPlan) -> [ConnectionToken] {
+        var handedOver: [ConnectionToken] = []
         for token in plan.vanished {
             guard let state = connections.drop(token) else { continue }
             counters.connectionsDroppedByResync += 1
@@ -28,7 +55,13 @@ extension PathManager {
         }
         for state in plan.kept where connections[state.token] != nil {
             connections[state.token] = state
+            // Its CREATED was read after the overrun: its policy has not heard of it yet.
+            if owner[state.token] == nil {
+                deliver(state.established ? .connectionEstablished(state) : .connectionCreated(state), to: adopt(state))
+                handedOver.append(state.token)
+            }
         }
+        return handedOver
     }
 
     /// Ends a successful resync: every policy hears `.eventsLost` and re-evaluates its
@@ -36,11 +69,17 @@ extension PathManager {
     public func finishEventResync(adopted: Int) {
         counters.eventResyncs += 1
         counters.connectionsAdoptedByResync += adopted
+        awaitingResync = false
         broadcast(.eventsLost)
     }
 
-    /// A resync could not read the kernel: the state stays stale.
-    public func eventResyncFailed() { counters.eventResyncFailures += 1 }
+    /// A resync could not read the kernel: the state stays stale, events reach policies again
+    /// (better than nothing until a retry succeeds), and policies hear `.eventsLost`.
+    public func eventResyncFailed() {
+        counters.eventResyncFailures += 1
+        awaitingResync = false
+        broadcast(.eventsLost)
+    }
 
     /// Recovered connections may carry subflows on a local address that went away while
     /// nobody listened (removed while subflowd was down, or while its events were lost). The

@@ -6,10 +6,12 @@ import SubflowPolicy
 /// overrun on the events socket), so that subflowd keeps managing what really exists.
 ///
 /// Ordering (docs/recovery.md, "After lost events"):
-/// 1. Drain. The kernel link reads the events socket until it is empty, applying every event
-///    it reads as usual, and only then calls `eventsLost(overrunReports:)` — once for a whole
-///    burst, however many ENOBUFS it saw. Events read in the drain precede the snapshot; the
-///    snapshot supersedes whatever they got wrong, so none of them is applied again after it.
+/// 1. Drain. The kernel link reads the events socket until it is empty and only then calls
+///    `resynchronise()` — once for a whole burst, however many ENOBUFS it saw (each one is
+///    counted by `PathManager.eventsOverrun`). Events read after the first ENOBUFS precede the
+///    snapshot: they update the table but policies do not act on them
+///    (`PathManager.applyAwaitingResync`); the snapshot supersedes whatever they got wrong, and
+///    none of them is applied again after it.
 /// 2. Snapshot, synchronously on the loop thread (sock_diag, and GET_ADDR for the connections
 ///    the table does not know). Events raised meanwhile wait in the events socket.
 /// 3. Apply: vanished connections are dropped, kept ones take the kernel's subflows, unknown
@@ -41,10 +43,9 @@ public final class EventResynchroniser {
         self.source = source
     }
 
-    /// The events socket was drained after `overrunReports` overruns: resync now.
-    public func eventsLost(overrunReports: Int) {
-        manager.eventsOverrun(reports: overrunReports)
-        retryDelay = Self.firstRetryMilliseconds
+    /// One overrun reported and the events socket drained: resync now.
+    public func eventsLost() {
+        manager.eventsOverrun()
         resynchronise()
     }
 
@@ -69,16 +70,17 @@ public final class EventResynchroniser {
             return ResyncReport(failure: "\(error)")
         }
         let read = manager.scheduler.nowMilliseconds
+        retryDelay = Self.firstRetryMilliseconds
         for problem in snapshot.problems { logger.warning("resync: left out an undecodable message: \(problem)") }
         let plan = ResyncPlanner.plan(table: manager.connections.connections, snapshot: snapshot)
-        manager.applyResync(plan)
+        let handedOver = Set(manager.applyResync(plan))
         let recovery = StartupRecovery(manager: manager, logger: logger).apply(plan.unknown)
         let unusable = manager.retireUnusableSubflows(of: plan.kept.map(\.token) + recovery.adopted)
-        manager.finishEventResync(adopted: recovery.adopted.count)
         var report = ResyncReport()
         report.vanished = plan.vanished
-        report.kept = plan.kept.map(\.token)
-        report.adopted = recovery.adopted
+        report.kept = plan.kept.map(\.token).filter { !handedOver.contains($0) }
+        report.adopted = (handedOver.sorted() + recovery.adopted)
+        manager.finishEventResync(adopted: report.adopted.count)
         report.skipped = recovery.skipped.count
         report.snapshotMilliseconds = read - started
         report.totalMilliseconds = manager.scheduler.nowMilliseconds - started
@@ -94,8 +96,12 @@ public final class EventResynchroniser {
 
 /// What one resync did.
 public struct ResyncReport: Sendable, Hashable {
+    /// Dropped: gone from the kernel.
     public var vanished: [ConnectionToken] = []
+    /// Followed before the overrun and still there.
     public var kept: [ConnectionToken] = []
+    /// New to the policies: opened while events were lost (from the snapshot, or from a
+    /// CREATED read after the overrun).
     public var adopted: [ConnectionToken] = []
     public var skipped = 0
     public var snapshotMilliseconds: UInt64 = 0
