@@ -3,7 +3,8 @@ import SubflowSystem
 
 /// `churn`: many short MPTCP connections, as fast as asked — each one connects and closes at
 /// once — so that the path manager's event stream bursts (overrun tests, load benchmarks).
-/// Prints one line at the end:
+/// With `--hold S` they all stay open until S seconds after the last one connected (to give a
+/// path manager thousands of connections to follow). Prints one line once they are open:
 ///   {"type":"churn","opened":N,"failed":F,"seconds":X,"per_second":Y}
 /// and the first failure on standard error.
 func churn(_ options: Options) -> Never {
@@ -19,6 +20,8 @@ func churn(_ options: Options) -> Never {
         return r
     } ?? .infinity
     let connectTimeout = options.duration("--connect-timeout") ?? .seconds(5)
+    let hold = options.duration("--hold")
+    var held: [MPTCPSocket] = []
     let transport: MPTCPSocket.Transport = options.flags.contains("--tcp") ? .tcp : .mptcp
     let clock = ContinuousClock()
     let started = clock.now
@@ -32,7 +35,7 @@ func churn(_ options: Options) -> Never {
         }
         do {
             let socket = try MPTCPSocket.connect(to: remote, from: local, timeout: connectTimeout, transport: transport)
-            socket.close()
+            if hold == nil { socket.close() } else { held.append(socket) }
             opened += 1
         } catch {
             if failed == 0 { StandardStream.error.writeLine("subflow-traffic: churn: connection \(index + 1): \(error)") }
@@ -46,5 +49,9 @@ func churn(_ options: Options) -> Never {
     line.add("seconds", decimal: seconds(elapsed))
     line.add("per_second", decimal: seconds(elapsed) > 0 ? Double(opened) / seconds(elapsed) : 0)
     line.emit()
+    if let hold {
+        usleep(UInt32(clamping: microseconds(hold)))
+        for socket in held { socket.close() }
+    }
     exit(failed == 0 ? 0 : ExitCode.failure)
 }

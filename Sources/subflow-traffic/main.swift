@@ -18,7 +18,7 @@ let usage = """
            subflow-traffic send --to ADDR --port P [--bind ADDR] [--seconds S | --bytes N]
                                 [--hold S] [--report-interval MS] [--connect-timeout S] [--tcp]
            subflow-traffic churn --to ADDR --port P [--bind ADDR] [--count N] [--rate R]
-                                 [--connect-timeout S] [--tcp]
+                                 [--hold S] [--connect-timeout S] [--tcp]
            subflow-traffic clock
            subflow-traffic link DEV up|down
 
@@ -48,7 +48,8 @@ let usage = """
              {"type":"sample","t":X,"bytes":N,"subflows":K}
            every MS milliseconds during sending and holding.
     churn  Opens N (default 1000) connections one after the other, at most R per second
-           (default: as fast as possible), each closed as soon as it is connected; then prints
+           (default: as fast as possible), each closed as soon as it is connected (--hold S:
+           all kept open until S seconds after the last one connected); then prints
              {"type":"churn","opened":N,"failed":F,"seconds":X,"per_second":Y}
            (exit status 1 if any failed). For bursts of path-manager events.
     clock  Prints CLOCK_MONOTONIC in nanoseconds (shared by all network namespaces).
@@ -454,7 +455,7 @@ case "send":
                           "--connect-timeout"],
                  flags: ["--tcp"]))
 case "churn":
-    churn(Options(arguments.dropFirst(), valued: ["--to", "--port", "--bind", "--count", "--rate", "--connect-timeout"],
+    churn(Options(arguments.dropFirst(), valued: ["--to", "--port", "--bind", "--count", "--rate", "--connect-timeout", "--hold"],
                   flags: ["--tcp"]))
 case "clock":
     printClock()
