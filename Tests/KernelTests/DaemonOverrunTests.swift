@@ -112,15 +112,16 @@ struct DaemonOverrunTests {
         #expect(drops > eventsSocket.drops, "the kernel dropped events while subflowd was stopped (\(churn.stdout))")
         kill(daemon.pid, SIGCONT)
 
-        try waitUntil("subflowd resynchronised", timeout: .seconds(20), observe: { (daemon.stderr, daemon.isRunning) },
-                      until: { $0.0.contains("resync after lost events:") || !$0.1 })
-        #expect(daemon.stderr.contains("the kernel dropped MPTCP events"), "\(daemon.stderr.suffix(4000))")
+        try waitUntil("subflowd saw the overrun", timeout: .seconds(20), observe: { (daemon.stderr, daemon.isRunning) },
+                      until: { $0.0.contains("the kernel dropped MPTCP events") || !$0.1 })
+        // Deafness check first: an overrun used to remove both netlink watches for good.
         let watched = try Self.epollWatched(pid: daemon.pid)
         #expect(sockets.allSatisfy { watched.contains($0.fd) }, "netlink sockets \(sockets.map(\.fd)) still watched: \(watched.sorted())")
 
         // Opened after the overrun: managed as usual.
         let fresh = try (1...2).map { try longLived(bed, net, "after-\($0)") }
         let live = kept + appeared + fresh
+        #expect(daemon.stderr.contains("resync after lost events:"), "\(daemon.stderr.suffix(4000))")
         let mesh = try waitUntil("every live connection has its second subflow", timeout: .seconds(20),
                                  observe: { try Self.kernelMesh(bed, net) },
                                  until: { mesh in live.allSatisfy { mesh[$0.token]?.count == 2 } })
