@@ -22,6 +22,8 @@
 #   /etc/subflowd/subflowd.conf                     kept if it exists already
 #   /lib/systemd/system/subflowd.service            ExecStart= rewritten for PREFIX and SYSCONFDIR
 #   /usr/share/man/man{5,8}/*.gz, /usr/share/doc/subflowd/
+#   /usr/share/bash-completion/completions/NAME, /usr/share/zsh/vendor-completions/_NAME,
+#   /usr/share/fish/vendor_completions.d/NAME.fish   for subflowd and subflowctl
 set -euo pipefail
 source "$(dirname "$0")/layout.sh"
 
@@ -133,6 +135,18 @@ for page in "${MANPAGES[@]}"; do
     install -d -m 0755 "$D$MANDIR/man$section"
     gzip -9n -c "$REPO/man/$page" > "$D$MANDIR/man$section/$page.gz"
     chmod 0644 "$D$MANDIR/man$section/$page.gz"
+done
+
+# Completions from the build folder's executables (they run there with the toolchain's runtime).
+for exe in "${EXECUTABLES[@]}"; do
+    for shell in "${COMPLETION_SHELLS[@]}"; do
+        target=$D$(completion_path "$shell" "$exe")
+        install -d -m 0755 "$(dirname "$target")"
+        "$BIN_DIR/$exe" --generate-completion-script "$shell" > "$target.tmp" \
+            || { echo "install: $BIN_DIR/$exe could not generate its $shell completion" >&2; exit 1; }
+        chmod 0644 "$target.tmp"
+        mv -f "$target.tmp" "$target"
+    done
 done
 
 for doc in "${DOCS[@]}"; do install -m 0644 "$REPO/$doc" "$D$DOCDIR/$(basename "$doc")"; done

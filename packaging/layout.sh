@@ -20,6 +20,20 @@ if [[ -z ${UNITDIR:-} ]]; then
 fi
 MANDIR=${MANDIR:-$PREFIX/share/man}
 DOCDIR=${DOCDIR:-$PREFIX/share/doc/subflowd}
+# Shell completions, generated from the argument parsers (`--generate-completion-script`), in
+# the folders each shell reads by default for this PREFIX (Debian's zsh reads vendor-completions
+# under /usr; /usr/local/share/zsh/site-functions is in every zsh's default fpath).
+BASHCOMPDIR=$PREFIX/share/bash-completion/completions
+if [[ $PREFIX == /usr ]]; then ZSHCOMPDIR=$PREFIX/share/zsh/vendor-completions; else ZSHCOMPDIR=$PREFIX/share/zsh/site-functions; fi
+FISHCOMPDIR=$PREFIX/share/fish/vendor_completions.d
+completion_path() { # completion_path SHELL COMMAND
+    case $1 in
+        bash) echo "$BASHCOMPDIR/$2" ;;
+        zsh) echo "$ZSHCOMPDIR/_$2" ;;
+        fish) echo "$FISHCOMPDIR/$2.fish" ;;
+    esac
+}
+COMPLETION_SHELLS=(bash zsh fish)
 CONFFILE=$SYSCONFDIR/subflowd/subflowd.conf
 
 EXECUTABLES=(subflowd subflowctl)

@@ -14,6 +14,9 @@ rm -rf "$D$SWIFTLIBDIR"
 rm -f "$D$UNITDIR/subflowd.service"
 for page in "${MANPAGES[@]}"; do rm -f "$D$MANDIR/man${page##*.}/$page.gz"; done
 rm -rf "$D$DOCDIR"
+for exe in "${EXECUTABLES[@]}"; do
+    for shell in "${COMPLETION_SHELLS[@]}"; do rm -f "$D$(completion_path "$shell" "$exe")"; done
+done
 
 if [[ -f $D$CONFFILE ]]; then
     if cmp -s "$REPO/conf/subflowd.conf" "$D$CONFFILE"; then

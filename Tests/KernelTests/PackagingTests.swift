@@ -83,8 +83,17 @@ struct PackagingTests {
         expected.formUnion(Self.plugins.map { "usr/lib/subflowd/\($0).so" })
         expected.formUnion(Self.manPages.map { "usr/share/man/\($0).gz" })
         expected.formUnion(swiftLibraries.map { "usr/lib/subflowd/swift/\($0)" })
+        for command in ["subflowd", "subflowctl"] {
+            expected.formUnion(["usr/share/bash-completion/completions/\(command)", "usr/share/zsh/vendor-completions/_\(command)",
+                                "usr/share/fish/vendor_completions.d/\(command).fish"])
+        }
         let installed = try Self.installedFiles(under: dest)
         #expect(installed == expected, "missing: \(expected.subtracting(installed).sorted()); unexpected: \(installed.subtracting(expected).sorted())")
+
+        // The bash completion loads and offers subflowctl's subcommands.
+        let completion = dest + "/usr/share/bash-completion/completions/subflowctl"
+        let offered = try Command.check(["bash", "-c", "source \"$1\" && COMP_WORDS=(subflowctl st) COMP_CWORD=1 COMP_LINE='subflowctl st' COMP_POINT=13 && $(complete -p subflowctl | sed -n 's/.*-F \\([^ ]*\\).*/\\1/p') && printf '%s\\n' \"${COMPREPLY[@]}\"", "bash", completion])
+        #expect(offered.stdout.split(separator: "\n").contains("status"), "\(offered)")
 
         // Modes: nothing writable by group or others (subflowd refuses such plugins).
         for file in installed {
@@ -229,7 +238,9 @@ struct PackagingTests {
         for path in ["/usr/bin/subflowd", "/usr/bin/subflowctl", "/etc/subflowd/subflowd.conf",
                      "/lib/systemd/system/subflowd.service", "/usr/lib/subflowd/libSubflowPolicy.so",
                      "/usr/lib/subflowd/swift/libswiftCore.so", "/usr/share/man/man8/subflowd.8.gz",
-                     "/usr/share/doc/subflowd/copyright", "/usr/share/doc/subflowd/changelog.Debian.gz"]
+                     "/usr/share/doc/subflowd/copyright", "/usr/share/doc/subflowd/changelog.Debian.gz",
+                     "/usr/share/bash-completion/completions/subflowctl", "/usr/share/zsh/vendor-completions/_subflowd",
+                     "/usr/share/fish/vendor_completions.d/subflowctl.fish"]
             + Self.plugins.map({ "/usr/lib/subflowd/\($0).so" }) {
             #expect(listed.split(separator: "\n").contains(Substring(path)), "the package lacks \(path)")
         }
