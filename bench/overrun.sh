@@ -104,15 +104,14 @@ events_drops() {   # drops of the daemon's events socket (the generic-netlink on
 }
 
 netlink_watched() {   # "yes" if every generic-netlink socket of the daemon is in one of its epoll sets
-    local fd target watched="" missing=0
-    for fd in /proc/$DAEMON/fd/*; do
-        [[ $(readlink "$fd") == "anon_inode:[eventpoll]" ]] && watched+=" $(grep -o 'tfd: *[0-9]*' "/proc/$DAEMON/fdinfo/${fd##*/}" | awk '{print $2}' | tr '\n' ' ')"
+    local listing watched=" " netlink fd missing=0
+    listing=$(ls -l "/proc/$DAEMON/fd")
+    for fd in $(awk '/eventpoll/ { print $9 }' <<<"$listing"); do
+        watched+="$(grep -o 'tfd: *[0-9]*' "/proc/$DAEMON/fdinfo/$fd" | awk '{ printf "%s ", $2 }')"
     done
-    for fd in /proc/$DAEMON/fd/*; do
-        target=$(readlink "$fd")
-        [[ $target == socket:* ]] || continue
-        ip netns exec "$CLI" awk -v inode="${target//[^0-9]/}" 'NR > 1 && $2 == 16 && $10 == inode { found = 1 } END { exit !found }' /proc/net/netlink || continue
-        [[ " $watched " == *" ${fd##*/} "* ]] || missing=$((missing + 1))
+    netlink=" $(ip netns exec "$CLI" awk 'NR > 1 && $2 == 16 { print $10 }' /proc/net/netlink | tr '\n' ' ') "
+    for fd in $(awk -v netlink="$netlink" '$11 ~ /^socket:/ { inode = $11; gsub(/[^0-9]/, "", inode); if (index(netlink, " " inode " ")) print $9 }' <<<"$listing"); do
+        [[ $watched == *" $fd "* ]] || missing=$((missing + 1))
     done
     [[ $missing -eq 0 ]] && echo yes || echo "no ($missing not watched)"
 }
