@@ -248,6 +248,9 @@ public final class Daemon {
                                  ("metrics-listen", configuration.metricsListen, fresh.metricsListen)] where old != new {
             logger.notice("\(what) changed: it takes effect when subflowd restarts")
         }
+        if fresh.eventsReceiveBufferBytes != configuration.eventsReceiveBufferBytes {
+            logger.notice("events-receive-buffer changed: it takes effect when subflowd restarts")
+        }
         if fresh.setPathManager != configuration.setPathManager {
             logger.notice("set-path-manager changed: it takes effect when subflowd restarts")
         }
