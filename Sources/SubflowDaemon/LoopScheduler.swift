@@ -2,7 +2,7 @@ import SubflowCore
 import SubflowPolicy
 import SubflowSystem
 
-/// The core's Scheduler on the live ELL loop: CLOCK_MONOTONIC, timerfd-backed timers.
+/// The core's Scheduler on the live loop: CLOCK_MONOTONIC, heap timers behind one timerfd (no descriptor per timer).
 final class LoopScheduler: Scheduler {
     let loop: EventLoop
     init(loop: EventLoop) { self.loop = loop }

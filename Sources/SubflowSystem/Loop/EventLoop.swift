@@ -7,12 +7,14 @@ import Glibc
 ///
 /// ELL watches one descriptor only, opened here while it is low (ELL 0.56 handles 0–127 only):
 /// our own epoll instance, which holds every watched descriptor of any number (see
-/// `DescriptorWatches`), among them the signalfds. Each loop turn serves a bounded number of
-/// ready descriptors.
+/// `DescriptorWatches`), among them one timerfd for all timers (see `TimerQueue`) and the
+/// signalfds. Each loop turn serves a bounded number of ready descriptors and due timers.
 ///
 /// Only one EventLoop may exist per process (ELL's main loop is process-global).
 public final class EventLoop {
     private let watches: DescriptorWatches
+    private let timers: TimerQueue
+    private var timerWatch: FileWatch?
     private var ellWatch: OpaquePointer?
     /// The signalfds of `onSignal`, closed with the loop.
     private var signalWatches: [(fd: Int32, watch: FileWatch)] = []
@@ -23,12 +25,14 @@ public final class EventLoop {
         guard l_main_init() else { throw SystemError(operation: "l_main_init", errno: EBUSY) }
         do {
             watches = try DescriptorWatches()
+            timers = try TimerQueue()
         } catch {
             _ = l_main_exit()
             throw error
         }
         // From here a throw runs deinit, which undoes whatever was set up.
         ellWatch = try Self.watchWithELL(fd: watches.epollFD, watches)
+        timerWatch = try watchReadable(fd: timers.fd) { [unowned timers] in timers.fireDue() }
         // Our own signalfds rather than l_main_run_with_signal's: ELL opens that one when the
         // loop starts, by then possibly above descriptor 127, and would then ignore SIGTERM.
         for signal in [SIGINT, SIGTERM] {
@@ -37,6 +41,7 @@ public final class EventLoop {
     }
 
     deinit {
+        timerWatch?.cancel()
         for (fd, watch) in signalWatches {
             watch.cancel()
             Glibc.close(fd)
@@ -84,26 +89,18 @@ public final class EventLoop {
     /// How many descriptors are watched now (for tests and metrics).
     public var watchCount: Int { watches.count }
 
-    /// Runs `handler` once after `milliseconds` (monotonic clock). Cancel the returned timer to drop it.
+    /// Runs `handler` once after `milliseconds` (monotonic clock; never earlier; 0: on the next
+    /// loop turn). Cancel the returned timer to drop it. A timer costs no descriptor, and
+    /// scheduling cannot fail.
     @discardableResult
     public func after(milliseconds: UInt64, _ handler: @escaping () -> Void) -> OneShotTimer {
         let timer = OneShotTimer(handler)
-        let userData = Unmanaged.passRetained(timer).toOpaque()
-        timer.timeout = l_timeout_create_ms(max(milliseconds, 1), { _, userData in
-            Unmanaged<OneShotTimer>.fromOpaque(userData!).takeUnretainedValue().fire()
-        }, userData, { userData in
-            Unmanaged<OneShotTimer>.fromOpaque(userData!).release()
-        })
-        if timer.timeout == nil {
-            // ELL could not create a timerfd; run on the next iteration rather than never.
-            Unmanaged<OneShotTimer>.fromOpaque(userData).release()
-            timer.timeout = nil
-            _ = l_idle_oneshot({ userData in
-                Unmanaged<OneShotTimer>.fromOpaque(userData!).takeRetainedValue().fire()
-            }, Unmanaged.passRetained(timer).toOpaque(), nil)
-        }
+        timers.schedule(timer, afterMilliseconds: milliseconds)
         return timer
     }
+
+    /// Timers scheduled and neither fired nor cancelled (for tests and metrics).
+    public var pendingTimerCount: Int { timers.pendingCount }
 
     /// Calls `handler` on the loop thread whenever `signal` arrives. The signal is blocked and
     /// read from a signalfd, so the handler may do anything, unlike a classic signal handler.
@@ -145,27 +142,5 @@ public final class EventLoop {
     /// For tests that drive the loop step by step.
     public func iterate(timeoutMilliseconds milliseconds: Int32) {
         l_main_iterate(milliseconds)
-    }
-}
-
-/// A one-shot timer. Cancelling after it fired does nothing.
-public final class OneShotTimer {
-    fileprivate var timeout: OpaquePointer?
-    private var handler: (() -> Void)?
-
-    fileprivate init(_ handler: @escaping () -> Void) { self.handler = handler }
-
-    fileprivate func fire() {
-        let run = handler
-        handler = nil
-        if let t = timeout { timeout = nil; l_timeout_remove(t) }
-        run?()
-    }
-
-    public var isPending: Bool { handler != nil }
-
-    public func cancel() {
-        handler = nil
-        if let t = timeout { timeout = nil; l_timeout_remove(t) }
     }
 }
