@@ -2,8 +2,8 @@
 # Overrun benchmark: prints figures, asserts nothing. What happens when the kernel drops MPTCP
 # events because subflowd could not keep up (docs/recovery.md, "After lost events"):
 #
-#   overrun   subflowd --policy fullmesh in a client namespace with two paths (cli-a 198.18.1.1,
-#             cli-b 198.18.2.1 ⟷ the server's 198.18.1.2 / 198.18.2.2). Four long-lived
+#   overrun   subflowd --policy fullmesh in a client namespace with two paths (scripts/lib/twopath.sh:
+#             c1 198.18.1.1, c2 198.18.2.1 ⟷ the server's 198.18.1.2 / 198.18.2.2). Four long-lived
 #             connections get their path-B join; subflowd is stopped (SIGSTOP); two of them end,
 #             two new ones open, and `subflow-traffic churn` opens and closes CHURN connections
 #             at RATE per second; SIGCONT. Printed: events the kernel dropped (/proc/net/netlink),
@@ -33,48 +33,27 @@ for tool in "$BIN/subflowd" "$BIN/libfullmesh.so" "$TOOLS/subflow-traffic" "$TOO
     [[ -e $tool ]] || { echo "overrun: $tool missing: build first (swift build -c release)" >&2; exit 1; }
 done
 
+source scripts/lib/twopath.sh
 WORK=$(mktemp -d /tmp/subflowd-overrun.XXXXXX)
-PIDS=()
-NAMESPACES=()
 cleanup() {
-    local pid ns
-    for pid in "${PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    PIDS=()
-    for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-    NAMESPACES=()
+    local pid
+    for pid in "${TP_PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null || true; done
+    tp_destroy
 }
 trap 'cleanup; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
-spawn() {   # spawn NAMESPACE OUTFILE CMD… — background, PID remembered
-    local ns=$1 out=$2; shift 2
-    ip netns exec "$ns" "$@" >"$out" 2>&1 &
-    PIDS+=($!)
+topology() {   # topology TAG → sets CLI and SRV (scripts/lib/twopath.sh, unshaped)
+    TP_TAG="or-$1"
+    tp_create ""
+    CLI=$TP_CLI SRV=$TP_SRV
+    ip netns exec "$CLI" sysctl -qw net.mptcp.path_manager=userspace
+    ip -n "$SRV" mptcp limits set subflows 8 add_addr_accepted 8
 }
 
-topology() {   # topology TAG → sets CLI and SRV
-    CLI="sfd-or-$$-$1-cli"
-    SRV="sfd-or-$$-$1-srv"
-    local ns p l
-    for ns in "$CLI" "$SRV"; do
-        ip netns add "$ns"
-        NAMESPACES+=("$ns")
-        ip -n "$ns" link set lo up
-        ip netns exec "$ns" sysctl -qw net.mptcp.enabled=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-    done
-    ip netns exec "$CLI" sysctl -qw net.mptcp.path_manager=userspace
-    for p in 1 2; do
-        l=$([[ $p == 1 ]] && echo a || echo b)
-        ip -n "$CLI" link add "cli-$l" type veth peer name "srv-$l" netns "$SRV"
-        ip -n "$CLI" addr add "198.18.$p.1/24" dev "cli-$l"
-        ip -n "$SRV" addr add "198.18.$p.2/24" dev "srv-$l"
-        ip -n "$CLI" link set "cli-$l" up
-        ip -n "$SRV" link set "srv-$l" up
-        ip -n "$CLI" route add default via "198.18.$p.2" dev "cli-$l" table $((100 + p))
-        ip -n "$CLI" rule add from "198.18.$p.1" lookup $((100 + p)) pref $((1000 + p))
-    done
-    ip -n "$SRV" mptcp limits set subflows 8 add_addr_accepted 8
+spawn() {   # spawn NAMESPACE OUTFILE CMD… — background, PID remembered for cleanup
+    local ns=$1 out=$2; shift 2
+    tp_spawn "$ns" "$@" >"$out" 2>&1
 }
 
 wait_for() {   # wait_for FILE PATTERN [TENTHS] — up to TENTHS/10 s (default 10 s)
@@ -86,7 +65,7 @@ wait_for() {   # wait_for FILE PATTERN [TENTHS] — up to TENTHS/10 s (default 1
 start_daemon() {   # start_daemon LOG → DAEMON (pid)
     spawn "$CLI" "$1" "$BIN/subflowd" --policy fullmesh --plugin-dir "$BIN" --log-level info \
         --control-socket "$WORK/control.sock"
-    DAEMON=${PIDS[-1]}
+    DAEMON=${TP_PIDS[-1]}
     wait_for "$1" "ready in" || { echo "overrun: subflowd did not start:" >&2; tail -n 3 "$1" >&2; exit 1; }
 }
 
@@ -128,7 +107,7 @@ overrun() {
     start_daemon "$WORK/overrun.log"
     for c in kept1 kept2 end1 end2; do long_lived "$c"; done
     sleep 2
-    local ending=("${PIDS[@]: -2}") before
+    local ending=("${TP_PIDS[@]: -2}") before
     before=$(events_drops)
     kill -STOP "$DAEMON"
     kill "${ending[@]}"
