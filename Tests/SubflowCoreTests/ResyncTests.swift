@@ -209,3 +209,25 @@ struct ResyncTests {
         #expect(h.creates == ["198.18.2.1>198.18.1.2:5201"], "and no new join from the gone address")
     }
 }
+
+/// Liveness lookups go out a window at a time: thousands of GET_ADDR dumps at once overflowed
+/// the command socket (4,000 connections: 3,917 answers lost).
+@Suite("Liveness window")
+struct LivenessWindowTests {
+    @Test func atMostAWindowOfLookupsWaitsAtATime() throws {
+        let h = try Harness()
+        h.link(2, "cli-a"); h.address("198.18.1.1", on: 2)
+        for token in UInt32(1)...200 {
+            h.establish(h.connection(token, from: "198.18.1.1", UInt16(30000 + token), to: "198.18.1.2", 5201))
+        }
+        h.kernel.connections.remove(ConnectionToken(7))   // gone without a CLOSED event
+        let before = h.kernel.commands.count
+        func lookups() -> Int { h.kernel.commands.dropFirst(before).filter { if case .dumpAddresses = $0 { true } else { false } }.count }
+        h.manager.checkLiveness()
+        #expect(lookups() == PathManager.livenessWindow, "the first window only")
+        h.scheduler.runDue()
+        #expect(lookups() == 200, "each answer sends the next lookup")
+        #expect(h.manager.connections.count == 199 && h.manager.connections[ConnectionToken(7)] == nil)
+        #expect(h.manager.counters.connectionsVanished == 1)
+    }
+}

@@ -21,6 +21,10 @@ public final class PathManager {
     /// Which policy is in charge of each live connection.
     private(set) var owner: [ConnectionToken: LoadedPolicy] = [:]
     private var livenessTimer: (any ScheduledTask)?
+    /// The liveness round under way: its connections, the next to look up, its number.
+    private var livenessQueue: [ConnectionToken] = []
+    private var livenessNext = 0
+    private var livenessRound: UInt64 = 0
     /// Events were lost and the resync from the kernel has not run yet: events still apply
     /// to the table, but policies hear of them only through the resync (PathManagerResync).
     public internal(set) var awaitingResync = false
@@ -170,17 +174,31 @@ public final class PathManager {
         }
     }
 
-    /// Runs one liveness round now.
+    /// Runs one liveness round now (a round still going on is replaced). At most
+    /// `livenessWindow` lookups wait for their answer at a time, the next one going out as
+    /// one comes back: each answer is a dump of up to a page, and thousands at once overflow
+    /// the command socket, which loses them (seen with 4,000 connections).
     public func checkLiveness() {
-        for token in connections.connections.keys.sorted() {
-            kernel.submit(.dumpAddresses(token: token)) { [weak self] result in
-                guard let self else { return }
-                self.logger.debug("liveness: connection \(token): \(result.map { "alive" })")
-                guard case .failure(let error) = result, error.message == "invalid token",
-                      let state = self.connections.drop(token) else { return }
-                self.counters.connectionsVanished += 1
-                self.finishClosed(state, how: "is gone without a CLOSED event (e.g. the peer's MP_FASTCLOSE)")
-            }
+        livenessRound &+= 1
+        livenessQueue = connections.connections.keys.sorted()
+        livenessNext = 0
+        for _ in 0..<Self.livenessWindow { checkNextLiveness(round: livenessRound) }
+    }
+
+    public static let livenessWindow = 32
+
+    private func checkNextLiveness(round: UInt64) {
+        guard round == livenessRound, livenessNext < livenessQueue.count else { return }
+        let token = livenessQueue[livenessNext]
+        livenessNext += 1
+        kernel.submit(.dumpAddresses(token: token)) { [weak self] result in
+            guard let self else { return }
+            defer { self.checkNextLiveness(round: round) }
+            self.logger.debug("liveness: connection \(token): \(result.map { "alive" })")
+            guard case .failure(let error) = result, error.message == "invalid token",
+                  let state = self.connections.drop(token) else { return }
+            self.counters.connectionsVanished += 1
+            self.finishClosed(state, how: "is gone without a CLOSED event (e.g. the peer's MP_FASTCLOSE)")
         }
     }
 
