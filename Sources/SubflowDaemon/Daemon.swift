@@ -59,7 +59,7 @@ public final class Daemon {
         let monitor: NetworkMonitor
         do {
             loop = try EventLoop()
-            link = try KernelLink(loop: loop, logger: logger)
+            link = try KernelLink(loop: loop, logger: logger, eventsReceiveBuffer: configuration.eventsReceiveBufferBytes)
             monitor = try NetworkMonitor(loop: loop, logger: logger)
         } catch {
             logger.critical("cannot open the kernel interfaces: \(error) (subflowd needs root or CAP_NET_ADMIN)")
@@ -111,7 +111,15 @@ public final class Daemon {
         defer { recorder?.close() }
 
         link.onEvent = { manager.handle($0) }
-        link.onOverrun = { manager.eventsLost() }
+        // Lost events: resync from the kernel once the events socket is drained (docs/recovery.md).
+        let resync = EventResynchroniser(manager: manager, logger: logger) { [unowned link] known in
+            LiveKernelSnapshot(familyID: link.familyID ?? 0, knownTokens: known)
+        }
+        link.onOverrun = { manager.eventsOverrun() }
+        link.onEventsLost = { resync.resynchronise() }
+        link.onRepliesLost = { manager.kernelAnswersLost($0, overrun: true) }
+        link.onUnanswered = { manager.kernelAnswersLost($0, overrun: false) }
+        var recovered: [ConnectionToken] = []
         link.onMalformed = { manager.malformed($0) }
         monitor.onMessage = { manager.handle($0) }
         monitor.onMalformed = { manager.malformed($0) }
@@ -122,6 +130,8 @@ public final class Daemon {
         let ready = { [logger, unowned self] in
             pieces += 1
             guard pieces == 2 else { return }
+            // The network picture is complete only now: subflows recovered on addresses gone meanwhile.
+            manager.retireUnusableSubflows(of: recovered)
             manager.startLivenessChecks(intervalMilliseconds: UInt64(self.configuration.livenessIntervalSeconds) * 1000)
             logger.notice("ready in \(MonotonicClock.nowMilliseconds - started) ms: policy \(manager.policyNames.joined(separator: ", ")), \(manager.network.usable.count) usable local addresses")
             systemd.notify(["READY=1", "STATUS=\(self.status(manager))"])
@@ -137,7 +147,7 @@ public final class Daemon {
         // meanwhile are read afterwards and only update the adopted state; none is missed.
         let linkReadyBeforeRecovery = link.onReady
         link.onReady = { [logger] family in
-            StartupRecovery(manager: manager, logger: logger).run(from: LiveKernelSnapshot(familyID: family.id))
+            recovered = StartupRecovery(manager: manager, logger: logger).run(from: LiveKernelSnapshot(familyID: family.id)).adopted
             linkReadyBeforeRecovery(family)
         }
         // ---- end of state recovery ----
@@ -161,9 +171,14 @@ public final class Daemon {
             exitStatus = Daemon.exitPermission
             loop.stop()
         }
-        if let interval = systemd.watchdogIntervalMilliseconds {
-            heartbeat(loop, every: interval) { systemd.notify(["WATCHDOG=1", "STATUS=\(self.status(manager))"]) }
+        // WATCHDOG=1 only while the kernel answers the link probe and the sockets are watched.
+        let watchdog = systemd.watchdogIntervalMilliseconds.map { interval in
+            LinkWatchdog(scheduler: LoopScheduler(loop: loop), logger: logger, intervalMilliseconds: interval,
+                         probe: { link.probe(answered: $0) }, isWatched: { link.isWatched },
+                         feed: { systemd.notify(["WATCHDOG=1", "STATUS=\(self.status(manager))"]) })
         }
+        watchdog?.start()
+        defer { watchdog?.stop() }
         do {
             try loop.onSignal(SIGHUP) { [unowned self] in
                 systemd.notify(["RELOADING=1", "MONOTONIC_USEC=\(MonotonicClock.nowMicroseconds)"])
@@ -201,13 +216,6 @@ public final class Daemon {
             + "\(manager.counters.commandsSent) command(s) sent"
     }
 
-    private func heartbeat(_ loop: EventLoop, every milliseconds: UInt64, _ beat: @escaping () -> Void) {
-        loop.after(milliseconds: milliseconds) { [weak self] in
-            beat()
-            self?.heartbeat(loop, every: milliseconds, beat)
-        }
-    }
-
     /// SIGHUP: read the configuration again and apply it without dropping connection state.
     /// A configuration that does not validate leaves the running one in place.
     func reload(_ manager: PathManager) {
@@ -239,6 +247,9 @@ public final class Daemon {
                                  ("control-socket", configuration.controlSocket, fresh.controlSocket),
                                  ("metrics-listen", configuration.metricsListen, fresh.metricsListen)] where old != new {
             logger.notice("\(what) changed: it takes effect when subflowd restarts")
+        }
+        if fresh.eventsReceiveBufferBytes != configuration.eventsReceiveBufferBytes {
+            logger.notice("events-receive-buffer changed: it takes effect when subflowd restarts")
         }
         if fresh.setPathManager != configuration.setPathManager {
             logger.notice("set-path-manager changed: it takes effect when subflowd restarts")

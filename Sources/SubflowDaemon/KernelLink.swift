@@ -10,6 +10,14 @@ import SubflowSystem
 /// in bursts and must not crowd out anything else), one for commands and their acks. Each
 /// command carries NLM_F_ACK and a sequence number; the ack (or errno plus the kernel's
 /// extended-ack text) goes back to whoever sent the command.
+///
+/// Lost messages are survived, not ignored. An overrun on the events socket is reported once
+/// the socket is drained (`onEventsLost`, once per burst), and the daemon resynchronises from
+/// the kernel (Recovery/EventResynchroniser). An overrun on the command socket means lost
+/// answers: the kernel answers a request while the request is sent (genetlink runs the command
+/// inside sendmsg), so once that socket is drained every command still waiting lost its
+/// answer, and it is failed with ENOBUFS so that its policy can retry. A command unanswered
+/// for `answerDeadlineMilliseconds` is failed with ETIMEDOUT, whatever the reason.
 final class KernelLink: KernelPort {
     private let loop: EventLoop
     private let logger: Logger
@@ -19,12 +27,27 @@ final class KernelLink: KernelPort {
     private var family: GenericFamily?
     private var nextSequence: UInt32 = 1
     private var familyRequest: UInt32 = 0
-    private var pending: [UInt32: (CommandResult) -> Void] = [:]
+    private var pending: [UInt32: Pending] = [:]
     private var waitingSince: UInt64?
+    private var overdueSweep: OneShotTimer?
+
+    private struct Pending {
+        var sentAt: UInt64
+        var completion: (CommandResult) -> Void
+    }
+
+    static let answerDeadlineMilliseconds: UInt64 = 10_000
 
     /// Decoded events go here (the PathManager, usually).
     var onEvent: (MPTCPEvent) -> Void = { _ in }
+    /// The events socket overran: called at each ENOBUFS, before the rest of the socket is read.
     var onOverrun: () -> Void = {}
+    /// The events socket overran and has been drained since (once per burst).
+    var onEventsLost: () -> Void = {}
+    /// The command socket overran (answers lost) and `failed` waiting commands were failed.
+    var onRepliesLost: (_ failed: Int) -> Void = { _ in }
+    /// Commands failed because no answer came within the deadline.
+    var onUnanswered: (_ failed: Int) -> Void = { _ in }
     var onMalformed: (String) -> Void = { _ in }
     /// The link cannot work (the kernel refused the events group): the daemon must stop.
     var onFatal: (String) -> Void = { _ in }
@@ -37,16 +60,19 @@ final class KernelLink: KernelPort {
 
     static let eventsReceiveBuffer = 4 << 20
 
-    init(loop: EventLoop, logger: Logger) throws(SystemError) {
+    init(loop: EventLoop, logger: Logger, eventsReceiveBuffer: Int = KernelLink.eventsReceiveBuffer) throws(SystemError) {
         self.loop = loop
         self.logger = logger
         commands = try NetlinkSocket(protocol: 16)
-        events = try NetlinkSocket(protocol: 16, receiveBufferBytes: KernelLink.eventsReceiveBuffer)
+        events = try NetlinkSocket(protocol: 16, receiveBufferBytes: eventsReceiveBuffer)
         watches.append(try loop.watchReadable(fd: commands.fd) { [unowned self] in self.drainCommandSocket() })
         watches.append(try loop.watchReadable(fd: events.fd) { [unowned self] in self.drainEventSocket() })
     }
 
     var isReady: Bool { family != nil }
+    var familyID: UInt16? { family?.id }
+    /// Both sockets are still watched by the loop.
+    var isWatched: Bool { watches.allSatisfy(\.isActive) }
 
     /// Resolves the family (retrying every second while MPTCP is absent) and joins its events group.
     func start() {
@@ -65,23 +91,38 @@ final class KernelLink: KernelPort {
         let sequence = takeSequence()
         do {
             try send(command.encode(familyID: family.id, sequence: sequence))
-            pending[sequence] = completion
+            expect(sequence, completion)
         } catch {
             failSoon(completion, KernelError(errno: error.errno, message: "subflowd: sending to the kernel failed: \(error)"))
+        }
+    }
+
+    /// A request that the kernel always answers at once (nlctrl GETFAMILY with an ack; an
+    /// error is an answer too), for the watchdog: `answered` runs when the answer is read.
+    func probe(answered: @escaping () -> Void) {
+        let sequence = takeSequence()
+        do {
+            try send(GenericNetlinkControl.encodeGetFamily(name: MPTCPFamily.name, sequence: sequence, flags: [.request, .ack]))
+            expect(sequence) { _ in answered() }
+        } catch {
+            logger.error("cannot send the link probe: \(error)")
         }
     }
 
     // MARK: Receiving
 
     private func drainEventSocket() {
+        var overruns = 0
         do {
             try events.drain(datagram: { bytes in
                 onRawMessage?(.received, bytes)
                 decodeEvents(bytes)
-            }, overrun: onOverrun)
+            }, overrun: { overruns += 1; onOverrun() })
         } catch {
             logger.error("reading MPTCP events failed: \(error)")
         }
+        // Only now, with the socket empty: one resync for the whole burst (EventResynchroniser).
+        if overruns > 0 { onEventsLost() }
     }
 
     private func decodeEvents(_ bytes: [UInt8]) {
@@ -97,16 +138,55 @@ final class KernelLink: KernelPort {
     }
 
     private func drainCommandSocket() {
+        var overrun = false
         do {
             try commands.drain(datagram: { bytes in
                 onRawMessage?(.received, bytes)
                 handleReplies(bytes)
-            }, overrun: {
-                // Replies were lost: the affected commands will never hear back. Say it loudly.
-                logger.error("kernel replies were lost (netlink overrun on the command socket)")
-            })
+            }, overrun: { overrun = true })
         } catch {
             logger.error("reading kernel replies failed: \(error)")
+        }
+        if overrun { repliesLost() }
+    }
+
+    /// The command socket is drained after an overrun: every answer still awaited was lost.
+    private func repliesLost() {
+        let lost = pending
+        pending = [:]
+        logger.error("""
+            kernel answers were lost (netlink overrun on the command socket): \(lost.count) command(s) \
+            failed with ENOBUFS so that their policies can retry
+            """)
+        let error = KernelError(errno: ErrorNumber.noBufferSpace, message: """
+            subflowd: the kernel's answer was lost (netlink overrun on the command socket); \
+            the command may or may not have taken effect
+            """)
+        for sequence in lost.keys.sorted() { failSoon(lost[sequence]!.completion, error) }
+        if family == nil { start() }   // the family reply may have been among them
+        onRepliesLost(lost.count)
+    }
+
+    /// Remembers a command until its answer; keeps the deadline sweep running meanwhile.
+    private func expect(_ sequence: UInt32, _ completion: @escaping (CommandResult) -> Void) {
+        pending[sequence] = Pending(sentAt: MonotonicClock.nowMilliseconds, completion: completion)
+        guard overdueSweep?.isPending != true else { return }
+        overdueSweep = loop.after(milliseconds: Self.answerDeadlineMilliseconds / 2) { [weak self] in self?.failOverdue() }
+    }
+
+    private func failOverdue() {
+        let now = MonotonicClock.nowMilliseconds
+        let overdue = pending.filter { now - $0.value.sentAt >= Self.answerDeadlineMilliseconds }.keys.sorted()
+        if !overdue.isEmpty {
+            logger.error("\(overdue.count) kernel command(s) unanswered after \(Self.answerDeadlineMilliseconds) ms: failed with ETIMEDOUT")
+            let error = KernelError(errno: ErrorNumber.timedOut,
+                                    message: "subflowd: no answer from the kernel within \(Self.answerDeadlineMilliseconds) ms")
+            for sequence in overdue { failSoon(pending.removeValue(forKey: sequence)!.completion, error) }
+            onUnanswered(overdue.count)
+        }
+        overdueSweep = nil
+        if !pending.isEmpty {
+            overdueSweep = loop.after(milliseconds: Self.answerDeadlineMilliseconds / 2) { [weak self] in self?.failOverdue() }
         }
     }
 
@@ -122,18 +202,18 @@ final class KernelLink: KernelPort {
             }
             switch reply {
             case .ack(let sequence):
-                pending.removeValue(forKey: sequence)?(.success(()))
+                pending.removeValue(forKey: sequence)?.completion(.success(()))
             case .failure(let sequence, let error):
                 if sequence == familyRequest && family == nil {
                     familyMissing(error)
                 } else {
-                    pending.removeValue(forKey: sequence)?(.failure(error))
+                    pending.removeValue(forKey: sequence)?.completion(.failure(error))
                 }
             case .data(let message):
                 if message.sequence == familyRequest && family == nil { familyResolved(message) }
             case .done(let sequence):
                 // A dump (GET_ADDR with NLM_F_DUMP) ends with NLMSG_DONE and no ack.
-                pending.removeValue(forKey: sequence)?(.success(()))
+                pending.removeValue(forKey: sequence)?.completion(.success(()))
             }
         }
     }

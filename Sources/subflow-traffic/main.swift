@@ -5,6 +5,7 @@
 //                        [--report-interval MS] [--connect-timeout S]
 //   subflow-traffic storm --to ADDR --port P [--rate N] [--seconds S] [--hold-ms MS] [--keep N]
 //                         [--keep-seconds S] [--connect-timeout S]
+//   subflow-traffic churn --to ADDR --port P [--bind ADDR] [--count N] [--rate R]
 //   subflow-traffic clock
 //   subflow-traffic link DEV up|down
 //
@@ -20,6 +21,8 @@ let usage = """
                                 [--hold S] [--report-interval MS] [--connect-timeout S] [--tcp]
            subflow-traffic storm --to ADDR --port P [--rate N] [--seconds S] [--hold-ms MS]
                                  [--keep N] [--keep-seconds S] [--connect-timeout S]
+           subflow-traffic churn --to ADDR --port P [--bind ADDR] [--count N] [--rate R]
+                                 [--hold S] [--connect-timeout S] [--tcp]
            subflow-traffic clock
            subflow-traffic link DEV up|down
 
@@ -58,6 +61,11 @@ let usage = """
            --keep connections (default 0) are not closed: they stay open for --keep-seconds
            (default 10) after the storm, announced by {"type":"kept","connections":K,"seconds":X},
            then are closed. Connect timeout default 2 s.
+    churn  Opens N (default 1000) connections one after the other, at most R per second
+           (default: as fast as possible), each closed as soon as it is connected (--hold S:
+           all kept open until S seconds after the last one connected); then prints
+             {"type":"churn","opened":N,"failed":F,"seconds":X,"per_second":Y}
+           (exit status 1 if any failed). For bursts of path-manager events.
     clock  Prints CLOCK_MONOTONIC in nanoseconds (shared by all network namespaces).
     link   Sets DEV up or down (SIOCSIFFLAGS) and prints when, on CLOCK_MONOTONIC:
              {"type":"link","device":DEV,"up":B,"before_ns":N,"after_ns":M}
@@ -469,6 +477,9 @@ case "storm":
     storm(Options(arguments.dropFirst(),
                   valued: ["--to", "--port", "--rate", "--seconds", "--hold-ms", "--keep", "--keep-seconds", "--connect-timeout"],
                   flags: []))
+case "churn":
+    churn(Options(arguments.dropFirst(), valued: ["--to", "--port", "--bind", "--count", "--rate", "--connect-timeout", "--hold"],
+                  flags: ["--tcp"]))
 case "clock":
     printClock()
 case "link":

@@ -52,6 +52,9 @@ struct StatusCommand: ParsableCommand {
                 + "\(n(c?["subflows_failed"])) failed after creation",
             "trouble:          \(n(c?["event_overruns"])) event overruns, \(n(c?["malformed_messages"])) malformed messages, "
                 + "\(n(c?["events_unknown_connection"])) events for unknown connections, \(n(c?["connections_vanished"])) connections vanished",
+            "resyncs:          \(n(c?["event_resyncs"])) after lost events (\(n(c?["event_resync_failures"])) failed): "
+                + "\(n(c?["connections_adopted_by_resync"])) connections adopted, \(n(c?["connections_dropped_by_resync"])) dropped; "
+                + "\(n(c?["reply_overruns"])) reply overruns, \(n(c?["commands_unanswered"])) commands unanswered",
             "control:          \(n(s["control"]?["clients"])) clients, \(n(s["control"]?["monitors"])) monitors "
                 + "(\(n(s["control"]?["monitors_dropped"])) dropped), \(n(s["control"]?["clients_refused"])) refused",
         ]

@@ -7,9 +7,9 @@ import SubflowPolicy
 ///
 /// Everything here runs on one thread (the event loop's); nothing is shared across threads.
 public final class PathManager {
-    public private(set) var connections = ConnectionTable()
+    public internal(set) var connections = ConnectionTable()
     public private(set) var network: NetworkState
-    public private(set) var counters = Counters()
+    public internal(set) var counters = Counters()
     /// The MPTCP listeners that keep announced addresses joinable (Listeners/ListenerManager).
     public private(set) lazy var listeners = ListenerManager(logger: logger)
     let kernel: any KernelPort
@@ -19,8 +19,15 @@ public final class PathManager {
     /// Loaded policies, in load order: network events reach them in this order.
     private var policies: [LoadedPolicy] = []
     /// Which policy is in charge of each live connection.
-    private var owner: [ConnectionToken: LoadedPolicy] = [:]
+    private(set) var owner: [ConnectionToken: LoadedPolicy] = [:]
     private var livenessTimer: (any ScheduledTask)?
+    /// The liveness round under way: its connections, the next to look up, its number.
+    private var livenessQueue: [ConnectionToken] = []
+    private var livenessNext = 0
+    private var livenessRound: UInt64 = 0
+    /// Events were lost and the resync from the kernel has not run yet: events still apply
+    /// to the table, but policies hear of them only through the resync (PathManagerResync).
+    public internal(set) var awaitingResync = false
     /// Picks the policy for a new connection: the first matching rule's, else the default
     /// (the first loaded policy).
     public var selection = PolicySelection()
@@ -112,6 +119,7 @@ public final class PathManager {
         counters.events[event.name, default: 0] += 1
         observer?(.event(event))
         logger.debug("event \(event)")
+        if awaitingResync { return applyAwaitingResync(event) }
         let change = connections.apply(event)
         switch change {
         case .updated(let state):
@@ -146,7 +154,7 @@ public final class PathManager {
         }
     }
 
-    private func finishClosed(_ state: ConnectionState, how: String) {
+    func finishClosed(_ state: ConnectionState, how: String) {
         let policy = owner.removeValue(forKey: state.token)
         listeners.connectionClosed(state.token)
         logger.info("connection \(state.token) \(how) (\(state.local) -> \(state.remote))")
@@ -169,17 +177,31 @@ public final class PathManager {
         }
     }
 
-    /// Runs one liveness round now.
+    /// Runs one liveness round now (a round still going on is replaced). At most
+    /// `livenessWindow` lookups wait for their answer at a time, the next one going out as
+    /// one comes back: each answer is a dump of up to a page, and thousands at once overflow
+    /// the command socket, which loses them (seen with 4,000 connections).
     public func checkLiveness() {
-        for token in connections.connections.keys.sorted() {
-            kernel.submit(.dumpAddresses(token: token)) { [weak self] result in
-                guard let self else { return }
-                self.logger.debug("liveness: connection \(token): \(result.map { "alive" })")
-                guard case .failure(let error) = result, error.message == "invalid token",
-                      let state = self.connections.drop(token) else { return }
-                self.counters.connectionsVanished += 1
-                self.finishClosed(state, how: "is gone without a CLOSED event (e.g. the peer's MP_FASTCLOSE)")
-            }
+        livenessRound &+= 1
+        livenessQueue = connections.connections.keys.sorted()
+        livenessNext = 0
+        for _ in 0..<Self.livenessWindow { checkNextLiveness(round: livenessRound) }
+    }
+
+    public static let livenessWindow = 32
+
+    private func checkNextLiveness(round: UInt64) {
+        guard round == livenessRound, livenessNext < livenessQueue.count else { return }
+        let token = livenessQueue[livenessNext]
+        livenessNext += 1
+        kernel.submit(.dumpAddresses(token: token)) { [weak self] result in
+            guard let self else { return }
+            defer { self.checkNextLiveness(round: round) }
+            self.logger.debug("liveness: connection \(token): \(result.map { "alive" })")
+            guard case .failure(let error) = result, error.message == "invalid token",
+                  let state = self.connections.drop(token) else { return }
+            self.counters.connectionsVanished += 1
+            self.finishClosed(state, how: "is gone without a CLOSED event (e.g. the peer's MP_FASTCLOSE)")
         }
     }
 
@@ -195,14 +217,12 @@ public final class PathManager {
         }
     }
 
-    /// The kernel dropped events: say so loudly, keep going, and let policies know.
+    /// The kernel dropped events and nothing can rebuild the state (a replayed trace): say
+    /// so, mark every connection stale and let policies know. The live daemon resynchronises
+    /// from the kernel instead (Recovery/EventResynchroniser).
     public func eventsLost() {
-        counters.eventOverruns += 1
-        connections.markAllStale()
-        logger.error("""
-            the kernel dropped MPTCP events (netlink receive buffer overrun); connection state \
-            may be incomplete and is marked stale. Raise the receive buffer or reduce the event rate.
-            """)
+        eventsOverrun()
+        awaitingResync = false
         broadcast(.eventsLost)
     }
 
@@ -237,7 +257,7 @@ public final class PathManager {
         return true
     }
 
-    private func adopt(_ state: ConnectionState) -> LoadedPolicy? {
+    func adopt(_ state: ConnectionState) -> LoadedPolicy? {
         guard let fallback = policies.first else { return nil }
         let rule = selection.rule(for: state)
         let chosen = rule.flatMap { rule in policies.first { $0.name == rule.policy } } ?? fallback
@@ -247,12 +267,12 @@ public final class PathManager {
         return chosen
     }
 
-    private func deliver(_ event: PolicyEvent?, to slot: LoadedPolicy?) {
+    func deliver(_ event: PolicyEvent?, to slot: LoadedPolicy?) {
         guard let event, let slot else { return }
         slot.policy?.handle(event)
     }
 
-    private func broadcast(_ event: PolicyEvent) {
+    func broadcast(_ event: PolicyEvent) {
         for slot in policies { slot.policy?.handle(event) }
     }
 

@@ -16,15 +16,23 @@ import SubflowSystem
 ///    for a connection that uses the in-kernel path manager, the kernel's refusal ("userspace
 ///    PM not selected"), which is how recovery tells the two apart. A first dump with token 0
 ///    checks that the kernel honours the token at all (Linux 6.10 and later).
+///
+/// The GET_ADDR dumps cost one round trip per connection — most of a snapshot's time with
+/// thousands of connections. A resync after lost events skips them for the connections the
+/// daemon already follows (`knownTokens`): their address tables are its own doing, and what
+/// it needs from the kernel for them is only whether they still exist and their subflows.
 public struct LiveKernelSnapshot: KernelSnapshotSource {
     /// The `mptcp_pm` family ID (resolved by the kernel link).
     public var familyID: UInt16
     /// Limit for each dump.
     public var timeoutMilliseconds: Int32
+    /// Connections whose local address table is not asked for.
+    public var knownTokens: Set<ConnectionToken>
 
-    public init(familyID: UInt16, timeoutMilliseconds: Int32 = 2000) {
+    public init(familyID: UInt16, timeoutMilliseconds: Int32 = 2000, knownTokens: Set<ConnectionToken> = []) {
         self.familyID = familyID
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.knownTokens = knownTokens
     }
 
     /// Subflow states asked for: all but LISTEN, TIME_WAIT and NEW_SYN_RECV, which carry no
@@ -64,6 +72,7 @@ public struct LiveKernelSnapshot: KernelSnapshotSource {
             sequence += 1
         }
         let tokens = snapshot.connections.filter { $0.socket.state != .listen }.compactMap(\.token)
+            .filter { !knownTokens.contains($0) }
         guard !tokens.isEmpty else { return snapshot }
         let generic: NetlinkSocket
         do { generic = try NetlinkSocket(protocol: NetlinkProtocolNumber.generic) } catch { throw .socket(error) }

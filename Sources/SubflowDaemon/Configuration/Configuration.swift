@@ -28,6 +28,10 @@ public struct Configuration {
     public var filter = AddressFilter()
     public var setPathManager = false
     public var livenessIntervalSeconds = 30
+    /// Receive buffer of the MPTCP events socket (the kernel doubles it for bookkeeping): a
+    /// burst larger than this is lost and followed by a resync from the kernel.
+    public var eventsReceiveBufferBytes = 4 << 20
+    public static let eventsReceiveBufferRange = (16 << 10)...(1 << 30)
     public var logTarget: LogTarget = .stderr
     public var logLevel: Logger.Level = .info
     public var recordPath: String?

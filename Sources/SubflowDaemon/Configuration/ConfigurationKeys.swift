@@ -40,6 +40,9 @@ enum ConfigurationKeys {
         Key(name: "liveness-interval") { c, v, _ throws(KeyProblem) in
             c.livenessIntervalSeconds = try integer(v, 1...86_400, "seconds")
         },
+        Key(name: "events-receive-buffer") { c, v, _ throws(KeyProblem) in
+            c.eventsReceiveBufferBytes = try integer(v, Configuration.eventsReceiveBufferRange, "bytes")
+        },
         Key(name: "log") { c, v, _ throws(KeyProblem) in
             switch v.lowercased() {
             case "stderr": c.logTarget = .stderr

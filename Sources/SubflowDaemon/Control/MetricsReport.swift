@@ -52,6 +52,20 @@ enum MetricsReport {
                 value: Double(counters.subflowsFailed))
         out.add("subflowd_event_overruns_total", .counter, help: "Times the kernel dropped events (netlink receive buffer overrun).",
                 value: Double(counters.eventOverruns))
+        out.add("subflowd_event_resyncs_total", .counter, help: "Resynchronisations from the kernel after lost events (one per burst of overruns).",
+                value: Double(counters.eventResyncs))
+        out.add("subflowd_event_resync_failures_total", .counter, help: "Resyncs that could not read the kernel (retried).",
+                value: Double(counters.eventResyncFailures))
+        out.add("subflowd_resync_connections_total", .counter, help: "Connections a resync found changed: adopted (new) or dropped (gone).",
+                [Sample([("change", "adopted")], counters.connectionsAdoptedByResync),
+                 Sample([("change", "dropped")], counters.connectionsDroppedByResync)])
+        out.add("subflowd_reply_overruns_total", .counter, help: "Times the kernel dropped answers (netlink overrun on the command socket).",
+                value: Double(counters.replyOverruns))
+        out.add("subflowd_commands_unanswered_total", .counter, help: "Commands failed because their answer was lost or never came.",
+                value: Double(counters.commandsUnanswered))
+        out.add("subflowd_recovered_subflows_on_unusable_addresses_total", .counter,
+                help: "Recovered subflows on a local address gone or unusable, reported to their policy.",
+                value: Double(counters.recoveredSubflowsOnUnusableAddresses))
         out.add("subflowd_malformed_messages_total", .counter, help: "Netlink messages that could not be decoded.",
                 value: Double(counters.malformedMessages))
         out.add("subflowd_events_unknown_connection_total", .counter, help: "Events naming a connection subflowd does not know.",

@@ -1,0 +1,57 @@
+import Glibc
+import SubflowSystem
+
+/// `churn`: many short MPTCP connections, as fast as asked — each one connects and closes at
+/// once — so that the path manager's event stream bursts (overrun tests, load benchmarks).
+/// With `--hold S` they all stay open until S seconds after the last one connected (to give a
+/// path manager thousands of connections to follow). Prints one line once they are open:
+///   {"type":"churn","opened":N,"failed":F,"seconds":X,"per_second":Y}
+/// and the first failure on standard error.
+func churn(_ options: Options) -> Never {
+    let port = options.port()
+    guard let remote = options.address("--to", port: port) else { usageError("missing --to") }
+    let local = options.address("--bind", port: 0)
+    let count = options.values["--count"].map { text -> Int in
+        guard let n = Int(text), n > 0 else { usageError("--count must be a positive number, not '\(text)'") }
+        return n
+    } ?? 1000
+    let rate = options.values["--rate"].map { text -> Double in
+        guard let r = Double(text), r.isFinite, r > 0 else { usageError("--rate must be a positive number of connections per second, not '\(text)'") }
+        return r
+    } ?? .infinity
+    let connectTimeout = options.duration("--connect-timeout") ?? .seconds(5)
+    let hold = options.duration("--hold")
+    var held: [MPTCPSocket] = []
+    let transport: MPTCPSocket.Transport = options.flags.contains("--tcp") ? .tcp : .mptcp
+    let clock = ContinuousClock()
+    let started = clock.now
+    var opened = 0, failed = 0
+    for index in 0..<count {
+        if rate.isFinite {
+            // Connection `index` is due `index / rate` seconds after the start: no faster than asked.
+            let due = started.advanced(by: .nanoseconds(Int64(Double(index) / rate * 1e9)))
+            let nap = clock.now.duration(to: due)
+            if nap > .zero { usleep(UInt32(clamping: microseconds(nap))) }
+        }
+        do {
+            let socket = try MPTCPSocket.connect(to: remote, from: local, timeout: connectTimeout, transport: transport)
+            if hold == nil { socket.close() } else { held.append(socket) }
+            opened += 1
+        } catch {
+            if failed == 0 { StandardStream.error.writeLine("subflow-traffic: churn: connection \(index + 1): \(error)") }
+            failed += 1
+        }
+    }
+    let elapsed = started.duration(to: clock.now)
+    var line = JSONLine(type: "churn")
+    line.add("opened", opened)
+    line.add("failed", failed)
+    line.add("seconds", decimal: seconds(elapsed))
+    line.add("per_second", decimal: seconds(elapsed) > 0 ? Double(opened) / seconds(elapsed) : 0)
+    line.emit()
+    if let hold {
+        usleep(UInt32(clamping: microseconds(hold)))
+        for socket in held { socket.close() }
+    }
+    exit(failed == 0 ? 0 : ExitCode.failure)
+}
