@@ -121,7 +121,7 @@ proc_sample() {
 status_numbers() {
     jq -r '[([.counters.events[]?] | add // 0),
             (.counters.event_overruns // "n/a"),
-            ([.counters | to_entries[] | select(.key | test("resync")) | .value | numbers] | if length > 0 then add else "n/a" end)]
+            (.counters.event_resyncs // "n/a")]
            | map(tostring) | join(" ")' "$1" 2>/dev/null || echo "- - -"
 }
 

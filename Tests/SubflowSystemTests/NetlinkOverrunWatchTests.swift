@@ -22,7 +22,7 @@ extension EventLoopTests {
             var overruns = 0
             var datagrams = 0
             let watch = try loop.watchReadable(fd: socket.fd) {
-                try? socket.drain(datagram: { _ in datagrams += 1 }, overrun: { overruns += 1 })
+                _ = try? socket.drain(datagram: { _ in datagrams += 1 }, overrun: { overruns += 1 })
             }
             defer { watch.cancel() }
 

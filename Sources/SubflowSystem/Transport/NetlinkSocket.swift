@@ -114,16 +114,26 @@ public final class NetlinkSocket {
         }
     }
 
-    /// Reads every datagram available now: each goes to `datagram`, and `overrun` is called
-    /// whenever the kernel reports messages it had to drop. Returns when the socket is empty.
-    public func drain(datagram: ([UInt8]) -> Void, overrun: () -> Void) throws(SystemError) {
-        while true {
+    /// Reads the datagrams available now, at most `limit` of them: each goes to `datagram`,
+    /// and `overrun` is called whenever the kernel reports messages it had to drop. Returns
+    /// true when the socket is empty, false when the limit stopped the reading (the socket
+    /// stays readable, so a level-triggered watch calls its owner again on the next turn).
+    ///
+    /// Why a limit: under a steady stream of events the socket may never be empty, and a
+    /// drain that waits for that starves every other descriptor of the loop — the command
+    /// socket whose answers then overflow, the control socket whose clients time out.
+    @discardableResult
+    public func drain(limit: Int = .max, datagram: ([UInt8]) -> Void, overrun: () -> Void) throws(SystemError) -> Bool {
+        var read = 0
+        while read < limit {
             switch try receive() {
-            case .empty: return
+            case .empty: return true
             case .overrun: overrun()
             case .datagram(let bytes): datagram(bytes)
             }
+            read += 1
         }
+        return false
     }
 
     @discardableResult
