@@ -1,3 +1,4 @@
+import Foundation
 import MPTCPWire
 import SubflowCore
 import SubflowPolicy
@@ -7,15 +8,23 @@ import Testing
 /// timers. The PathManager and fullmesh as the daemon runs them, on the simulated kernel and a
 /// manual clock. Timing and memory figures are in bench/connections.sh, not here.
 @Suite struct FullMeshScaleTests {
-    static let connections = 100_000
+    /// 100,000 as issue 8 requires; bench/connections.sh runs it at other sizes to tell the
+    /// per-connection cost from the fixed one (an even number, at least 4).
+    static let connections = ProcessInfo.processInfo.environment["SUBFLOWD_SCALE_CONNECTIONS"].flatMap { Int($0) }
+        .map { max(4, $0 / 4 * 4) } ?? 100_000
     static let serverSecond = SocketEndpoint(IPAddress("198.18.2.2")!, port: 443)
 
     @Test func aHundredThousandConnectionsEachGetTheirMeshAndReleaseTheirStateOnClose() throws {
         let h = try Harness()
         h.twoInterfaces()
         let tokens = 1...UInt32(Self.connections)
+        // Events are built from parsed addresses once: the harness's string helpers would cost
+        // more than the path manager itself.
+        let client = IPAddress("198.18.1.1")!, server = SocketEndpoint(IPAddress("198.18.1.2")!, port: 443)
         for token in tokens {
-            h.establish(h.connection(token, from: "198.18.1.1", UInt16(truncatingIfNeeded: 10_000 + token % 50_000), to: "198.18.1.2"))
+            let local = SocketEndpoint(client, port: UInt16(truncatingIfNeeded: 10_000 + token % 50_000))
+            h.establish(ConnectionEventInfo(token: ConnectionToken(token), local: local, remote: server,
+                                            localID: .initial, remoteID: .initial, serverSide: false, denyJoinInitialEndpoint: false))
             h.event(.announced(token: ConnectionToken(token), id: AddressID(1), endpoint: Self.serverSecond))
         }
         // 2 local × 2 remote addresses: 3 joins besides the initial subflow, each with its timer.
@@ -33,8 +42,10 @@ import Testing
             guard let la = local.address, let ra = remote.address else { continue }
             let next = port[token, default: 50_000]
             port[token] = next + 1
-            h.event(.subflowEstablished(h.subflow(token, la.description, next, ra.description, remote.port,
-                                                  localID: local.id?.rawValue ?? 0, remoteID: ra == Self.serverSecond.address ? 1 : 0)))
+            h.event(.subflowEstablished(SubflowEventInfo(token: ConnectionToken(token), local: SocketEndpoint(la, port: next),
+                                                         remote: SocketEndpoint(ra, port: remote.port), localID: local.id ?? .initial,
+                                                         remoteID: AddressID(ra == Self.serverSecond.address ? 1 : 0),
+                                                         backup: false, error: nil)))
         }
         var meshed = 0
         for token in tokens where token % 2 == 0 {
