@@ -132,7 +132,7 @@ public final class FullMesh: PathPolicy {
     /// A subflow was established or closed: clear its pending join, and on a failure on a
     /// path the mesh still wants, retry it later.
     private func settle(_ token: ConnectionToken, _ subflow: Subflow, failed: Bool) {
-        let path = MeshPath(local: subflow.local.address, remote: subflow.remote.address)
+        let path = MeshPath(subflow)
         let wasPending = pending[token]?.removeValue(forKey: path)
         wasPending?.timeout.cancel()
         if !failed {
