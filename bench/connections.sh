@@ -22,8 +22,11 @@ small=${2:-10000}
 large=${3:-100000}
 export PATH=/opt/swift/usr/bin:$PATH
 
-swift build -c "$configuration" --build-tests >/dev/null
-binary=$(swift build -c "$configuration" --show-bin-path)/subflowdPackageTests.xctest
+# Some test targets use @testable imports: a release build of the tests needs -enable-testing.
+flags=(-c "$configuration")
+[ "$configuration" = release ] && flags+=(-Xswiftc -enable-testing)
+swift build "${flags[@]}" --build-tests >/dev/null
+binary=$(swift build "${flags[@]}" --show-bin-path)/subflowdPackageTests.xctest
 
 run() {   # N -> "seconds kilobytes"
     local out
