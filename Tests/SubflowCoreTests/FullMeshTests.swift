@@ -120,13 +120,16 @@ import Testing
         #expect(h.creates.count == 2)
     }
 
-    @Test func anUnansweredJoinTimesOutAndIsRetried() throws {
+    /// A timed-out join stays the pair's attempt (the kernel keeps it in SYN_SENT); the pair is
+    /// retried once the kernel closes it. More in FullMeshJoinAttemptTests.
+    @Test func anUnansweredJoinIsRetriedOnceTheKernelClosesIt() throws {
         let h = try Harness(fullmesh: ["join-timeout-ms": "1000", "retry-initial-ms": "100"])
         h.twoInterfaces()
         h.establish(h.connection(1, from: "198.18.1.1", to: "198.18.1.2"))
-        h.scheduler.advance(byMilliseconds: 999)
+        h.scheduler.advance(byMilliseconds: 60_000)
         #expect(h.creates.count == 1)
-        h.scheduler.advance(byMilliseconds: 101)
+        h.event(.subflowClosed(h.subflow(1, "198.18.2.1", 50000, "198.18.1.2", 443, error: 110)))
+        h.scheduler.advance(byMilliseconds: 100)
         #expect(h.creates.count == 2)
     }
 

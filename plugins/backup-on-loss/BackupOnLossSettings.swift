@@ -24,8 +24,8 @@ extension BackupOnLoss {
         public var holdTimeMilliseconds: UInt64 = 3000
         /// Bind each subflow to its interface with IF_IDX (`bind-to-device`).
         public var bindToDevice = true
-        /// A join unanswered this long counts as failed (`join-timeout-ms`); the kernel itself
-        /// would retry the SYN for about two minutes.
+        /// A join unanswered this long is logged (`join-timeout-ms`); it stays the key's attempt
+        /// until the kernel closes it (its SYN retries run about two minutes by default).
         public var joinTimeoutMilliseconds: UInt64 = 5000
         /// First delay before a failed backup join or flag change is retried; doubles each
         /// time (`retry-initial-ms`).

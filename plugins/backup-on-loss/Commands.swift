@@ -11,9 +11,13 @@ extension BackupOnLoss {
     func join(_ record: ConnectionRecord, _ key: JoinKey, _ purpose: PendingJoin.Purpose, flagged: Bool, interface: InterfaceIndex) {
         let token = record.token
         let timeout = context.schedule(afterMilliseconds: settings.joinTimeoutMilliseconds) { [weak self, weak record] in
-            guard let self, let record, let join = record.joins.removeValue(forKey: key) else { return }
-            self.joinFailed(record, key, join, because: "join \(key) unanswered after \(self.settings.joinTimeoutMilliseconds) ms")
-            self.converge(token)
+            // The join stays recorded: the kernel keeps that subflow in SYN_SENT (retransmitting
+            // its SYN) and it cannot be closed — SUBFLOW_DESTROY needs its local port, which the
+            // kernel reports only in SUB_ESTABLISHED/SUB_CLOSED. A second join on the key would
+            // pile a second subflow on it; its SUB_CLOSED (ETIMEDOUT at the latest) settles it.
+            guard let self, let record, record.joins[key] != nil else { return }
+            self.context.log(.warning, "token \(token): join \(key) unanswered after \(self.settings.joinTimeoutMilliseconds) ms; "
+                + "the kernel keeps retrying its SYN, and the key is retried once the kernel reports that attempt closed")
         }
         record.joins[key] = PendingJoin(purpose: purpose, backupFlag: flagged, timeout: timeout)
         context.send(.createSubflow(token, local: key.local, remote: key.remote, backup: flagged,

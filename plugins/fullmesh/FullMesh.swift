@@ -11,6 +11,15 @@ import SubflowPolicy
 /// once: subflows on an address that is no longer usable, or to an address the peer removed,
 /// are destroyed so the scheduler stops waiting on them. A path whose join fails is retried
 /// with bounded exponential backoff for as long as it stays usable.
+///
+/// One attempt per pair at a time: a join that stays unanswered past `join-timeout-ms` is NOT
+/// retried, because the kernel keeps that subflow in SYN_SENT (retransmitting its SYN) and
+/// fullmesh cannot close it — SUBFLOW_DESTROY needs the subflow's local port, which the kernel
+/// picks and reports only in SUB_ESTABLISHED/SUB_CLOSED. A retry would pile a second SYN_SENT
+/// subflow on the pair, and both may get established. So the overdue attempt keeps its pair
+/// and its share of `max-subflows` until the kernel reports its end (SUB_CLOSED, ETIMEDOUT once
+/// its SYN retries run out), and only then is the pair retried. A second subflow that still
+/// gets established on a pair that has one (or beyond `max-subflows`) is destroyed at once.
 public final class FullMesh: PathPolicy {
     private let context: any PolicyContext
     private let settings: Settings
@@ -39,6 +48,7 @@ public final class FullMesh: PathPolicy {
             reconcile(token)
         case .subflowEstablished(let token, let subflow):
             settle(token, subflow, failed: false)
+            destroyIfSurplus(token, subflow)
         case .subflowClosed(let token, let subflow):
             settle(token, subflow, failed: true)
         case .localAddressAvailable:
@@ -107,8 +117,11 @@ public final class FullMesh: PathPolicy {
     private func join(_ token: ConnectionToken, from local: LocalAddress, to remote: SocketEndpoint) {
         let path = MeshPath(local: local.address, remote: remote.address)
         let timer = context.schedule(afterMilliseconds: settings.joinTimeoutMilliseconds) { [weak self] in
-            guard let self, self.pending[token]?.removeValue(forKey: path) != nil else { return }
-            self.scheduleRetry(token, path, remote: remote, because: "no answer to the join within \(self.settings.joinTimeoutMilliseconds) ms")
+            guard let self, self.pending[token]?[path] != nil else { return }
+            // The attempt stays pending (see the type's comment): retrying now would leave two
+            // SYN_SENT subflows on the pair. The kernel's SUB_CLOSED or SUB_ESTABLISHED settles it.
+            self.context.log(.warning, "token \(token): no answer to the join \(path) within \(self.settings.joinTimeoutMilliseconds) ms; "
+                + "the kernel keeps retrying its SYN, and the path is retried once the kernel reports that attempt closed")
         }
         pending[token, default: [:]][path] = PendingJoin(remote: remote, timeout: timer)
         context.log(.info, "token \(token): joining \(local.address) -> \(remote) (missing from the mesh)")
@@ -119,7 +132,7 @@ public final class FullMesh: PathPolicy {
     /// A subflow was established or closed: clear its pending join, and on a failure on a
     /// path the mesh still wants, retry it later.
     private func settle(_ token: ConnectionToken, _ subflow: Subflow, failed: Bool) {
-        let path = MeshPath(local: subflow.local.address, remote: subflow.remote.address)
+        let path = MeshPath(subflow)
         let wasPending = pending[token]?.removeValue(forKey: path)
         wasPending?.timeout.cancel()
         if !failed {
@@ -127,6 +140,8 @@ public final class FullMesh: PathPolicy {
             backoff[token]?[path] = nil
             return
         }
+        // The closed one was a surplus subflow (or another attempt) on a pair that still has one.
+        if context.connection(token)?.subflows.contains(where: { MeshPath($0) == path }) == true { return }
         let remote = wasPending?.remote ?? subflow.remote
         let why = subflow.error.map { "closed with error \($0)" } ?? subflow.resetReason.map { "reset by the peer (reason \($0))" } ?? "closed"
         scheduleRetry(token, path, remote: remote, because: "subflow \(subflow) \(why)")
@@ -163,6 +178,25 @@ public final class FullMesh: PathPolicy {
         return entry.timer != nil || entry.attempts > settings.retryLimit
     }
 
+    /// Keeps one subflow per pair and at most `max-subflows`: a subflow established on a pair
+    /// that already has one (an attempt given up on that got through after all) or beyond the
+    /// limit is closed. The older subflow stays.
+    private func destroyIfSurplus(_ token: ConnectionToken, _ subflow: Subflow) {
+        guard let state = context.connection(token) else { return }
+        let path = MeshPath(subflow)
+        let onPair = state.subflows.filter { MeshPath($0) == path }
+        let reason: String
+        if onPair.count > 1, let kept = onPair.first, kept.local != subflow.local || kept.remote != subflow.remote {
+            reason = "a second subflow on \(path), which already has \(kept)"
+        } else if state.subflows.count > settings.maxSubflows {
+            reason = "max-subflows \(settings.maxSubflows) exceeded"
+        } else {
+            return
+        }
+        context.log(.info, "token \(token): closing \(subflow): \(reason)")
+        context.send(.destroySubflow(token, local: subflow.local, remote: subflow.remote))
+    }
+
     private func destroySubflows(of token: ConnectionToken, reason: String, where matches: (Subflow) -> Bool) {
         guard let state = context.connection(token) else { return }
         for subflow in state.subflows where matches(subflow) {
@@ -182,6 +216,10 @@ struct MeshPath: Hashable, CustomStringConvertible {
     var local: IPAddress
     var remote: IPAddress
     var description: String { "\(local) -> \(remote)" }
+}
+
+extension MeshPath {
+    init(_ subflow: Subflow) { self.init(local: subflow.local.address, remote: subflow.remote.address) }
 }
 
 private struct PendingJoin {

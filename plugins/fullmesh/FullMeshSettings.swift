@@ -11,7 +11,8 @@ extension FullMesh {
         public var retryInitialMilliseconds: UInt64 = 500
         /// Upper bound of the retry delay (`retry-max-ms`).
         public var retryMaxMilliseconds: UInt64 = 30_000
-        /// How long a join may stay unanswered before fullmesh treats it as failed (`join-timeout-ms`).
+        /// How long a join may stay unanswered before fullmesh logs it (`join-timeout-ms`); the pair
+        /// is retried only once the kernel closes that attempt.
         public var joinTimeoutMilliseconds: UInt64 = 15_000
         /// Bind each subflow to the interface that holds its local address (`bind-to-device`),
         /// so it leaves through that interface even without per-source routing rules.
