@@ -5,7 +5,7 @@
 ///     key = value          # a trailing comment needs a space before '#'
 ///
 /// Keys may repeat where the key allows it (`rule`); order is kept.
-struct ConfigFile {
+package struct ConfigFile {
     struct Entry: Hashable {
         var section: String
         /// The line of the section's header (0: before any header, i.e. [core]).
@@ -18,7 +18,7 @@ struct ConfigFile {
     let path: String
     let entries: [Entry]
 
-    init(path: String, text: String) throws(ConfigurationError) {
+    package init(path: String, text: String) throws(ConfigurationError) {
         self.path = path
         var entries: [Entry] = []
         var section = "core"

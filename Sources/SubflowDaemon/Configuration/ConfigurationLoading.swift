@@ -10,7 +10,7 @@ extension Configuration {
         try apply(ConfigFile(path: path, text: text))
     }
 
-    mutating func apply(_ file: ConfigFile) throws(ConfigurationError) {
+    package mutating func apply(_ file: ConfigFile) throws(ConfigurationError) {
         var seen: [String: Int] = [:]
         for entry in file.entries {
             let origin = Origin(path: file.path, line: entry.line)

@@ -91,11 +91,11 @@ final class MetricsHTTPServer {
 
 /// The head of an HTTP/1.x request once it is complete (up to the empty line); only the
 /// request line is used.
-struct HTTPRequestHead {
-    let requestLine: String
+package struct HTTPRequestHead {
+    package let requestLine: String
 
     /// Nil until `bytes` hold a complete head (CRLF CRLF, or LF LF from lax clients).
-    init?(_ bytes: [UInt8]) {
+    package init?(_ bytes: [UInt8]) {
         guard let end = Self.endOfHead(bytes) else { return nil }
         let head = bytes[..<end]
         let line = head.split(separator: 0x0A, maxSplits: 1, omittingEmptySubsequences: false).first ?? []
@@ -103,7 +103,7 @@ struct HTTPRequestHead {
     }
 
     /// Method, target and version from `GET /metrics HTTP/1.1`.
-    var parsed: (method: String, target: String)? {
+    package var parsed: (method: String, target: String)? {
         let words = requestLine.split(separator: " ")
         guard words.count == 3, words[2].hasPrefix("HTTP/1."), words[1].hasPrefix("/") else { return nil }
         return (String(words[0]), String(words[1]))

@@ -1,5 +1,6 @@
 import MPTCPWire
 import SubflowPolicy
+import SubflowSystem
 
 /// A hand-written scenario: what a host saw, one statement per line, turned into a trace
 /// that replays exactly like a recording. See docs/scenarios.md for the format.
@@ -38,9 +39,13 @@ public enum Scenario {
             do {
                 if words.first == "at" {
                     guard words.count >= 3, let at = ScenarioParser.milliseconds(words[1]) else {
-                        throw ScenarioError(line: number + 1, "'at' needs a time in seconds, e.g. 'at 1.5 link eth0 down'")
+                        let value = words.count >= 2 ? " (not \(EchoedText.quoted(words[1])))" : ""
+                        throw ScenarioError(line: number + 1, "'at' needs a time in seconds from 0 to \(Int(ScenarioParser.maximumSeconds))\(value) "
+                                            + "and a statement, e.g. 'at 1.5 link eth0 down'")
                     }
-                    guard at >= time else { throw ScenarioError(line: number + 1, "time \(words[1]) s goes back before the previous statement") }
+                    guard at >= time else {
+                        throw ScenarioError(line: number + 1, "time \(EchoedText.quoted(words[1])) s goes back before the previous statement")
+                    }
                     time = at
                     words.removeFirst(2)
                 } else {

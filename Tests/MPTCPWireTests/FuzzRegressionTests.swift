@@ -1,0 +1,27 @@
+import MPTCPWire
+import SubflowPolicy
+import SubflowSystem
+import Testing
+
+/// Inputs the fuzz targets (fuzz/README.md) found, kept so the fixes stay without the fuzzer.
+@Suite struct FuzzRegressionTests {
+    /// fuzz-mptcp-command: an address nest with FAMILY AF_INET6 but no ADDR6 decoded as an
+    /// IPv6 entry without address, which the encoder writes without FAMILY (there is no
+    /// address), so it came back as IPv4: the command did not round-trip.
+    @Test func anAddressNestWithFamilyButNoAddressRoundTrips() throws {
+        var b = NetlinkMessageBuilder(type: 28, flags: [.request, .ack], sequence: 1)
+        b.putGenericHeader(command: MPTCPCommandNumber.announce.rawValue, version: MPTCPFamily.version)
+        b.putU32(MPTCPAttribute.token.rawValue, 2_520_197_847)
+        b.nested(MPTCPAttribute.address.rawValue) { nest in
+            nest.putU16(MPTCPAddressAttribute.family.rawValue, AddressFamily.ipv6.rawValue)
+            nest.putU8(MPTCPAddressAttribute.id.rawValue, 6)
+            nest.putU16(MPTCPAddressAttribute.port.rawValue, 47_003)
+            nest.putU32(MPTCPAddressAttribute.flags.rawValue, AddressFlags.signal.rawValue)
+        }
+        let command = try MPTCPCommand(decoding: try NetlinkMessage(bytes: b.finish()))
+        guard case .announce(_, let entry) = command else { Issue.record("\(command)"); return }
+        #expect(entry == AddressEntry(family: .ipv4, address: nil, id: AddressID(6), port: 47_003, flags: .signal))
+        let again = try MPTCPCommand(decoding: try NetlinkMessage(bytes: command.encode(familyID: 28, sequence: 1)), familyID: 28)
+        #expect(again == command)
+    }
+}
