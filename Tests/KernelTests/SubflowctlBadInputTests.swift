@@ -22,7 +22,7 @@ struct SubflowctlBadInputTests {
         ("at inf idle", ":line 2: 'at' needs a time in seconds from 0 to 1000000 (not 'inf')"),
         ("at 1e16 idle", ":line 2: 'at' needs a time in seconds from 0 to 1000000 (not '1e16')"),
         ("link \(String(repeating: "n", count: 70_000)) index 3 up",
-         ":line 2: '\(String(repeating: "n", count: 64))…' (70000 bytes) is not an interface name"),
+         ":line 2: '\(String(repeating: "n", count: 80))… (70000 bytes)' is not an interface name"),
         ("\(subflow) local-id 300", ":line 2: local-id '300': expected a number from 0 to 255"),
     ])
     func traceBuildRefusesWithTheLine(statement: String, message: String) throws {

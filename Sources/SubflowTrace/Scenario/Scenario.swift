@@ -39,12 +39,12 @@ public enum Scenario {
             do {
                 if words.first == "at" {
                     guard words.count >= 3, let at = ScenarioParser.milliseconds(words[1]) else {
-                        let value = words.count >= 2 ? " (not \(EchoedText.quoted(words[1])))" : ""
+                        let value = words.count >= 2 ? " (not '\(excerpt: words[1])')" : ""
                         throw ScenarioError(line: number + 1, "'at' needs a time in seconds from 0 to \(Int(ScenarioParser.maximumSeconds))\(value) "
                                             + "and a statement, e.g. 'at 1.5 link eth0 down'")
                     }
                     guard at >= time else {
-                        throw ScenarioError(line: number + 1, "time \(EchoedText.quoted(words[1])) s goes back before the previous statement")
+                        throw ScenarioError(line: number + 1, "time '\(excerpt: words[1])' s goes back before the previous statement")
                     }
                     time = at
                     words.removeFirst(2)

@@ -21,7 +21,7 @@ struct ScenarioParser {
 
     mutating func messages(_ w: [String], line: Int) throws(ScenarioError) -> [(UInt16, [UInt8])] {
         func fail(_ problem: String) -> ScenarioError { ScenarioError(line: line, problem) }
-        func quoted(_ text: some StringProtocol) -> String { EchoedText.quoted(text) }
+        func quoted(_ text: some StringProtocol) -> String { "'\(excerpt: text)'" }
         func event(_ e: MPTCPEvent) -> (UInt16, [UInt8]) { (TraceRecord.generic, e.encode(familyID: Scenario.familyID)) }
         func token(_ text: String) throws(ScenarioError) -> ConnectionToken {
             guard let t = UInt32(text) else { throw fail("\(quoted(text)) is not a connection token (a number from 0 to \(UInt32.max))") }
