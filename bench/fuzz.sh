@@ -10,7 +10,7 @@
 # Prints executions and crashes per target; exits 1 if any target crashed.
 # Environment: FUZZ_SKIP_BUILD=1 reuses the built targets; FUZZ_FRESH=1 starts from the seeds
 # alone, leaving the accumulated corpus alone (CI); FUZZ_JOBS=N runs N targets at a time (default 1: the machine is shared);
-# FUZZ_RUNS=N stops a target after N executions (SECONDS is then the upper bound);
+# FUZZ_SCRATCH=DIR builds elsewhere; FUZZ_RUNS=N stops a target after N executions (SECONDS is then the upper bound);
 # FUZZ_FLAGS adds libFuzzer flags (e.g. -detect_leaks=0 for long campaigns: the leak check
 # of inputs that allocate more than they free halves the rate; CI keeps it on).
 set -euo pipefail
@@ -27,7 +27,7 @@ for target in "${targets[@]}"; do
     [[ -d fuzz/targets/$target ]] || { echo "fuzz.sh: unknown target '$target'; known: ${ALL_TARGETS[*]}" >&2; exit 64; }
 done
 
-scratch=.build-fuzz
+scratch=${FUZZ_SCRATCH:-.build-fuzz}
 build() {
     # lld: gold's error reporting crashes on ASan-instrumented Swift objects (internal error in
     # format_file_lineno) before it says anything useful.

@@ -28,6 +28,9 @@ import Testing
         ("address 198.18.1.9/33 on eth0", "'198.18.1.9/33' is not ADDRESS/LENGTH"),
         ("link eth0 index 2147483648 up", "index '2147483648': expected a number from 1 to 2147483647"),
         ("link a/b index 3 up", "'a/b' is not an interface name"),
+        // fuzz-scenario: a trace built from ends of two families did not decode.
+        ("subflow established 32 [::]:0 -> 198.18.1.2:443", "'[::]:0' -> '198.18.1.2:443': both ends of a socket have one family"),
+        ("connection 1 established client 198.18.1.1:1 -> [2001:db8::2]:2", "both ends of a socket have one family"),
         ("link abcdefghijklmnop index 3 up", "'abcdefghijklmnop' is not an interface name: 1 to 15 bytes"),
     ])
     func badStatementIsAnErrorNamingTheLine(statement: String, problem: String) {

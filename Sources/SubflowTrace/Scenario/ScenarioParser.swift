@@ -31,6 +31,14 @@ struct ScenarioParser {
             guard let e = ScenarioParser.endpoint(text) else { throw fail("\(quoted(text)) is not ADDRESS:PORT (IPv6: [ADDRESS]:PORT)") }
             return e
         }
+        /// LOCAL -> REMOTE of one socket: one family, as the kernel reports them.
+        func endpoints(_ local: String, _ remote: String) throws(ScenarioError) -> (SocketEndpoint, SocketEndpoint) {
+            let (l, r) = (try endpoint(local), try endpoint(remote))
+            guard l.family == r.family else {
+                throw fail("\(quoted(local)) -> \(quoted(remote)): both ends of a socket have one family (an IPv4 peer of an IPv6 socket is [::ffff:a.b.c.d]:PORT)")
+            }
+            return (l, r)
+        }
         func interface(_ name: String) throws(ScenarioError) -> Int32 {
             guard let index = interfaces[name] else { throw fail("unknown interface \(quoted(name)): declare it first with 'link NAME index N up'") }
             return index
@@ -97,7 +105,8 @@ struct ScenarioParser {
             guard w.count >= 7, ["created", "established"].contains(w[2]), ["client", "server"].contains(w[3]), w[5] == "->" else {
                 throw fail("expected 'connection TOKEN created|established client|server LOCAL -> REMOTE [deny-join-id0]'")
             }
-            let info = ConnectionEventInfo(token: t, local: try endpoint(w[4]), remote: try endpoint(w[6]),
+            let (local, remote) = try endpoints(w[4], w[6])
+            let info = ConnectionEventInfo(token: t, local: local, remote: remote,
                                            serverSide: w[3] == "server", denyJoinInitialEndpoint: w.contains("deny-join-id0"),
                                            flags: (w.contains("deny-join-id0") ? 1 : 0) | (w[3] == "server" ? 2 : 0))
             let seen = connections[t.rawValue] != nil
@@ -118,7 +127,8 @@ struct ScenarioParser {
             guard w.count >= 6, w[4] == "->" || (w.count > 5 && w[4] == "->") else {
                 throw fail("expected 'subflow established|closed|priority TOKEN LOCAL -> REMOTE local-id N remote-id M [backup] [error E]'")
             }
-            let info = SubflowEventInfo(token: try token(w[2]), local: try endpoint(w[3]), remote: try endpoint(w[5]),
+            let (local, remote) = try endpoints(w[3], w[5])
+            let info = SubflowEventInfo(token: try token(w[2]), local: local, remote: remote,
                                         localID: AddressID(try numberOption("local-id", UInt8.self) ?? 0),
                                         remoteID: AddressID(try numberOption("remote-id", UInt8.self) ?? 0),
                                         backup: w.contains("backup"),
