@@ -5,8 +5,8 @@
 #
 # Builds the libFuzzer targets (SUBFLOWD_FUZZ=1, release, -sanitize=fuzzer,address, scratch
 # path .build-fuzz), then runs each for SECONDS, one after the other, starting from the seed
-# corpus in fuzz/corpus/TARGET; what it learns accumulates in .build-fuzz/corpus/TARGET, so
-# repeated runs go deeper. Crashing inputs are saved in .build-fuzz/artifacts/TARGET/.
+# corpus in fuzz/corpus/TARGET; what it learns accumulates in .build-fuzz-work/corpus/TARGET,
+# so repeated runs go deeper. Crashing inputs are saved in .build-fuzz-work/artifacts/TARGET/.
 # Prints executions and crashes per target; exits 1 if any target crashed.
 # Environment: FUZZ_SKIP_BUILD=1 reuses the built targets; FUZZ_FRESH=1 starts from the seeds
 # alone, leaving the accumulated corpus alone (CI); FUZZ_JOBS=N runs N targets at a time (default 1: the machine is shared);
@@ -28,6 +28,8 @@ for target in "${targets[@]}"; do
 done
 
 scratch=${FUZZ_SCRATCH:-.build-fuzz}
+# Corpus, crashing inputs and logs: beside the scratch path, not in it (SwiftPM owns that).
+data=$scratch-work
 build() {
     # lld: gold's error reporting crashes on ASan-instrumented Swift objects (internal error in
     # format_file_lineno) before it says anything useful.
@@ -36,8 +38,8 @@ build() {
 }
 if [[ ${FUZZ_SKIP_BUILD:-0} != 1 ]]; then
     start=$(date +%s)
-    mkdir -p "$scratch"
-    for target in "${targets[@]}"; do build "$target" >"$scratch/build.log" 2>&1 || { cat "$scratch/build.log" >&2; exit 1; }; done
+    mkdir -p "$data"
+    for target in "${targets[@]}"; do build "$target" >"$data/build.log" 2>&1 || { cat "$data/build.log" >&2; exit 1; }; done
     echo "fuzz.sh: built ${#targets[@]} targets in $(( $(date +%s) - start )) s"
 fi
 
@@ -58,10 +60,10 @@ max_len() {
 }
 
 run() {
-    local target=$1 work=$scratch/corpus/$1 artifacts=$scratch/artifacts/$1/ log=$scratch/logs/$1.log
-    if [[ ${FUZZ_FRESH:-0} == 1 ]]; then work=$scratch/fresh/$1; rm -rf "$work"; fi
+    local target=$1 work=$data/corpus/$1 artifacts=$data/artifacts/$1/ log=$data/logs/$1.log
+    if [[ ${FUZZ_FRESH:-0} == 1 ]]; then work=$data/fresh/$1; rm -rf "$work"; fi
     mkdir -p "$work" "$artifacts" "$(dirname "$log")"
-    local before; before=$(find "$artifacts" -type f | wc -l)
+    local before; before=$(find "$artifacts" -type f 2>/dev/null | wc -l)
     local status=0 started; started=$(date +%s)
     # The first corpus directory receives new inputs; the seeds in the repository stay as they are.
     # shellcheck disable=SC2086  # FUZZ_FLAGS is a list of flags
@@ -70,7 +72,7 @@ run() {
         || status=$?
     local runs crashes elapsed=$(( $(date +%s) - started ))
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    crashes=$(( $(find "$artifacts" -type f | wc -l) - before ))
+    crashes=$(( $(find "$artifacts" -type f 2>/dev/null | wc -l) - before ))
     (( status != 0 && crashes == 0 )) && crashes=1   # died without an artifact (e.g. in start-up)
     printf '%-16s %8s s %12s runs %10s runs/s %3s crashes\n' "$target" "$elapsed" "${runs:-0}" \
         "$(( ${runs:-0} / (elapsed > 0 ? elapsed : 1) ))" "$crashes"
