@@ -103,3 +103,37 @@ let package = Package(
         .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
     ]
 )
+
+// Fuzz targets (bench/fuzz.sh, fuzz/README.md): one libFuzzer executable per decoder of outside
+// bytes, in the package only when SUBFLOWD_FUZZ=1. They are built with -sanitize=fuzzer,address
+// in their own scratch path; kept out of the normal graph so `swift build --build-tests` neither
+// compiles nor links them (no cost, and their entry point has no `main` without libFuzzer), and
+// kept in THIS package so they reach the decoders' `package` entry points without making them
+// public API or resolving the dependencies a second time.
+if Context.environment["SUBFLOWD_FUZZ"] == "1" {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("fuzz-mptcp-event", ["MPTCPWire", "SubflowSystem"]),
+        ("fuzz-mptcp-command", ["MPTCPWire", "SubflowSystem"]),
+        ("fuzz-netlink-reply", ["MPTCPWire", "SubflowSystem"]),
+        ("fuzz-rtnetlink", ["MPTCPWire", "SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")]),
+        ("fuzz-nlctrl", ["MPTCPWire", "SubflowSystem"]),
+        ("fuzz-sock-diag", ["MPTCPWire", "SubflowSystem"]),
+        ("fuzz-pcap", ["SubflowTrace", "SubflowSystem"]),
+        ("fuzz-scenario", ["SubflowTrace", "SubflowSystem"]),
+        ("fuzz-config", ["SubflowDaemon"]),
+        ("fuzz-json", ["SubflowSystem"]),
+        ("fuzz-control-request", ["SubflowDaemon", "SubflowCore", "SubflowSystem",
+                                  .product(name: "Logging", package: "swift-log")]),
+        ("fuzz-http-head", ["SubflowDaemon"]),
+    ]
+    package.targets += [
+        .target(name: "CFuzzer", path: "fuzz/CFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzer", "SubflowSystem"], path: "fuzz/Support", swiftSettings: strict),
+    ]
+    for target in fuzzTargets {
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+        package.targets.append(.executableTarget(name: target.name, dependencies: target.dependencies + ["FuzzSupport"],
+                                                 path: "fuzz/targets/\(target.name.dropFirst("fuzz-".count))",
+                                                 swiftSettings: strict))
+    }
+}

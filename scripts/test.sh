@@ -11,3 +11,5 @@ swift test --package-path sdk
 # tests run the subflowd and subflow-traffic executables.
 swift build --build-tests
 swift test --skip-build
+# Every fuzz target for a few seconds, from its seed corpus (fuzz/README.md; campaigns: bench/fuzz.sh).
+FUZZ_FRESH=1 bench/fuzz.sh "${SUBFLOWD_FUZZ_SECONDS:-3}"

@@ -96,7 +96,9 @@ public struct AddressEntry: Sendable, Hashable, CustomStringConvertible {
         case .ipv4: address = try nest.address(MPTCPAddressAttribute.addr4, family: .ipv4)
         case .ipv6: address = try nest.address(MPTCPAddressAttribute.addr6, family: .ipv6)
         }
-        self.init(family: family, address: address,
+        // Without an address the family means nothing (it is never encoded): decode it as
+        // `init(id:)` builds such an entry, so that equal entries compare equal.
+        self.init(family: address == nil ? .ipv4 : family, address: address,
                   id: try nest.u8(MPTCPAddressAttribute.id).map(AddressID.init(rawValue:)),
                   port: try nest.u16(MPTCPAddressAttribute.port) ?? 0,
                   flags: AddressFlags(rawValue: try nest.u32(MPTCPAddressAttribute.flags) ?? 0),

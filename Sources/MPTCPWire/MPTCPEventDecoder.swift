@@ -118,15 +118,27 @@ extension MPTCPEventAttributes {
         let value = port == .sport ? sourcePort : destinationPort
         return SocketEndpoint(try address(side), port: try required(value, port))
     }
+
+    /// Both ends of a connection or subflow. The kernel sends one FAMILY for both; without it
+    /// the two addresses could be of two families, which no socket has (and which the encoder,
+    /// writing one FAMILY, could not give back): refused.
+    func endpoints() throws(NetlinkDecodeError) -> (local: SocketEndpoint, remote: SocketEndpoint) {
+        let local = try endpoint(.source, port: .sport), remote = try endpoint(.destination, port: .dport)
+        guard local.family == remote.family else {
+            throw NetlinkDecodeError(.invalidValue(MPTCPEventAttribute.family.attributeName, value: Int64(remote.family.rawValue),
+                                                   reason: "source and destination addresses are of different families"))
+        }
+        return (local, remote)
+    }
 }
 
 extension ConnectionEventInfo {
     init(_ a: MPTCPEventAttributes) throws(NetlinkDecodeError) {
         let flags = a.flags ?? 0
         let eventFlags = MPTCPEventFlags(rawValue: flags)
+        let (local, remote) = try a.endpoints()
         self.init(token: try required(a.token, .token),
-                  local: try a.endpoint(.source, port: .sport),
-                  remote: try a.endpoint(.destination, port: .dport),
+                  local: local, remote: remote,
                   localID: try required(a.localID, .localID),
                   remoteID: try required(a.remoteID, .remoteID),
                   serverSide: a.serverSide == 1 || eventFlags.contains(.serverSide),
@@ -137,9 +149,9 @@ extension ConnectionEventInfo {
 
 extension SubflowEventInfo {
     init(_ a: MPTCPEventAttributes) throws(NetlinkDecodeError) {
+        let (local, remote) = try a.endpoints()
         self.init(token: try required(a.token, .token),
-                  local: try a.endpoint(.source, port: .sport),
-                  remote: try a.endpoint(.destination, port: .dport),
+                  local: local, remote: remote,
                   localID: try required(a.localID, .localID),
                   remoteID: try required(a.remoteID, .remoteID),
                   backup: try required(a.backup, .backup) != 0,

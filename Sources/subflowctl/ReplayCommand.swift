@@ -49,13 +49,19 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "Also print the commands the live daemon sent, as recorded (lines starting with 'live').")
     var showLive = false
 
-    @Option(name: .long, help: "Replay at N times the recording's speed (default: as fast as possible).")
+    @Option(name: .long, help: "Replay at N times the recording's speed, from 0.001 to 1000000 (default: as fast as possible).")
     var speed: Double?
+
+    /// Beyond these a replay would wait for ages or not at all; and the wait in microseconds
+    /// (recording offset × 1000 / speed) stays far inside UInt64 for any pcap timestamp.
+    static let speeds: ClosedRange<Double> = 0.001...1_000_000
 
     func validate() throws {
         if policy.isEmpty && config == nil { throw ValidationError("missing --policy NAME (or --config FILE)") }
         if updateExpectation && expect == nil { throw ValidationError("--update-expectation needs --expect FILE") }
-        if let speed, !(speed > 0) { throw ValidationError("--speed must be a positive number") }
+        if let speed, !Self.speeds.contains(speed) {
+            throw ValidationError("--speed \(speed): expected a number from 0.001 to 1000000 (times the recording's speed)")
+        }
     }
 
     func run() throws {
@@ -93,7 +99,8 @@ struct ReplayCommand: ParsableCommand {
         do {
             report = try session.run(records) { offset in
                 guard let speed else { return }
-                let due = clockStart + UInt64(Double(offset) * 1000 / speed)
+                let wait = min(Double(offset) * 1000 / speed, Double(UInt64.max / 2))   // pcap offsets are below 2^42 µs
+                let due = clockStart + UInt64(wait)
                 let now = MonotonicClock.nowMicroseconds
                 if due > now { usleep(useconds_t(min(due - now, 10_000_000))) }
             }

@@ -22,5 +22,10 @@ struct TraceShowCommand: ParsableCommand {
                 StandardStream.output.writeLine(line)
             }
         }
+        // Every line is printed first (the malformed ones say why); a script must still learn
+        // that the trace is not clean.
+        if printer.malformedMessages > 0 {
+            throw CleanExit.failure("\(file): \(printer.malformedMessages) message(s) could not be decoded (lines marked 'malformed')")
+        }
     }
 }

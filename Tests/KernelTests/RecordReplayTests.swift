@@ -101,7 +101,7 @@ struct RecordReplayTests {
         defer { try? FileManager.default.removeItem(at: file) }
         try "link eth0 index 2 up\npeer announces 1 id x 198.18.1.1:1\n".write(to: file, atomically: true, encoding: .utf8)
         let result = try RecordReplayTests.subflowctl(["trace", "build", file.path, "-o", "/dev/null"])
-        #expect(result.status == 1 && result.stderr.contains(":line 2: expected 'peer announces TOKEN id N ADDRESS:PORT'"), "\(result.stderr)")
+        #expect(result.status == 1 && result.stderr.contains(":line 2: id 'x': expected a number from 0 to 255"), "\(result.stderr)")
     }
 
     @Test func aTruncatedFileNamesTheRecord() throws {

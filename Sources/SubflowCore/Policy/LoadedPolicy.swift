@@ -16,6 +16,11 @@ final class LoadedPolicy: PolicyContext {
 
     func attach(_ policy: any PathPolicy) { self.policy = policy }
 
+    /// Drops the policy. Policies keep their context (this slot) strongly, so a slot that is
+    /// replaced or whose manager goes away must let go of its policy, or the two keep each
+    /// other alive for ever (found by AddressSanitizer's leak check: every reload leaked).
+    func detach() { policy = nil }
+
     func connection(_ token: ConnectionToken) -> ConnectionState? {
         manager.policyName(for: token) == name ? manager.connections[token] : nil
     }

@@ -52,6 +52,10 @@ public final class PathManager {
         self.network = NetworkState(filter: filter)
     }
 
+    deinit {
+        for slot in policies { slot.detach() }
+    }
+
     public var policyNames: [String] { policies.map(\.name) }
 
     /// The name of the policy in charge of a connection.
@@ -86,12 +90,12 @@ public final class PathManager {
             }
             let slot = LoadedPolicy(name: registration.name, origin: origin, manager: self, logger: logger)
             do { slot.attach(try registration.make(slot, settings)) } catch {
-                for made in fresh { made.policy?.stop() }
+                for made in fresh { made.policy?.stop(); made.detach() }
                 throw PluginLoadError(path: origin, reason: .initFailed(String(describing: error)))
             }
             fresh.append(slot)
         }
-        for slot in policies.reversed() { slot.policy?.stop() }
+        for slot in policies.reversed() { slot.policy?.stop(); slot.detach() }
         policies = fresh
         selection = newSelection
         owner = [:]

@@ -8,7 +8,7 @@ import SubflowSystem
 ///
 /// Lines may end in "\n", "\r\n" or "\r" (TextLines).
 /// Keys may repeat where the key allows it (`rule`); order is kept.
-struct ConfigFile {
+package struct ConfigFile {
     struct Entry: Hashable {
         var section: String
         /// The line of the section's header (0: before any header, i.e. [core]).
@@ -21,7 +21,7 @@ struct ConfigFile {
     let path: String
     let entries: [Entry]
 
-    init(path: String, text: String) throws(ConfigurationError) {
+    package init(path: String, text: String) throws(ConfigurationError) {
         self.path = path
         var entries: [Entry] = []
         var section = "core"

@@ -166,6 +166,10 @@ enum ConfigurationKeys {
             }
             return row[b.count]
         }
-        return names.map { ($0, distance(Array(word), Array($0))) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
+        // The distance is at least the difference in length: a long word (a line of garbage)
+        // costs nothing instead of length × names × name length.
+        let letters = Array(word)
+        return names.filter { abs($0.count - letters.count) <= 2 }
+            .map { ($0, distance(letters, Array($0))) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
     }
 }

@@ -25,7 +25,7 @@ extension Configuration {
         }
     }
 
-    mutating func apply(_ file: ConfigFile) throws(ConfigurationError) {
+    package mutating func apply(_ file: ConfigFile) throws(ConfigurationError) {
         var seen: [String: Int] = [:]
         for entry in file.entries {
             let origin = Origin(path: file.path, line: entry.line)

@@ -4,8 +4,8 @@ import SubflowSystem
 /// optionally with an `"id"` that the answer carries back. Every answer has `"ok"`; a good
 /// one has the command's `"result"`, a bad one an `"error"` text and a `"code"`:
 /// `bad_request`, `unknown_command`, `permission_denied` or `busy`.
-enum ControlRequests {
-    enum Reply {
+package enum ControlRequests {
+    package enum Reply {
         /// Send this answer; the connection stays open for more requests.
         case answer(JSONValue)
         /// Send this answer, then the monitor stream.
@@ -14,7 +14,7 @@ enum ControlRequests {
 
     static let commands = ["status", "connections", "metrics", "monitor"]
 
-    static func reply(to line: [UInt8], state: ControlState) -> Reply {
+    package static func reply(to line: [UInt8], state: ControlState) -> Reply {
         let request: JSONValue
         do { request = try JSONParser.parse(line) } catch {
             return .answer(failure("the request is not JSON: \(error)", code: "bad_request"))

@@ -4,7 +4,7 @@ import SubflowSystem
 /// What the control socket and the metrics report from: the live PathManager (connections,
 /// network, counters, policies), facts about this daemon, and what the control plane counts
 /// itself from the manager's observer. Everything is read and written on the loop thread.
-final class ControlState {
+package final class ControlState {
     let manager: PathManager
     /// Monotonic milliseconds when the daemon started serving.
     let startedAt: UInt64
@@ -19,7 +19,7 @@ final class ControlState {
     var monitorsDropped = 0
     var clientsRefused = 0
 
-    init(manager: PathManager, pathManagerAtStart: String, startedAt: UInt64 = MonotonicClock.nowMilliseconds) {
+    package init(manager: PathManager, pathManagerAtStart: String, startedAt: UInt64 = MonotonicClock.nowMilliseconds) {
         self.manager = manager
         self.pathManagerAtStart = pathManagerAtStart
         self.startedAt = startedAt

@@ -1,10 +1,10 @@
 /// The head of an HTTP/1.x request once it is complete (up to the empty line); only the
 /// request line is used. Pure (bytes in, value out), so it is tested and fuzzed on its own.
-struct HTTPRequestHead {
-    let requestLine: String
+package struct HTTPRequestHead {
+    package let requestLine: String
 
     /// What the bytes received so far hold.
-    enum Scan {
+    package enum Scan {
         /// Not yet a whole head, and no more than the limit so far: read on.
         case incomplete
         /// More than the limit without the end of the head, or a head longer than the limit.
@@ -13,7 +13,7 @@ struct HTTPRequestHead {
     }
 
     /// Nil until `bytes` hold a complete head (CRLF CRLF, or LF LF from lax clients).
-    init?(_ bytes: [UInt8]) {
+    package init?(_ bytes: [UInt8]) {
         guard let end = Self.endOfHead(bytes[...]) else { return nil }
         self.init(head: bytes[..<end])
     }
@@ -25,7 +25,7 @@ struct HTTPRequestHead {
 
     /// Checks `bytes` against `limit` before anything is accepted: a head whose end lies past
     /// the limit is refused like one that has not ended within it.
-    static func scan(_ bytes: [UInt8], limit: Int) -> Scan {
+    package static func scan(_ bytes: [UInt8], limit: Int) -> Scan {
         guard let end = endOfHead(bytes.prefix(limit + 4)) else {
             return bytes.count > limit ? .tooLarge : .incomplete
         }
@@ -34,7 +34,7 @@ struct HTTPRequestHead {
     }
 
     /// Method, target and version from `GET /metrics HTTP/1.1`.
-    var parsed: (method: String, target: String)? {
+    package var parsed: (method: String, target: String)? {
         let words = requestLine.split(separator: " ")
         guard words.count == 3, words[2].hasPrefix("HTTP/1."), words[1].hasPrefix("/") else { return nil }
         return (String(words[0]), String(words[1]))

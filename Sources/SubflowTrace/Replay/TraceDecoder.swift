@@ -5,8 +5,8 @@ import SubflowSystem
 /// Turns recorded datagrams back into what the live daemon handled, with the live decoder.
 /// It learns the `mptcp_pm` family ID from the recorded nlctrl reply (IDs are assigned by
 /// the kernel at run time).
-struct TraceDecoder {
-    enum Item {
+package struct TraceDecoder {
+    package enum Item {
         case event(MPTCPEvent)
         case route(RouteNetlinkMessage)
         case command(sequence: UInt32, MPTCPCommand)
@@ -16,7 +16,9 @@ struct TraceDecoder {
 
     private(set) var familyID: UInt16?
 
-    mutating func decode(_ record: TraceRecord, number: Int) throws(TraceError) -> [Item] {
+    package init() {}
+
+    package mutating func decode(_ record: TraceRecord, number: Int) throws(TraceError) -> [Item] {
         guard record.netlinkProtocol == TraceRecord.route || record.netlinkProtocol == TraceRecord.generic else {
             throw TraceError(record: number, "netlink protocol \(record.netlinkProtocol) is neither NETLINK_ROUTE (0) nor NETLINK_GENERIC (16)")
         }

@@ -39,9 +39,13 @@ public enum Scenario {
             do {
                 if words.first == "at" {
                     guard words.count >= 3, let at = ScenarioParser.milliseconds(words[1]) else {
-                        throw ScenarioError(line: number + 1, "'at' needs a time in seconds, e.g. 'at 1.5 link eth0 down'")
+                        let value = words.count >= 2 ? " (not '\(excerpt: words[1])')" : ""
+                        throw ScenarioError(line: number + 1, "'at' needs a time in seconds from 0 to \(Int(ScenarioParser.maximumSeconds))\(value) "
+                                            + "and a statement, e.g. 'at 1.5 link eth0 down'")
                     }
-                    guard at >= time else { throw ScenarioError(line: number + 1, "time \(words[1]) s goes back before the previous statement") }
+                    guard at >= time else {
+                        throw ScenarioError(line: number + 1, "time '\(excerpt: words[1])' s goes back before the previous statement")
+                    }
                     time = at
                     words.removeFirst(2)
                 } else {

@@ -9,6 +9,9 @@ public struct TracePrinter {
 
     private var familyID: UInt16?
     private let format: Format
+    /// Messages printed as "malformed" so far (a record that does not split counts once):
+    /// `trace show` exits non-zero when there are any.
+    public private(set) var malformedMessages = 0
 
     public init(format: Format) { self.format = format }
 
@@ -19,6 +22,7 @@ public struct TracePrinter {
         let proto = record.netlinkProtocol == TraceRecord.route ? "route" : record.netlinkProtocol == TraceRecord.generic ? "genl" : "proto\(record.netlinkProtocol)"
         let messages: [NetlinkMessage]
         do { messages = try NetlinkDatagram.split(record.bytes) } catch {
+            malformedMessages += 1
             return [render(number, offset, record.direction, proto, "malformed", "\(error)")]
         }
         return messages.map { message in
@@ -70,6 +74,7 @@ public struct TracePrinter {
             if message.sequence != 0 { return ("data", "reply data seq=\(message.sequence)") }
             return ("event", "\(try MPTCPEventDecoder.decode(message, familyID: familyID))")
         } catch {
+            malformedMessages += 1
             return ("malformed", "\(error)")
         }
     }
