@@ -96,7 +96,7 @@ struct LoadSample {
 
 /// fullmesh's joins and join timeouts, read from subflowd's log (debug level, stamped with
 /// milliseconds since start: `[   1.234] info: token T: joining L -> R (missing from the mesh)`,
-/// `… token T: no answer to the join within N ms; retry k/n of L -> R in D ms`).
+/// `… token T: no answer to the join L -> R within N ms; …`).
 struct JoinLog {
     private(set) var joinsPerConnection: [String: Int] = [:]
     private var firstJoin: [String: Int] = [:]
@@ -116,8 +116,8 @@ struct JoinLog {
                 if firstJoin[token] == nil { firstJoin[token] = stamp }
                 lastJoin["\(token) \(local) \(Self.address(remote))"] = stamp
             } else if line.contains("no answer to the join"),
-                      let local = Self.field(line, after: " of ", until: " -> "),
-                      let remote = Self.field(line, after: " -> ", until: " in ") ?? Self.field(line, after: " -> ", until: " after ") {
+                      let local = Self.field(line, after: "no answer to the join ", until: " -> "),
+                      let remote = Self.field(line, after: " -> ", until: " within ") {
                 if let joined = lastJoin["\(token) \(local) \(remote)"] { timeoutDelays.append(stamp - joined) }
             }
         }
