@@ -4,7 +4,7 @@ import Testing
 /// Hostile clients of the control socket and the metrics listener against a daemon that is
 /// busy with the kernel: nothing they do may stall its loop, lock root out, keep scrapes
 /// out, or make it spin and flood its log when descriptors run out.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(5)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct ControlFloodTests {
     static let userspace: KeyValuePairs<String, String> = ["net.mptcp.path_manager": "userspace"]
     static let metricsRequest = Array("{\"command\":\"metrics\"}\n".utf8)

@@ -7,7 +7,7 @@ import Testing
 /// 50 Mbit/s. What happened is read from the kernel (`ss -tni`: subflows, their `b`/`B`
 /// backup flags — `b` this host's, `B` the peer's — and per-subflow byte counters) and from
 /// the traffic tool's records, never from the daemon's log.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(2)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct DaemonBackupOnLossTests {
     static let userspace: KeyValuePairs<String, String> = ["net.mptcp.path_manager": "userspace"]
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The configuration file as an admin meets it: errors at start, --check-config, SIGHUP.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(2)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct DaemonConfigurationTests {
     func write(_ text: String, in bed: Testbed, name: String = "subflowd.conf") throws -> String {
         let path = bed.workDirectory.appendingPathComponent(name).path

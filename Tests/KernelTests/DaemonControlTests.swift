@@ -5,7 +5,7 @@ import Testing
 /// `connections`, `monitor` and `metrics` talk to a daemon managing a live fullmesh connection
 /// in network namespaces, and what they report is checked against the kernel's own view (`ss`).
 /// Each daemon gets its own control socket in the testbed's work directory.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(3)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct DaemonControlTests {
     static let userspace: KeyValuePairs<String, String> = ["net.mptcp.path_manager": "userspace"]
 

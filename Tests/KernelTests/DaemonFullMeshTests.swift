@@ -5,7 +5,7 @@ import Testing
 /// manager and subflowd; the server runs the in-kernel path manager and, where a test says so,
 /// announces its path-B address with a `signal` endpoint. Subflows are counted with `ss`
 /// (the kernel's word), never with subflowd's log.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(2)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct DaemonFullMeshTests {
     static let userspace: KeyValuePairs<String, String> = ["net.mptcp.path_manager": "userspace"]
 
@@ -185,7 +185,7 @@ extension DaemonFullMeshTests {
 }
 
 /// subflowd's start-up checks against the real kernel.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(1)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct DaemonStartupTests {
     @Test func refusesKernelPathManagerModeWithTheFix() throws {
         let bed = try Testbed()

@@ -5,7 +5,7 @@ import Testing
 /// so a daemon started with many descriptors already open (or that had opened many) could not
 /// watch its netlink, control or metrics sockets. The loop now hands ELL only descriptors it
 /// opens first; every other watch works at any number.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(2)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct DaemonHighDescriptorTests {
     @Test func netlinkControlAndMetricsSocketsAbove127Work() throws {
         let bed = try Testbed()

@@ -6,7 +6,7 @@ import Testing
 /// shorter than the SYN retransmissions. Before the fix every timeout sent another SUBFLOW_CREATE
 /// for the same pair while the kernel kept the first attempt in SYN_SENT, and both got
 /// established: duplicate pairs, and more subflows than max-subflows. Counted with `ss`.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(5)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct DaemonLossyMeshTests {
     static let connections = 100
     static let maxSubflows = 8

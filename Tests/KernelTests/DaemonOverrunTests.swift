@@ -8,7 +8,7 @@ import Testing
 /// count it all, and manage new connections as before. The events receive buffer is lowered
 /// with the documented `events-receive-buffer` setting so that a few hundred connections
 /// overflow it (the default 4 MiB needs about 5,000). Subflows are counted with `ss`.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(3)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct DaemonOverrunTests {
     static let userspace: KeyValuePairs<String, String> = ["net.mptcp.path_manager": "userspace"]
 

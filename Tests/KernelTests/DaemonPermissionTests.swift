@@ -3,7 +3,7 @@ import Testing
 
 /// Without CAP_NET_ADMIN subflowd cannot serve the namespace: it must say so, exit with
 /// EX_NOPERM (77), and leave the namespace's path manager as it found it.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(2)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct DaemonPermissionTests {
     @Test func withoutNetAdminItExits77AndChangesNothing() throws {
         let bed = try Testbed()

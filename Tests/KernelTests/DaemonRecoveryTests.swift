@@ -5,7 +5,7 @@ import Testing
 /// kernel's socket diagnostics, keeps every subflow, creates no duplicate, and manages the
 /// connections again (docs/recovery.md). Subflows are counted with `ss` (KernelProbe), the
 /// kernel's own word, never with subflowd's log.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(3)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct DaemonRecoveryTests {
     static let userspace: KeyValuePairs<String, String> = ["net.mptcp.path_manager": "userspace"]
     /// Every path is limited so that the transfer runs for its whole duration without eating

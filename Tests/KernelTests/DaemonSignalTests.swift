@@ -8,7 +8,7 @@ import Testing
 /// Everything is checked with the kernel's own tools on the side that must see it — the
 /// client's MIB counters (`nstat`) and subflows (`ss`), the server's listeners (`ss -lM`) —
 /// never with subflowd's log alone.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(3)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct DaemonSignalTests {
     static let userspace: KeyValuePairs<String, String> = ["net.mptcp.path_manager": "userspace"]
 

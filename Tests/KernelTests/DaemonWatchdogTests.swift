@@ -5,7 +5,7 @@ import Testing
 /// WATCHDOG=1 at every beat as long as its kernel link answers the probe — the probe really
 /// goes through the kernel's command socket. (That it stops when the link is dead is
 /// LinkWatchdogTests, with an injected probe: nothing can make the real kernel stop answering.)
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(1)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct DaemonWatchdogTests {
     /// A bound AF_UNIX datagram socket standing in for systemd's notify socket.
     final class NotifySocket {

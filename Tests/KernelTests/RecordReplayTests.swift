@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Recording live traffic and replaying it, against the real kernel and with the real tools.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(2)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct RecordReplayTests {
     static func subflowctl(_ arguments: [String]) throws -> CommandResult {
         try Command.run([try BuiltProducts.path("subflowctl")] + arguments, timeout: .seconds(60))

@@ -3,7 +3,7 @@ import Testing
 
 /// The path a researcher takes: copy templates/policy out of the repository, point it at the
 /// SDK, build it with its one command, load it with --plugin-dir. Runs in CI so it cannot rot.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(5)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct TemplatePolicyTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

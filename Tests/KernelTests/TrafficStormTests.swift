@@ -17,7 +17,7 @@ import Testing
 }
 
 /// The storm mode bench/storm.sh drives, against a real server in namespaces.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(2)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct TrafficStormTests {
     /// Paced at 40 a second, the storm never runs ahead of its rate, reports each full second
     /// and the total, closes what it opened — except the newest 3, which stay established in

@@ -48,7 +48,7 @@ import Testing
 }
 
 /// Real-kernel tests of subflow-traffic and of the testbed itself.
-@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(1)))
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct TrafficToolTests {
     enum Family: String, Sendable, CaseIterable, CustomTestStringConvertible {
         case ipv4, ipv6

@@ -40,9 +40,12 @@ enum Command {
     }
 
     /// Runs `arguments` (argv[0] looked up with `executable`) to completion; kills it
-    /// (SIGTERM, then SIGKILL) if it outlives `timeout`. Never throws for a non-zero exit.
+    /// (SIGTERM, then SIGKILL) if it outlives `timeout` × `WaitScale.factor` (a limit for a
+    /// hang, not a measure: on a loaded machine `ss` alone has taken over 30 s). Never throws
+    /// for a non-zero exit.
     static func run(_ arguments: [String], timeout: Duration = .seconds(30)) throws -> CommandResult {
         precondition(!arguments.isEmpty)
+        let timeout = timeout * WaitScale.factor
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("sfd-cmd-\(getpid())-\(UUID().uuidString.prefix(8))")
         let outURL = scratch.appendingPathExtension("out")
