@@ -61,6 +61,10 @@ max_len() {
 
 run() {
     local target=$1 work=$data/corpus/$1 artifacts=$data/artifacts/$1/ log=$data/logs/$1.log
+    if [[ ! -d fuzz/corpus/$target ]] || [[ -z $(ls -A "fuzz/corpus/$target") ]]; then
+        printf '%-16s no seed corpus: fuzz/corpus/%s is missing or empty (fuzz/make_corpus.py makes it)\n' "$target" "$target"
+        return 1
+    fi
     if [[ ${FUZZ_FRESH:-0} == 1 ]]; then work=$data/fresh/$1; rm -rf "$work"; fi
     mkdir -p "$work" "$artifacts" "$(dirname "$log")"
     local before; before=$(find "$artifacts" -type f 2>/dev/null | wc -l)
