@@ -231,3 +231,26 @@ struct LivenessWindowTests {
         #expect(h.manager.counters.connectionsVanished == 1)
     }
 }
+
+/// A connection the snapshot listed while it was closing (its CLOSED among the lost events)
+/// is dropped by the lookup that follows a resync, not only at the next liveness round.
+@Suite struct ResyncConfirmationTests {
+    @Test func adoptedConnectionsThatAreGoneSoonAfterAreDropped() throws {
+        let h = try ResyncTests.harness()
+        h.manager.eventsOverrun()
+        let (closingMsk, closingSubflows) = ResyncTests.kernelConnection(ResyncTests.appeared, port: 42000, joins: [])
+        let snapshot = KernelSnapshot(connections: [closingMsk], subflows: closingSubflows,
+                                      addressTables: [ConnectionToken(ResyncTests.appeared): .entries([])])
+        let report = ResyncTests.resynchroniser(h) { .success(snapshot) }.resynchronise()
+        h.scheduler.runDue()
+        #expect(report.adopted == [ConnectionToken(ResyncTests.appeared)])
+        // It finishes closing; the kernel's CLOSED was lost.
+        h.kernel.connections.remove(ConnectionToken(ResyncTests.appeared))
+        h.scheduler.advance(byMilliseconds: EventResynchroniser.confirmAdoptedMilliseconds - 1)
+        #expect(h.manager.connections[ConnectionToken(ResyncTests.appeared)] != nil, "looked up only after the delay")
+        h.scheduler.advance(byMilliseconds: 1)
+        h.scheduler.runDue()
+        #expect(h.manager.connections[ConnectionToken(ResyncTests.appeared)] == nil)
+        #expect(h.manager.counters.connectionsVanished == 1)
+    }
+}

@@ -186,8 +186,13 @@ public final class PathManager {
     /// one comes back: each answer is a dump of up to a page, and thousands at once overflow
     /// the command socket, which loses them (seen with 4,000 connections).
     public func checkLiveness() {
+        checkLiveness(of: connections.connections.keys.sorted())
+    }
+
+    /// The same for `tokens` only (those still in the table when their turn comes).
+    public func checkLiveness(of tokens: [ConnectionToken]) {
         livenessRound &+= 1
-        livenessQueue = connections.connections.keys.sorted()
+        livenessQueue = tokens
         livenessNext = 0
         for _ in 0..<Self.livenessWindow { checkNextLiveness(round: livenessRound) }
     }
@@ -195,7 +200,10 @@ public final class PathManager {
     public static let livenessWindow = 32
 
     private func checkNextLiveness(round: UInt64) {
-        guard round == livenessRound, livenessNext < livenessQueue.count else { return }
+        guard round == livenessRound else { return }
+        // Tokens that left the table since the round began need no lookup.
+        while livenessNext < livenessQueue.count, connections[livenessQueue[livenessNext]] == nil { livenessNext += 1 }
+        guard livenessNext < livenessQueue.count else { return }
         let token = livenessQueue[livenessNext]
         livenessNext += 1
         kernel.submit(.dumpAddresses(token: token)) { [weak self] result in
