@@ -15,24 +15,17 @@ func churn(_ options: Options) -> Never {
         guard let n = Int(text), n > 0 else { usageError("--count must be a positive number, not '\(text)'") }
         return n
     } ?? 1000
-    let rate = options.values["--rate"].map { text -> Double in
-        guard let r = Double(text), r.isFinite, r > 0 else { usageError("--rate must be a positive number of connections per second, not '\(text)'") }
-        return r
-    } ?? .infinity
     let connectTimeout = options.duration("--connect-timeout") ?? .seconds(5)
     let hold = options.duration("--hold")
     var held: [MPTCPSocket] = []
     let transport: MPTCPSocket.Transport = options.flags.contains("--tcp") ? .tcp : .mptcp
     let clock = ContinuousClock()
     let started = clock.now
+    let pacing = Pacing(started: started, rate: Pacing.rate(options))
     var opened = 0, failed = 0
     for index in 0..<count {
-        if rate.isFinite {
-            // Connection `index` is due `index / rate` seconds after the start: no faster than asked.
-            let due = started.advanced(by: .nanoseconds(Int64(Double(index) / rate * 1e9)))
-            let nap = clock.now.duration(to: due)
-            if nap > .zero { usleep(UInt32(clamping: microseconds(nap))) }
-        }
+        let nap = clock.now.duration(to: pacing.due(index))
+        if nap > .zero { usleep(UInt32(clamping: microseconds(nap))) }
         do {
             let socket = try MPTCPSocket.connect(to: remote, from: local, timeout: connectTimeout, transport: transport)
             if hold == nil { socket.close() } else { held.append(socket) }

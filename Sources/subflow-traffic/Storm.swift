@@ -59,11 +59,6 @@ struct OpenConnections {
 func storm(_ options: Options) -> Never {
     let port = options.port()
     guard let remote = options.address("--to", port: port) else { usageError("missing --to") }
-    var rate: Double?
-    if let text = options.values["--rate"] {
-        guard let value = Double(text), value.isFinite, value > 0 else { usageError("--rate must be connections per second > 0, not '\(text)'") }
-        rate = value
-    }
     let length = options.duration("--seconds") ?? .seconds(10)
     let hold = options.milliseconds("--hold-ms") ?? .milliseconds(100)
     let keep = options.values["--keep"].map { text -> Int in
@@ -79,6 +74,7 @@ func storm(_ options: Options) -> Never {
     var open = OpenConnections()
     var firstError: MPTCPSocketError?
     let started = clock.now
+    let pacing = Pacing(started: started, rate: Pacing.rate(options))
     let end = started.advanced(by: length)
     var secondEnds = started.advanced(by: .seconds(1))
     var second = 1
@@ -98,14 +94,10 @@ func storm(_ options: Options) -> Never {
         let now = clock.now
         while now >= secondEnds { reportSecond() }
         open.close(dueAt: now, sparing: keep)
-        if let rate {
-            // Paced: attempt number N is due N/rate seconds after the start. Behind schedule,
-            // the next one goes at once (no burst to catch up: "attempted" is what was tried).
-            let due = started.advanced(by: .nanoseconds(Int64(Double(total.attempted) / rate * 1e9)))
-            if now < due {
-                usleep(UInt32(clamping: microseconds(min(now.duration(to: due), now.duration(to: secondEnds)))))
-                continue
-            }
+        let due = pacing.due(total.attempted)   // "attempted" is what was tried, not caught up
+        if now < due {
+            usleep(UInt32(clamping: microseconds(min(now.duration(to: due), now.duration(to: secondEnds)))))
+            continue
         }
         let result: Result<MPTCPSocket, MPTCPSocketError>
         do { result = .success(try MPTCPSocket.connect(to: remote, timeout: connectTimeout)) } catch { result = .failure(error) }
