@@ -84,8 +84,12 @@ extension EventLoopTests {
             var fired = 0
             for _ in 0..<50_000 { loop.after(milliseconds: 0) { fired += 1 } }
             var spins = 0
-            func spin() { loop.after(milliseconds: 0) { spins += 1; spin() } }
+            var spinner: OneShotTimer?
+            func spin() { spinner = loop.after(milliseconds: 0) { spins += 1; spin() } }
             spin()
+            // The re-arming timer holds the loop: cancelled, or the loop outlives the test and
+            // the next `EventLoop()` is refused (one per process).
+            defer { spinner?.cancel() }
             var firedWhenRead: Int?
             let watch = try loop.watchReadable(fd: a) { drain(a); firedWhenRead = fired }
             defer { watch.cancel() }

@@ -1,5 +1,6 @@
 import CELL
 import Glibc
+import Synchronization
 
 /// The daemon's single event loop: file-descriptor watches, one-shot timers and signals.
 /// Every handler runs on the thread that called `run`, one at a time, so the code behind
@@ -25,14 +26,28 @@ public final class EventLoop {
     private var onTerminate: ((Int32) -> Void)?
     private var stopRequested = false
 
-    /// Initialises ELL's main loop (`l_main_init`) and the loop's own descriptors.
+    /// Whether an EventLoop exists in this process. ELL 0.56 does not refuse a second
+    /// `l_main_init`: it replaces the global epoll descriptor (leaking the first one's, which
+    /// the first loop still watches), and either loop's `l_main_exit` then ends ELL's loop
+    /// under the other. So the one-loop rule is kept here.
+    private static let exists = Atomic<Bool>(false)
+
+    /// Initialises ELL's main loop (`l_main_init`) and the loop's own descriptors. Throws
+    /// EBUSY while another EventLoop exists in this process.
     public init() throws(SystemError) {
-        guard l_main_init() else { throw SystemError(operation: "l_main_init", errno: EBUSY) }
+        guard Self.exists.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            throw SystemError(operation: "l_main_init", errno: EBUSY, detail: "(another EventLoop exists in this process)")
+        }
+        guard l_main_init() else {
+            Self.exists.store(false, ordering: .releasing)
+            throw SystemError(operation: "l_main_init", errno: EBUSY)
+        }
         do {
             watches = try DescriptorWatches()
             timers = try TimerQueue()
         } catch {
             _ = l_main_exit()
+            Self.exists.store(false, ordering: .releasing)
             throw error
         }
         // From here a throw runs deinit, which undoes whatever was set up.
@@ -54,6 +69,7 @@ public final class EventLoop {
         }
         signalWatches.removeAll()
         _ = l_main_exit()
+        Self.exists.store(false, ordering: .releasing)
     }
 
     /// Calls `handler` whenever `fd` is readable, has an error pending or hung up, until the
