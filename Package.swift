@@ -98,7 +98,9 @@ let package = Package(
                     dependencies: ["SubflowTrace", "SubflowCore", "MPTCPWire", "SubflowSystem",
                                    .product(name: "SubflowPolicy", package: "sdk")],
                     exclude: ["Scenarios"], swiftSettings: strict),
-        .testTarget(name: "SubflowDaemonTests", dependencies: ["SubflowDaemon", "SubflowCore"], swiftSettings: strict),
+        .testTarget(name: "SubflowDaemonTests",
+                    dependencies: ["SubflowDaemon", "SubflowCore", .product(name: "InMemoryLogging", package: "swift-log")],
+                    swiftSettings: strict),
         .testTarget(name: "SubflowSystemTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
         .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
     ]

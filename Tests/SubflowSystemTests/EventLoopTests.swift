@@ -3,9 +3,9 @@ import SubflowSystem
 import Testing
 
 /// Every test that creates an EventLoop is nested in this suite: ELL's main loop is
-/// process-global, so only one EventLoop may exist at a time, and `.serialized` runs the
-/// nested suites one test after another.
-@Suite(.serialized) struct EventLoopTests {}
+/// process-global, so only one EventLoop may exist at a time: `.serialized` runs the nested
+/// suites one test after another, and `.holdsTheEventLoop` keeps other targets' loops out.
+@Suite(.serialized, .holdsTheEventLoop) struct EventLoopTests {}
 
 /// Turns the loop until `done()` holds or `seconds` pass (a generous deadline, so a loaded
 /// machine only makes the test slower, never wrong). Returns whether `done()` held.

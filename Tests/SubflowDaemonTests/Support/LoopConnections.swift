@@ -1,0 +1,89 @@
+import Glibc
+import SubflowSystem
+import Testing
+
+/// Every daemon test that creates an EventLoop is nested in this suite (see
+/// `HoldsTheEventLoop`: one loop per process, shared with SubflowSystemTests).
+@Suite(.serialized, .holdsTheEventLoop) struct DaemonLoopTests {}
+
+/// Turns the loop until `done()` holds or `seconds` pass (a generous deadline, so a loaded
+/// machine only makes the test slower, never wrong). Returns whether `done()` held.
+@discardableResult
+func turn(_ loop: EventLoop, until done: () -> Bool, seconds: UInt64 = 60) -> Bool {
+    let deadline = MonotonicClock.nowMilliseconds + seconds * 1000
+    while !done() {
+        if MonotonicClock.nowMilliseconds > deadline { return false }
+        loop.iterate(timeoutMilliseconds: 50)
+    }
+    return true
+}
+
+/// The test's side of a connection: the other end of a non-blocking UNIX socketpair whose
+/// first end the code under test serves.
+final class Peer {
+    let fd: Int32
+    /// Everything read so far.
+    private(set) var received: [UInt8] = []
+    /// The daemon's end closed (a read returned 0).
+    private(set) var sawEnd = false
+
+    /// Returns (the descriptor for the code under test, its peer).
+    static func pair() -> (Int32, Peer) {
+        var fds: [Int32] = [-1, -1]
+        let rc = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
+        precondition(rc == 0, "socketpair: errno \(errno)")
+        return (fds[0], Peer(fd: fds[1]))
+    }
+
+    private var isOpen = true
+
+    private init(fd: Int32) { self.fd = fd }
+    deinit { hangUp() }
+
+    /// Closes the test's end: the daemon's end sees end of stream and EPOLLHUP.
+    func hangUp() {
+        guard isOpen else { return }
+        isOpen = false
+        Glibc.close(fd)
+    }
+
+    func send(_ text: String) { send(Array(text.utf8)) }
+
+    /// Writes all of `bytes` (the kernel's buffer holds far more than the tests send at once).
+    func send(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            precondition(n > 0, "peer send: errno \(errno)")
+            offset += n
+        }
+    }
+
+    /// Reads what is there now.
+    @discardableResult
+    func read() -> Int {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var total = 0
+        while true {
+            let n = Glibc.read(fd, &buffer, buffer.count)
+            if n > 0 { received += buffer.prefix(n); total += n; continue }
+            if n == 0 { sawEnd = true }
+            return total
+        }
+    }
+
+    /// Reads while turning `loop` until `done()` holds (or the generous deadline passes).
+    @discardableResult
+    func read(turning loop: EventLoop, until done: () -> Bool) -> Bool {
+        turn(loop, until: { read(); return done() })
+    }
+
+    /// The lines received so far (without their newlines; an unfinished last one is left out).
+    var lines: [String] {
+        var lines = received.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        lines.removeLast()
+        return lines
+    }
+
+    func shutdownSending() { shutdown(fd, Int32(SHUT_WR)) }
+}
