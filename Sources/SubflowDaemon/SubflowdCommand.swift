@@ -115,7 +115,12 @@ public struct SubflowdCommand: ParsableCommand {
                 throw ExitCode(Daemon.exitConfigurationError)
             }
         }
+        // Only the executable bootstraps logging (the library takes a Logger); the settings box
+        // stays shared with the daemon so that a SIGHUP reload changes level and target.
+        let logSettings = LogSettings(level: configuration.logLevel, target: configuration.logTarget)
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, settings: logSettings) }
         let status = Daemon(configuration: configuration, directories: directories,
+                            logger: Logger(label: "subflowd"), logSettings: logSettings,
                             reread: { () throws(ConfigurationError) in try self.resolvedConfiguration() }).run()
         if status != 0 { throw ExitCode(status) }
     }
