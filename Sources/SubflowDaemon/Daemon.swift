@@ -1,6 +1,6 @@
 import Logging
-import SubflowPolicy
 import SubflowCore
+import SubflowPolicy
 import SubflowSystem
 
 /// The running daemon: wires the kernel link and the network monitor to the PathManager on
@@ -22,6 +22,7 @@ public final class Daemon {
 
     // What start-up has achieved so far (Startup/), shared by the callbacks of one run.
     var readiness = StartupReadiness()
+    /// When the loop was about to start: `ready in … ms` counts from here.
     var readinessStarted: UInt64 = 0
     var recovered: [ConnectionToken] = []
     /// Set by a fatal event (the kernel refused the events group or the mode switch).
