@@ -1,7 +1,9 @@
 import Glibc
 import Logging
 import MPTCPWire
+import SubflowConfiguration
 import SubflowCore
+import SubflowFormats
 import SubflowPolicy
 import SubflowSystem
 import SubflowTrace
@@ -9,11 +11,12 @@ import SubflowTrace
 /// The running daemon: wires the kernel link and the network monitor to the PathManager on
 /// one ELL event loop, tells systemd how it is doing, and reloads its configuration on SIGHUP.
 public final class Daemon {
-    /// sysexits(3): configuration errors (bad mode, bad file, bad policy) and unavailable services.
-    public static let exitConfigurationError: Int32 = 78
-    public static let exitUnavailable: Int32 = 69
-    /// EX_NOPERM: subflowd lacks CAP_NET_ADMIN (or the kernel refused it the events group).
-    public static let exitPermission: Int32 = 77
+    /// sysexits(3) (`ExitStatus`): configuration errors (bad mode, bad file, bad policy),
+    /// unavailable services, and EX_NOPERM when subflowd lacks CAP_NET_ADMIN (or the kernel
+    /// refused it the events group).
+    public static let exitConfigurationError = ExitStatus.configurationError
+    public static let exitUnavailable = ExitStatus.unavailable
+    public static let exitPermission = ExitStatus.permissionDenied
 
     private(set) var configuration: Configuration
     let directories: [String]
@@ -52,7 +55,7 @@ public final class Daemon {
             return refuse("\(error)", Daemon.exitConfigurationError)
         }
         let mode = plan.mode
-        logger.info("subflowd \(SubflowdCommand.version) (policy API \(PolicyABI.version)): \(mode)")
+        logger.info("subflowd \(ProductVersion.current) (policy API \(PolicyABI.version)): \(mode)")
 
         let loop: EventLoop
         let link: KernelLink
@@ -67,7 +70,7 @@ public final class Daemon {
         }
         let manager = PathManager(kernel: SignalDropCheck(link, logger: logger), scheduler: LoopScheduler(loop: loop),
                                   logger: logger, filter: configuration.filter)
-        manager.listeners.port = ListenerSockets(loop: loop, logger: logger)
+        manager.listeners.backend = ListenerSockets(loop: loop, logger: logger)
         do {
             let loaded = try PolicyLoading.load(configuration, directories: directories)
             try PolicyLoading.install(loaded, into: manager, configuration: configuration)

@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import Logging
 import MPTCPWire
 import SubflowCore
@@ -18,7 +19,7 @@ import SubflowSystem
 /// inside sendmsg), so once that socket is drained every command still waiting lost its
 /// answer, and it is failed with ENOBUFS so that its policy can retry. A command unanswered
 /// for `answerDeadlineMilliseconds` is failed with ETIMEDOUT, whatever the reason.
-final class KernelLink: KernelPort {
+final class KernelLink: PathManagerKernel {
     private let loop: EventLoop
     private let logger: Logger
     private let commands: NetlinkSocket

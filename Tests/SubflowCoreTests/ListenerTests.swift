@@ -5,7 +5,7 @@ import SubflowPolicy
 import Testing
 
 /// The core's listener management: which announced endpoints get a socket of subflowd's,
-/// how references are counted, and what counts as covered — with a simulated ListenerPort.
+/// how references are counted, and what counts as covered — with a simulated ListenerBackend.
 @Suite struct ListenerTests {
     let fake = SimulatedListeners()
     let manager: ListenerManager
@@ -13,7 +13,7 @@ import Testing
     init() {
         var quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         quiet.logLevel = .critical
-        manager = ListenerManager(logger: quiet, port: fake)
+        manager = ListenerManager(logger: quiet, backend: fake)
     }
 
     static let b = endpoint("198.18.2.2", 5201)
@@ -220,7 +220,7 @@ import Testing
         var quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         quiet.logLevel = .critical
         let manager = PathManager(kernel: kernel, scheduler: scheduler, logger: quiet)
-        manager.listeners.port = fake
+        manager.listeners.backend = fake
         try manager.load(PolicyRegistration(name: "announce-port", summary: "test") { context, _ in
             AnnounceWithPort(context: context)
         }, settings: PolicySettings(), origin: "test")

@@ -299,7 +299,7 @@ extension RecoveryTests {
     @Test func announcedEndpointsAreCoveredAgain() throws {
         let listeners = SimulatedListeners()
         let h = try Self.harness()
-        h.manager.listeners.port = listeners
+        h.manager.listeners.backend = listeners
         var snapshot = Self.meshSnapshot
         snapshot.addressTables[ConnectionToken(Self.token)] = .entries([
             AddressEntry(IPAddress("198.18.2.1")!, id: AddressID(1), flags: [.signal, .subflow]),

@@ -12,7 +12,7 @@ public final class PathManager {
     public internal(set) var counters = Counters()
     /// The MPTCP listeners that keep announced addresses joinable (Listeners/ListenerManager).
     public private(set) lazy var listeners = ListenerManager(logger: logger)
-    let kernel: any KernelPort
+    let kernel: any PathManagerKernel
     let scheduler: any Scheduler
     let logger: Logger
 
@@ -44,7 +44,7 @@ public final class PathManager {
         case commandAnswered(policy: String, PathCommand, MPTCPCommand, CommandResult)
     }
 
-    public init(kernel: any KernelPort, scheduler: any Scheduler, logger: Logger,
+    public init(kernel: any PathManagerKernel, scheduler: any Scheduler, logger: Logger,
                 filter: AddressFilter = AddressFilter()) {
         self.kernel = kernel
         self.scheduler = scheduler

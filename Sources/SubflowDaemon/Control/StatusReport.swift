@@ -1,4 +1,6 @@
 import MPTCPWire
+import SubflowConfiguration
+import SubflowFormats
 import SubflowPolicy
 import SubflowSystem
 
@@ -49,7 +51,7 @@ enum StatusReport {
         ]
         return [
             "protocol": .number(protocolVersion),
-            "version": .string(SubflowdCommand.version),
+            "version": .string(ProductVersion.current),
             "api_version": .number(PolicyABI.version),
             "pid": .number(LocalIdentity.processID),
             "uptime_seconds": .double(state.uptimeSeconds),

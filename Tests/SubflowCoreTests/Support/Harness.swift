@@ -95,14 +95,14 @@ final class Harness {
     }
 
     /// The same, with the signal-per-interface policy and its settings, and a simulated
-    /// `ListenerPort` so the listeners the core opens for announcements can be checked.
+    /// `ListenerBackend` so the listeners the core opens for announcements can be checked.
     init(signalPerInterface settings: [String: String], listeners: SimulatedListeners = SimulatedListeners(),
          filter: AddressFilter = AddressFilter(), logger: Logger? = nil) throws {
         kernel = SimulatedKernel(scheduler: scheduler)
         var quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         quiet.logLevel = .critical
         manager = PathManager(kernel: kernel, scheduler: scheduler, logger: logger ?? quiet, filter: filter)
-        manager.listeners.port = listeners
+        manager.listeners.backend = listeners
         try manager.load(PolicyRegistration(name: "signal-per-interface", summary: "test") { context, settings in
             try SignalPerInterface(context: context, settings: SignalPerInterface.Settings(settings))
         }, settings: PolicySettings(settings), origin: "test")

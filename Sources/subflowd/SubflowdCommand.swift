@@ -1,13 +1,16 @@
 import ArgumentParser
 import Logging
+import SubflowConfiguration
 import SubflowCore
+import SubflowDaemon
+import SubflowFormats
 import SubflowPolicy
 import SubflowSystem
 
 /// `subflowd`: the command line. Every option overrides the configuration file, which
 /// overrides the built-in defaults.
 public struct SubflowdCommand: ParsableCommand {
-    public static let version = "0.1.0"
+    public static let version = ProductVersion.current
 
     public static let configuration = CommandConfiguration(
         commandName: "subflowd",
@@ -61,8 +64,8 @@ public struct SubflowdCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Rotated recordings to keep (default 3).", valueName: "count"))
     var recordKeep: Int?
 
-    // Control socket and metrics (Control/ControlCommandLine.swift applies them).
-    @Option(name: .long, help: ArgumentHelp("The control socket for subflowctl status, connections, monitor and metrics (default /run/subflowd/control.sock; 'none' disables it).", valueName: "path"))
+    // Control socket and metrics.
+    @Option(name: .long, help: ArgumentHelp("The control socket for subflowctl status, connections, monitor and metrics (default \(Configuration.defaultControlSocket); 'none' disables it).", valueName: "path"))
     var controlSocket: String?
 
     @Option(name: .long, help: ArgumentHelp("A group whose members may use the control socket (mode 0660); default: root and subflowd's own user only (mode 0600).", valueName: "name"))
@@ -81,12 +84,12 @@ public struct SubflowdCommand: ParsableCommand {
         if let problem = LoadedObjects.untrusted().first {
             StandardStream.error.writeLine("subflowd: \(problem) (a file of subflowd itself or of a library it was started with; "
                                            + "see 'What subflowd trusts' in subflowd(8))")
-            throw ExitCode(Daemon.exitConfigurationError)
+            throw ExitCode(ExitStatus.configurationError)
         }
         let configuration: Configuration
         do { configuration = try resolvedConfiguration() } catch {
             StandardStream.error.writeLine("subflowd: \(error)")
-            throw ExitCode(Daemon.exitConfigurationError)
+            throw ExitCode(ExitStatus.configurationError)
         }
         let directories = configuration.pluginDirectories.isEmpty ? [PluginLoader.defaultDirectory] : configuration.pluginDirectories
         if listPolicies {
@@ -112,7 +115,7 @@ public struct SubflowdCommand: ParsableCommand {
                 return
             } catch {
                 StandardStream.error.writeLine("subflowd: \(error)")
-                throw ExitCode(Daemon.exitConfigurationError)
+                throw ExitCode(ExitStatus.configurationError)
             }
         }
         let status = Daemon(configuration: configuration, directories: directories,
@@ -120,81 +123,34 @@ public struct SubflowdCommand: ParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// Built-in defaults, then the file, then the command line.
+    /// Built-in defaults, then the file, then the command line (`Configuration.resolve`).
     func resolvedConfiguration() throws(ConfigurationError) -> Configuration {
-        var configuration = Configuration()
-        let path = config ?? Configuration.defaultPath
-        if config != nil || Files.exists(path) {
-            try configuration.apply(fileAt: path)
-        }
-        try applyCommandLine(to: &configuration)
+        let configuration = try Configuration.resolve(commandLine, defaultFile: Configuration.defaultPath)
         guard !configuration.policies.isEmpty || listPolicies else {
             throw ConfigurationError("command line", nil,
-                                     "no policy: give --policy NAME or 'policy = NAME' in [core] of \(path) (see --list-policies)")
+                                     "no policy: give --policy NAME or 'policy = NAME' in [core] of \(config ?? Configuration.defaultPath) (see --list-policies)")
         }
         return configuration
     }
 
-    private func applyCommandLine(to c: inout Configuration) throws(ConfigurationError) {
-        func fail(_ message: String) -> ConfigurationError { ConfigurationError("command line", nil, message) }
-        let origin = Configuration.Origin.commandLine
-        if !policy.isEmpty {
-            c.policies = []
-            for name in policy {
-                do { _ = try ConfigurationKeys.policyName(name) } catch { throw fail("--policy \(error.message)") }
-                if !c.policies.contains(name) { c.policies.append(name) }
-                c.policyOrigins[name] = origin
-            }
-        }
-        if !rule.isEmpty {
-            c.rules = []
-            for text in rule {
-                do throws(PolicyRuleError) { c.rules.append((try PolicyRule(parsing: text), origin)) } catch { throw fail("--rule \(error)") }
-            }
-        }
-        if !pluginDir.isEmpty { c.pluginDirectories = pluginDir }
-        if let logLevel {
-            guard let level = Logger.Level(name: logLevel) else {
-                throw fail("--log-level \(excerpt: logLevel): expected debug, info, notice, warning or error")
-            }
-            c.logLevel = level
-        }
-        if let log {
-            guard let target = Configuration.LogTarget(rawValue: log) else { throw fail("--log \(excerpt: log): expected stderr, journal or null") }
-            c.logTarget = target
-        }
-        if let setPathManager { c.setPathManager = setPathManager }
-        if let livenessInterval {
-            guard (1...86_400).contains(livenessInterval) else { throw fail("--liveness-interval \(livenessInterval): expected 1 to 86400 seconds") }
-            c.livenessIntervalSeconds = livenessInterval
-        }
-        if let record { c.recordPath = record }
-        if let recordMaxBytes {
-            guard recordMaxBytes >= 4096 else { throw fail("--record-max-bytes \(recordMaxBytes): expected at least 4096") }
-            c.recordMaxBytes = recordMaxBytes
-        }
-        if let recordKeep {
-            guard (1...1000).contains(recordKeep) else { throw fail("--record-keep \(recordKeep): expected 1 to 1000") }
-            c.recordKeep = recordKeep
-        }
-        try applyControlOptions(to: &c)
-        let grouped: [String: PolicySettings]
-        do { grouped = try PolicySettingAssignment.group(settings, policies: c.policies) } catch { throw fail("\(error)") }
-        for (policy, values) in grouped {
-            for (key, value) in values.values { c.policySettings[policy, default: [:]][key] = (value, origin) }
-        }
-    }
-}
-
-extension Logger.Level {
-    init?(name: String) {
-        switch name.lowercased() {
-        case "debug": self = .debug
-        case "info": self = .info
-        case "notice": self = .notice
-        case "warning", "warn": self = .warning
-        case "error": self = .error
-        default: return nil
-        }
+    /// The options that override the configuration file, as given.
+    var commandLine: CommandLineSettings {
+        var line = CommandLineSettings()
+        line.configFile = config
+        line.policies = policy
+        line.rules = rule
+        line.pluginDirectories = pluginDir
+        line.policySettings = settings
+        line.logLevel = logLevel
+        line.logTarget = log
+        line.setPathManager = setPathManager
+        line.livenessIntervalSeconds = livenessInterval
+        line.recordPath = record
+        line.recordMaxBytes = recordMaxBytes
+        line.recordKeep = recordKeep
+        line.controlSocket = controlSocket
+        line.controlGroup = controlGroup
+        line.metricsListen = metricsListen
+        return line
     }
 }

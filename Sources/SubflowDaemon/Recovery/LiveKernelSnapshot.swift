@@ -1,3 +1,5 @@
+import SubflowCore
+import SubflowConfiguration
 import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
@@ -106,7 +108,7 @@ public struct LiveKernelSnapshot: KernelSnapshotSource {
     private func addressTable(_ token: ConnectionToken, on socket: NetlinkSocket, sequence: UInt32,
                               into snapshot: inout KernelSnapshot) -> KernelSnapshot.AddressTable {
         let request = MPTCPCommand.dumpAddresses(token: token).encode(familyID: familyID, sequence: sequence)
-        do {
+        do throws(any Error) {
             let messages = try socket.dump(request, timeoutMilliseconds: timeoutMilliseconds)
             for message in messages { snapshot.rawMessages.append(("get-addr token \(token)", message.bytes)) }
             switch try DiagDump.dataMessages(messages) {

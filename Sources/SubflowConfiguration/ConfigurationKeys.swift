@@ -1,5 +1,6 @@
 import Logging
 import SubflowCore
+import SubflowFormats
 import SubflowPolicy
 import SubflowSystem
 

@@ -1,51 +1,8 @@
 import SubflowPolicy
 import SubflowSystem
 
-/// rtnetlink numbers the network monitor uses (`<linux/rtnetlink.h>`, `<linux/if_link.h>`,
-/// `<linux/if_addr.h>`).
-public enum RouteNetlink {
-    /// `RTM_*` message types.
-    public enum MessageType {
-        public static let newLink: UInt16 = 16
-        public static let deleteLink: UInt16 = 17
-        public static let getLink: UInt16 = 18
-        public static let newAddress: UInt16 = 20
-        public static let deleteAddress: UInt16 = 21
-        public static let getAddress: UInt16 = 22
-    }
-
-    /// `RTNLGRP_*` group numbers, for `NETLINK_ADD_MEMBERSHIP`.
-    public enum Group {
-        public static let link: UInt32 = 1
-        public static let ipv4Address: UInt32 = 5
-        public static let ipv6Address: UInt32 = 9
-    }
-
-    /// `IFLA_*` attributes of link messages.
-    public enum LinkAttribute {
-        public static let address: UInt16 = 1
-        public static let interfaceName: UInt16 = 3
-        public static let mtu: UInt16 = 4
-        public static let operationalState: UInt16 = 16
-        public static let carrier: UInt16 = 33
-    }
-
-    /// `IFA_*` attributes of address messages.
-    public enum AddressAttribute {
-        /// The prefix address (for point-to-point links: the peer's).
-        public static let address: UInt16 = 1
-        /// The local address (present for IPv4, and for IPv6 addresses with a peer).
-        public static let local: UInt16 = 2
-        public static let label: UInt16 = 3
-        /// u32 flags: supersedes the 8-bit `ifa_flags` of the header.
-        public static let flags: UInt16 = 8
-    }
-
-    /// `sizeof(struct ifinfomsg)`.
-    public static let linkHeaderLength = 16
-    /// `sizeof(struct ifaddrmsg)`.
-    public static let addressHeaderLength = 8
-
+/// The rtnetlink requests the network monitor sends (numbers in Numbers/RouteNetlinkNumbers.swift).
+extension RouteNetlink {
     /// RTM_GETLINK dump request (`NLM_F_REQUEST | NLM_F_DUMP`, an all-zero `ifinfomsg`, so
     /// family AF_UNSPEC): the kernel answers with one RTM_NEWLINK per interface, then NLMSG_DONE.
     public static func encodeLinkDump(sequence: UInt32) -> [UInt8] {
@@ -63,23 +20,6 @@ public enum RouteNetlink {
     }
 }
 
-/// `IFA_F_*`: state of an interface address.
-public struct InterfaceAddressFlags: OptionSet, Sendable, Hashable {
-    public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-
-    public static let secondary = InterfaceAddressFlags(rawValue: 0x01)
-    public static let noDAD = InterfaceAddressFlags(rawValue: 0x02)
-    public static let optimistic = InterfaceAddressFlags(rawValue: 0x04)
-    /// Duplicate address detection failed: the address is unusable.
-    public static let dadFailed = InterfaceAddressFlags(rawValue: 0x08)
-    public static let homeAddress = InterfaceAddressFlags(rawValue: 0x10)
-    /// Preferred lifetime over: kept for existing connections, not for new ones.
-    public static let deprecated = InterfaceAddressFlags(rawValue: 0x20)
-    /// Duplicate address detection still running: the address cannot be bound yet.
-    public static let tentative = InterfaceAddressFlags(rawValue: 0x40)
-    public static let permanent = InterfaceAddressFlags(rawValue: 0x80)
-}
 
 /// An RTM_NEWLINK / RTM_DELLINK message.
 public struct LinkMessage: Sendable, Hashable {

@@ -1,8 +1,9 @@
+import SubflowCore
 import SubflowPolicy
 
-/// A `ListenerPort` for tests and replay: records what would be opened and closed, and
+/// A `ListenerBackend` for tests and replay: records what would be opened and closed, and
 /// answers like bind() would for endpoints declared busy or unusable.
-public final class SimulatedListeners: ListenerPort {
+public final class SimulatedListeners: ListenerBackend {
     /// Endpoints listened on now.
     public private(set) var open: Set<SocketEndpoint> = []
     /// Every call, in order: "open 198.18.2.2:5201", "close 198.18.2.2:5201".

@@ -1,10 +1,11 @@
+import SubflowCore
 import MPTCPWire
 import SubflowPolicy
 
 /// A kernel double for tests and replay: records every command and answers the way the
 /// userspace path manager of Linux 6.18 does where it matters to policies — same errno,
 /// same extended-ack text (`net/mptcp/pm_userspace.c`).
-public final class SimulatedKernel: KernelPort {
+public final class SimulatedKernel: PathManagerKernel {
     private let scheduler: any Scheduler
     /// Commands received, in order.
     public private(set) var commands: [MPTCPCommand] = []

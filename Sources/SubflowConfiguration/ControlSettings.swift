@@ -2,23 +2,23 @@ import SubflowSystem
 
 /// The control socket's and metrics listener's configuration, checked: the group resolved
 /// to an ID, the listen address parsed.
-struct ControlSettings {
+public struct ControlSettings {
     /// Where the control socket goes; nil: no control socket.
-    var socketPath: String?
+    public var socketPath: String?
     /// The group allowed besides root (and the daemon's own user); the socket is then 0660.
-    var group: (name: String, id: UInt32)?
+    public var group: (name: String, id: UInt32)?
     /// Where to serve GET /metrics over HTTP; nil: off.
-    var metricsAddress: InetAddress?
+    public var metricsAddress: InetAddress?
 
     /// Socket file mode: owner only, or owner and group.
-    var socketMode: UInt32 { group == nil ? 0o600 : 0o660 }
+    public var socketMode: UInt32 { group == nil ? 0o600 : 0o660 }
 
     /// A configuration problem, reported like the other ones (exit 78).
-    struct Problem: Error, CustomStringConvertible {
-        var description: String
+    public struct Problem: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    init(_ configuration: Configuration) throws(Problem) {
+    public init(_ configuration: Configuration) throws(Problem) {
         socketPath = configuration.controlSocket
         if let name = configuration.controlGroup {
             guard let id = LocalIdentity.groupID(named: name) else {
@@ -36,7 +36,7 @@ struct ControlSettings {
 
     /// `127.0.0.1:9638`, `[::1]:9638`, `0.0.0.0:9638`; `:9638` or `9638` alone mean loopback
     /// (127.0.0.1). Nil for anything else, and for port 0.
-    static func listenAddress(_ text: String) -> InetAddress? {
+    public static func listenAddress(_ text: String) -> InetAddress? {
         var host = "127.0.0.1"
         var portText = Substring(text)
         if let colon = text.lastIndex(of: ":") {

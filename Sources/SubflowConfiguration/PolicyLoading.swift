@@ -1,21 +1,23 @@
 import Logging
 import SubflowCore
+import SubflowFormats
 import SubflowPolicy
+import SubflowSimulation
 import SubflowSystem
 
 /// Loads the configured policies and checks everything that needs their code: the plugin
 /// loads, the policy starts with its settings, every setting given is one the policy reads,
 /// every rule names a loaded policy. Errors point at the configuration line responsible.
-enum PolicyLoading {
-    struct Loaded {
-        var registration: PolicyRegistration
-        var path: String
-        var settings: PolicySettings
+public enum PolicyLoading {
+    public struct Loaded {
+        public var registration: PolicyRegistration
+        public var path: String
+        public var settings: PolicySettings
     }
 
     /// Loads without keeping anything running: each policy is created once with a scratch
     /// PathManager (as --check-config does) to validate its settings.
-    static func load(_ configuration: Configuration, directories: [String]) throws(ConfigurationError) -> [Loaded] {
+    public static func load(_ configuration: Configuration, directories: [String]) throws(ConfigurationError) -> [Loaded] {
         let loader = PluginLoader(directories: directories)
         var loaded: [Loaded] = []
         for name in configuration.policies {
@@ -38,7 +40,7 @@ enum PolicyLoading {
     }
 
     /// Adds the loaded policies to `manager`, checking that every setting was read.
-    static func install(_ loaded: [Loaded], into manager: PathManager, configuration: Configuration) throws(ConfigurationError) {
+    public static func install(_ loaded: [Loaded], into manager: PathManager, configuration: Configuration) throws(ConfigurationError) {
         for policy in loaded {
             let name = policy.registration.name
             let origin = configuration.policyOrigins[name] ?? .builtIn
@@ -57,7 +59,7 @@ enum PolicyLoading {
 
     /// Creates every policy once against a scratch PathManager (simulated kernel) and checks
     /// its settings: what --check-config and a reload do before touching anything live.
-    static func validateSettings(_ loaded: [Loaded], configuration: Configuration) throws(ConfigurationError) {
+    public static func validateSettings(_ loaded: [Loaded], configuration: Configuration) throws(ConfigurationError) {
         let scheduler = ManualScheduler()
         let scratch = PathManager(kernel: SimulatedKernel(scheduler: scheduler), scheduler: scheduler,
                                   logger: Logger(label: "check", factory: { _ in SwiftLogNoOpLogHandler() }))

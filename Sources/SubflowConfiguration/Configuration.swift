@@ -38,7 +38,7 @@ public struct Configuration {
     public var recordMaxBytes: Int?
     public var recordKeep = 3
     /// The control socket; nil disables it.
-    public var controlSocket: String? = "/run/subflowd/control.sock"
+    public var controlSocket: String? = Configuration.defaultControlSocket
     public var controlGroup: String?
     /// ADDRESS:PORT of the Prometheus HTTP listener; nil: off.
     public var metricsListen: String?
@@ -49,6 +49,8 @@ public struct Configuration {
 
     /// The default location of the configuration file.
     public static let defaultPath = "/etc/subflowd/subflowd.conf"
+    /// Where subflowd listens for subflowctl, and where subflowctl looks for it.
+    public static let defaultControlSocket = "/run/subflowd/control.sock"
 
     /// Settings handed to one policy.
     public func settings(for policy: String) -> PolicySettings {

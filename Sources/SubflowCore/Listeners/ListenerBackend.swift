@@ -8,7 +8,7 @@ import SubflowPolicy
 /// without one the join is reset. It creates no such socket for a userspace path manager's
 /// ANNOUNCE. A join that completes is attached to its connection by token and never enters
 /// the listener's accept queue, so such a socket works without anyone calling accept().
-public protocol ListenerPort: AnyObject {
+public protocol ListenerBackend: AnyObject {
     /// Opens an MPTCP socket listening on `endpoint` (SO_REUSEADDR). The kernel then sends
     /// MPTCP_EVENT_LISTENER_CREATED for it, as for any MPTCP listener.
     func openListener(on endpoint: SocketEndpoint) -> ListenerOpenResult
@@ -17,7 +17,7 @@ public protocol ListenerPort: AnyObject {
     func closeListener(on endpoint: SocketEndpoint)
 }
 
-/// What `ListenerPort.openListener(on:)` achieved.
+/// What `ListenerBackend.openListener(on:)` achieved.
 public enum ListenerOpenResult: Sendable, Hashable, CustomStringConvertible {
     /// subflowd now listens there.
     case opened

@@ -1,3 +1,5 @@
+import SubflowCore
+import SubflowFormats
 import SubflowSystem
 
 extension Configuration {

@@ -7,7 +7,7 @@ import SubflowPolicy
 /// asked to replay the recorded replies — with the answer the live kernel gave to the same
 /// command in the recording, falling back to the simulation for commands the live daemon
 /// never sent. Every command is kept, with its time and answer, for the report.
-public final class ReplayKernel: KernelPort {
+public final class ReplayKernel: PathManagerKernel {
     public struct Issued: Sendable {
         public var offsetMilliseconds: UInt64
         public var policy: String
@@ -17,17 +17,17 @@ public final class ReplayKernel: KernelPort {
 
     /// Which policy owns a connection, asked when a command is issued (the connection may be
     /// gone by the end of the replay).
-    var policyName: (ConnectionToken) -> String? = { _ in nil }
+    public var policyName: (ConnectionToken) -> String? = { _ in nil }
 
     private let scheduler: ManualScheduler
     private let start: UInt64
-    let simulation: SimulatedKernel
+    public let simulation: SimulatedKernel
     /// Live answers by command, consumed in recording order.
-    var recordedAnswers: [(command: MPTCPCommand, result: CommandResult)] = []
+    public var recordedAnswers: [(command: MPTCPCommand, result: CommandResult)] = []
     public var useRecordedReplies = false
     public private(set) var issued: [Issued] = []
 
-    init(scheduler: ManualScheduler, start: UInt64) {
+    public init(scheduler: ManualScheduler, start: UInt64) {
         self.scheduler = scheduler
         self.start = start
         self.simulation = SimulatedKernel(scheduler: scheduler)

@@ -1,3 +1,5 @@
+import SubflowSystem
+
 /// A socket dump request: `SOCK_DIAG_BY_FAMILY` with `NLM_F_REQUEST | NLM_F_DUMP` and a
 /// `struct inet_diag_req_v2` whose socket ID is all zero (every socket matches).
 ///
@@ -45,7 +47,8 @@ public struct InetDiagRequest: Sendable, Hashable {
         header[InetDiagRequestLayout.protocolNumber] = protocolNumber > 255 ? 0 : UInt8(protocolNumber)
         header[InetDiagRequestLayout.extensions] = extensions
         // idiag_states is a u32 in host order.
-        let stateBytes = withUnsafeBytes(of: states) { Array($0) }
+        var stateBytes: [UInt8] = []
+        HostByteOrder.append(states, to: &stateBytes)
         header.replaceSubrange(InetDiagRequestLayout.states..<InetDiagRequestLayout.states + 4, with: stateBytes)
         var builder = NetlinkMessageBuilder(type: SockDiag.byFamily, flags: [.request, .dump], sequence: sequence)
         builder.putExtraHeader(header)

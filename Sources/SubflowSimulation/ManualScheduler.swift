@@ -1,3 +1,4 @@
+import SubflowCore
 import HeapModule
 import SubflowPolicy
 

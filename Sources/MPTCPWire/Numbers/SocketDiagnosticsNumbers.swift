@@ -1,9 +1,4 @@
-// CELL before CMNL, though nothing here uses ELL: seen with Swift 6.3, when the first file of
-// this module (in path order; Diag/ comes first) imports CMNL without CELL loaded before it,
-// the macro NLM_F_DUMP, `(NLM_F_ROOT|NLM_F_MATCH)`, no longer imports in
-// Netlink/InstalledKernelHeaders.swift ("structure not supported").
-import CELL
-import CMNL
+import SubflowSystem
 
 /// Numbers of the kernel's socket-diagnostics interface (`<linux/sock_diag.h>`,
 /// `<linux/inet_diag.h>`, and the subflow part of `<linux/mptcp.h>`), carried here so that the
@@ -15,7 +10,7 @@ import CMNL
 /// socket (`struct inet_diag_msg` + attributes), flagged `NLM_F_MULTI`, then `NLMSG_DONE`.
 public enum SockDiag {
     /// `NETLINK_SOCK_DIAG` (alias `NETLINK_INET_DIAG`): the netlink protocol of socket dumps.
-    public static let netlinkProtocol: Int32 = 4
+    public static let netlinkProtocol = NetlinkProtocolNumber.sockDiag
     /// `SOCK_DIAG_BY_FAMILY`: the type of requests and of each socket in the reply.
     public static let byFamily: UInt16 = 20
     /// `IPPROTO_TCP`: the TCP dump, where MPTCP subflows appear (each with its MPTCP ULP info).
@@ -136,68 +131,69 @@ public enum InetDiagRequestLayout {
 }
 
 extension SockDiag {
-    /// True when every number and offset above matches the installed headers. Checked by a
-    /// unit test, so a header change cannot silently shift the decoding.
+    /// True when every socket-diagnostics number and offset above equals the installed
+    /// header's (`InstalledKernelHeaders`): a header change cannot silently shift the decoding.
     public static var installedHeaderAgrees: Bool {
-        typealias M = MemoryLayout<inet_diag_msg>
-        typealias R = MemoryLayout<inet_diag_req_v2>
-        typealias S = MemoryLayout<inet_diag_sockid>
-        let id = M.offset(of: \inet_diag_msg.id) ?? -1
-        let numbers = Int(NETLINK_SOCK_DIAG) == Int(netlinkProtocol)
-            && Int(SOCK_DIAG_BY_FAMILY) == Int(byFamily)
-            && Int(SFD_IPPROTO_MPTCP) == Int(protocolMPTCP)
-            && Int(INET_DIAG_REQ_PROTOCOL) == Int(InetDiagRequestAttribute.protocolNumber)
-            && Int(INET_DIAG_INFO) == Int(InetDiagAttribute.info)
-            && Int(INET_DIAG_SHUTDOWN) == Int(InetDiagAttribute.shutdown)
-            && Int(INET_DIAG_MARK) == Int(InetDiagAttribute.mark)
-            && Int(INET_DIAG_ULP_INFO) == Int(InetDiagAttribute.ulpInfo)
-            && Int(INET_DIAG_CGROUP_ID) == Int(InetDiagAttribute.cgroupID)
-            && Int(INET_DIAG_SOCKOPT) == Int(InetDiagAttribute.socketOptions)
-            && Int(INET_ULP_INFO_NAME) == Int(InetULPInfoAttribute.name)
-            && Int(INET_ULP_INFO_MPTCP) == Int(InetULPInfoAttribute.mptcp)
-        let subflow = Int(MPTCP_SUBFLOW_ATTR_TOKEN_REM) == Int(MPTCPSubflowAttribute.tokenRemote)
-            && Int(MPTCP_SUBFLOW_ATTR_TOKEN_LOC) == Int(MPTCPSubflowAttribute.tokenLocal)
-            && Int(MPTCP_SUBFLOW_ATTR_RELWRITE_SEQ) == Int(MPTCPSubflowAttribute.relativeWriteSequence)
-            && Int(MPTCP_SUBFLOW_ATTR_MAP_SEQ) == Int(MPTCPSubflowAttribute.mapSequence)
-            && Int(MPTCP_SUBFLOW_ATTR_MAP_SFSEQ) == Int(MPTCPSubflowAttribute.mapSubflowSequence)
-            && Int(MPTCP_SUBFLOW_ATTR_SSN_OFFSET) == Int(MPTCPSubflowAttribute.ssnOffset)
-            && Int(MPTCP_SUBFLOW_ATTR_MAP_DATALEN) == Int(MPTCPSubflowAttribute.mapDataLength)
-            && Int(MPTCP_SUBFLOW_ATTR_FLAGS) == Int(MPTCPSubflowAttribute.flags)
-            && Int(MPTCP_SUBFLOW_ATTR_ID_REM) == Int(MPTCPSubflowAttribute.remoteID)
-            && Int(MPTCP_SUBFLOW_ATTR_ID_LOC) == Int(MPTCPSubflowAttribute.localID)
-            && Int(MPTCP_SUBFLOW_ATTR_PAD) == Int(MPTCPSubflowAttribute.padding)
-        let flags = UInt32(SFD_MPTCP_SUBFLOW_FLAG_MCAP_REM) == MPTCPSubflowFlagBit.mpCapableRemote
-            && UInt32(SFD_MPTCP_SUBFLOW_FLAG_MCAP_LOC) == MPTCPSubflowFlagBit.mpCapableLocal
-            && UInt32(SFD_MPTCP_SUBFLOW_FLAG_JOIN_REM) == MPTCPSubflowFlagBit.joinRemote
-            && UInt32(SFD_MPTCP_SUBFLOW_FLAG_JOIN_LOC) == MPTCPSubflowFlagBit.joinLocal
-            && UInt32(SFD_MPTCP_SUBFLOW_FLAG_BKUP_REM) == MPTCPSubflowFlagBit.backupRemote
-            && UInt32(SFD_MPTCP_SUBFLOW_FLAG_BKUP_LOC) == MPTCPSubflowFlagBit.backupLocal
-            && UInt32(SFD_MPTCP_SUBFLOW_FLAG_FULLY_ESTABLISHED) == MPTCPSubflowFlagBit.fullyEstablished
-            && UInt32(SFD_MPTCP_SUBFLOW_FLAG_CONNECTED) == MPTCPSubflowFlagBit.connected
-            && UInt32(SFD_MPTCP_SUBFLOW_FLAG_MAPVALID) == MPTCPSubflowFlagBit.mapValid
-        let message = M.size == InetDiagMessageLayout.size
-            && M.offset(of: \inet_diag_msg.idiag_family) == InetDiagMessageLayout.family
-            && M.offset(of: \inet_diag_msg.idiag_state) == InetDiagMessageLayout.state
-            && M.offset(of: \inet_diag_msg.idiag_timer) == InetDiagMessageLayout.timer
-            && M.offset(of: \inet_diag_msg.idiag_retrans) == InetDiagMessageLayout.retransmits
-            && id + (S.offset(of: \inet_diag_sockid.idiag_sport) ?? -1) == InetDiagMessageLayout.sourcePort
-            && id + (S.offset(of: \inet_diag_sockid.idiag_dport) ?? -1) == InetDiagMessageLayout.destinationPort
-            && id + (S.offset(of: \inet_diag_sockid.idiag_src) ?? -1) == InetDiagMessageLayout.source
-            && id + (S.offset(of: \inet_diag_sockid.idiag_dst) ?? -1) == InetDiagMessageLayout.destination
-            && id + (S.offset(of: \inet_diag_sockid.idiag_if) ?? -1) == InetDiagMessageLayout.interface
-            && id + (S.offset(of: \inet_diag_sockid.idiag_cookie) ?? -1) == InetDiagMessageLayout.cookie
-            && M.offset(of: \inet_diag_msg.idiag_expires) == InetDiagMessageLayout.expires
-            && M.offset(of: \inet_diag_msg.idiag_rqueue) == InetDiagMessageLayout.receiveQueue
-            && M.offset(of: \inet_diag_msg.idiag_wqueue) == InetDiagMessageLayout.sendQueue
-            && M.offset(of: \inet_diag_msg.idiag_uid) == InetDiagMessageLayout.uid
-            && M.offset(of: \inet_diag_msg.idiag_inode) == InetDiagMessageLayout.inode
-        let request = R.size == InetDiagRequestLayout.size
-            && R.offset(of: \inet_diag_req_v2.sdiag_family) == InetDiagRequestLayout.family
-            && R.offset(of: \inet_diag_req_v2.sdiag_protocol) == InetDiagRequestLayout.protocolNumber
-            && R.offset(of: \inet_diag_req_v2.idiag_ext) == InetDiagRequestLayout.extensions
-            && R.offset(of: \inet_diag_req_v2.pad) == InetDiagRequestLayout.pad
-            && R.offset(of: \inet_diag_req_v2.idiag_states) == InetDiagRequestLayout.states
-            && R.offset(of: \inet_diag_req_v2.id) == InetDiagRequestLayout.socketID
-        return numbers && subflow && flags && message && request
+        let numbers = InstalledKernelHeaders.socketDiagnostics
+        let layout = InstalledKernelHeaders.socketDiagnosticsLayout
+        let carried: [(String, Int64)] = [
+            ("NETLINK_SOCK_DIAG", Int64(netlinkProtocol)),
+            ("SOCK_DIAG_BY_FAMILY", Int64(byFamily)),
+            ("IPPROTO_MPTCP", Int64(protocolMPTCP)),
+            ("INET_DIAG_REQ_PROTOCOL", Int64(InetDiagRequestAttribute.protocolNumber)),
+            ("INET_DIAG_INFO", Int64(InetDiagAttribute.info)),
+            ("INET_DIAG_SHUTDOWN", Int64(InetDiagAttribute.shutdown)),
+            ("INET_DIAG_MARK", Int64(InetDiagAttribute.mark)),
+            ("INET_DIAG_ULP_INFO", Int64(InetDiagAttribute.ulpInfo)),
+            ("INET_DIAG_CGROUP_ID", Int64(InetDiagAttribute.cgroupID)),
+            ("INET_DIAG_SOCKOPT", Int64(InetDiagAttribute.socketOptions)),
+            ("INET_ULP_INFO_NAME", Int64(InetULPInfoAttribute.name)),
+            ("INET_ULP_INFO_MPTCP", Int64(InetULPInfoAttribute.mptcp)),
+            ("MPTCP_SUBFLOW_ATTR_TOKEN_REM", Int64(MPTCPSubflowAttribute.tokenRemote)),
+            ("MPTCP_SUBFLOW_ATTR_TOKEN_LOC", Int64(MPTCPSubflowAttribute.tokenLocal)),
+            ("MPTCP_SUBFLOW_ATTR_RELWRITE_SEQ", Int64(MPTCPSubflowAttribute.relativeWriteSequence)),
+            ("MPTCP_SUBFLOW_ATTR_MAP_SEQ", Int64(MPTCPSubflowAttribute.mapSequence)),
+            ("MPTCP_SUBFLOW_ATTR_MAP_SFSEQ", Int64(MPTCPSubflowAttribute.mapSubflowSequence)),
+            ("MPTCP_SUBFLOW_ATTR_SSN_OFFSET", Int64(MPTCPSubflowAttribute.ssnOffset)),
+            ("MPTCP_SUBFLOW_ATTR_MAP_DATALEN", Int64(MPTCPSubflowAttribute.mapDataLength)),
+            ("MPTCP_SUBFLOW_ATTR_FLAGS", Int64(MPTCPSubflowAttribute.flags)),
+            ("MPTCP_SUBFLOW_ATTR_ID_REM", Int64(MPTCPSubflowAttribute.remoteID)),
+            ("MPTCP_SUBFLOW_ATTR_ID_LOC", Int64(MPTCPSubflowAttribute.localID)),
+            ("MPTCP_SUBFLOW_ATTR_PAD", Int64(MPTCPSubflowAttribute.padding)),
+            ("MPTCP_SUBFLOW_FLAG_MCAP_REM", Int64(MPTCPSubflowFlagBit.mpCapableRemote)),
+            ("MPTCP_SUBFLOW_FLAG_MCAP_LOC", Int64(MPTCPSubflowFlagBit.mpCapableLocal)),
+            ("MPTCP_SUBFLOW_FLAG_JOIN_REM", Int64(MPTCPSubflowFlagBit.joinRemote)),
+            ("MPTCP_SUBFLOW_FLAG_JOIN_LOC", Int64(MPTCPSubflowFlagBit.joinLocal)),
+            ("MPTCP_SUBFLOW_FLAG_BKUP_REM", Int64(MPTCPSubflowFlagBit.backupRemote)),
+            ("MPTCP_SUBFLOW_FLAG_BKUP_LOC", Int64(MPTCPSubflowFlagBit.backupLocal)),
+            ("MPTCP_SUBFLOW_FLAG_FULLY_ESTABLISHED", Int64(MPTCPSubflowFlagBit.fullyEstablished)),
+            ("MPTCP_SUBFLOW_FLAG_CONNECTED", Int64(MPTCPSubflowFlagBit.connected)),
+            ("MPTCP_SUBFLOW_FLAG_MAPVALID", Int64(MPTCPSubflowFlagBit.mapValid)),
+        ]
+        let offsets: [(String, Int)] = [
+            ("inet_diag_msg", InetDiagMessageLayout.size), ("inet_diag_req_v2", InetDiagRequestLayout.size),
+            ("inet_diag_msg.idiag_family", InetDiagMessageLayout.family),
+            ("inet_diag_msg.idiag_state", InetDiagMessageLayout.state),
+            ("inet_diag_msg.idiag_timer", InetDiagMessageLayout.timer),
+            ("inet_diag_msg.idiag_retrans", InetDiagMessageLayout.retransmits),
+            ("inet_diag_msg.idiag_expires", InetDiagMessageLayout.expires),
+            ("inet_diag_msg.idiag_rqueue", InetDiagMessageLayout.receiveQueue),
+            ("inet_diag_msg.idiag_wqueue", InetDiagMessageLayout.sendQueue),
+            ("inet_diag_msg.idiag_uid", InetDiagMessageLayout.uid),
+            ("inet_diag_msg.idiag_inode", InetDiagMessageLayout.inode),
+            ("inet_diag_msg.id.idiag_sport", InetDiagMessageLayout.sourcePort),
+            ("inet_diag_msg.id.idiag_dport", InetDiagMessageLayout.destinationPort),
+            ("inet_diag_msg.id.idiag_src", InetDiagMessageLayout.source),
+            ("inet_diag_msg.id.idiag_dst", InetDiagMessageLayout.destination),
+            ("inet_diag_msg.id.idiag_if", InetDiagMessageLayout.interface),
+            ("inet_diag_msg.id.idiag_cookie", InetDiagMessageLayout.cookie),
+            ("inet_diag_req_v2.sdiag_family", InetDiagRequestLayout.family),
+            ("inet_diag_req_v2.sdiag_protocol", InetDiagRequestLayout.protocolNumber),
+            ("inet_diag_req_v2.idiag_ext", InetDiagRequestLayout.extensions),
+            ("inet_diag_req_v2.pad", InetDiagRequestLayout.pad),
+            ("inet_diag_req_v2.idiag_states", InetDiagRequestLayout.states),
+            ("inet_diag_req_v2.id", InetDiagRequestLayout.socketID),
+        ]
+        return carried.allSatisfy { numbers[$0.0] == $0.1 } && offsets.allSatisfy { layout[$0.0] == $0.1 }
     }
 }

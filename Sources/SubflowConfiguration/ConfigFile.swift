@@ -1,3 +1,5 @@
+import SubflowCore
+import SubflowFormats
 import SubflowSystem
 
 /// The configuration file's syntax: INI as mptcpd and systemd use it.
@@ -30,7 +32,7 @@ package struct ConfigFile {
             let number = index + 1
             var line = Substring(raw)
             if let comment = ConfigFile.commentStart(line) { line = line[..<comment] }
-            line = line.trimmed
+            line = line.trimmingWhitespace()
             if line.isEmpty { continue }
             if line.first == "[" {
                 guard line.last == "]", line.count > 2 else {
@@ -43,9 +45,9 @@ package struct ConfigFile {
             guard let equals = line.firstIndex(of: "=") else {
                 throw ConfigurationError(path, number, "'\(excerpt: line)' is not KEY = VALUE")
             }
-            let key = line[..<equals].trimmed.lowercased()
+            let key = line[..<equals].trimmingWhitespace().lowercased()
             guard !key.isEmpty else { throw ConfigurationError(path, number, "a line starts with '=': the key is missing") }
-            var value = line[line.index(after: equals)...].trimmed
+            var value = line[line.index(after: equals)...].trimmingWhitespace()
             if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
             entries.append(Entry(section: section, sectionLine: sectionLine, key: key, value: String(value), line: number))
         }
@@ -70,21 +72,12 @@ public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvert
     public var line: Int?
     public var message: String
 
-    init(_ path: String, _ line: Int?, _ message: String) { self.path = path; self.line = line; self.message = message }
+    public init(_ path: String, _ line: Int?, _ message: String) { self.path = path; self.line = line; self.message = message }
 
     /// Values in messages are already cut and escaped where they are quoted; the whole
     /// message is bounded too, so that no source of text can make one error huge.
     public var description: String {
         let shown = InputExcerpt.of(path, limit: 200), text = InputExcerpt.of(message, limit: 1000)
         return line.map { "\(shown):\($0): \(text)" } ?? "\(shown): \(text)"
-    }
-}
-
-extension Substring {
-    var trimmed: Substring {
-        var s = self
-        while s.first?.isWhitespace == true { s = s.dropFirst() }
-        while s.last?.isWhitespace == true { s = s.dropLast() }
-        return s
     }
 }
