@@ -22,7 +22,7 @@ import SubflowSystem
 /// later"); a dropped RM_ADDR is only logged, the command having done all it still can.
 final class SignalDropCheck: PathManagerKernel {
     /// The error a policy gets for an ANNOUNCE whose ADD_ADDR the kernel dropped.
-    static let dropped = KernelError(errno: 11, message: """
+    static let dropped = KernelError(code: .tryAgain, message: """
         subflowd: the kernel dropped this ADD_ADDR (MPTcpExtAddAddrTxDrop rose): another \
         ADD_ADDR or RM_ADDR was still pending on the connection; announce again later
         """)

@@ -24,13 +24,13 @@ struct CapturedReplyTests {
     @Test func errorWithTheWholeRequestEchoed() throws {
         let (m, r) = try reply("v4.announce_bad_token.error")
         #expect(try message(m.bytes).flags == [.ackTLVs])
-        #expect(r == .failure(sequence: UInt32(m.int("seq")), KernelError(errno: 22, message: "invalid token")))
+        #expect(r == .failure(sequence: UInt32(m.int("seq")), KernelError(code: .invalidArgument, message: "invalid token")))
     }
 
     @Test func errorWithTheRequestCapped() throws {
         let (m, r) = try reply("v4.announce_bad_token_capped.error")
         #expect(try message(m.bytes).flags == [.capped, .ackTLVs])
-        #expect(r == .failure(sequence: UInt32(m.int("seq")), KernelError(errno: 22, message: "invalid token")))
+        #expect(r == .failure(sequence: UInt32(m.int("seq")), KernelError(code: .invalidArgument, message: "invalid token")))
     }
 
     @Test func errorTexts() throws {
@@ -120,6 +120,6 @@ struct CapturedReplyTests {
         guard case .failure(_, let error) = try NetlinkReply.decode(message(unknown.bytes)) else {
             Issue.record("not a failure"); return
         }
-        #expect(error.errno == 2)
+        #expect(error.code == .noSuchEntry)
     }
 }

@@ -51,7 +51,7 @@ struct DescriptionTests {
     }
 
     @Test func replies() {
-        #expect(NetlinkReply.failure(sequence: 3, KernelError(errno: 22, message: "invalid token")).description
+        #expect(NetlinkReply.failure(sequence: 3, KernelError(code: .invalidArgument, message: "invalid token")).description
                 == "error seq=3: EINVAL: invalid token")
         #expect(NetlinkReply.ack(sequence: 4).description == "ack seq=4")
     }

@@ -200,7 +200,7 @@ import Testing
         let h = try harness("on-demand", ["retry-initial-ms": "100", "retry-max-ms": "250"])
         runningConnection(h, mode: "on-demand")
         h.kernel.forcedFailures = [({ if case .subflowCreate = $0 { return true }; return false },
-                                    KernelError(errno: 101, message: "connect error: -101"))]
+                                    KernelError(code: .networkUnreachable, message: "connect error: -101"))]
         h.link(2, "eth0", up: false)
         var at: [UInt64] = []
         for _ in 0..<80 {
@@ -219,7 +219,7 @@ import Testing
     @Test func aRefusedFlagChangeIsRetried() throws {
         let h = try harness("standby", ["retry-initial-ms": "100"])
         runningConnection(h)
-        h.kernel.forcedFailures = [({ if case .setFlags = $0 { return true }; return false }, KernelError(errno: 16))]
+        h.kernel.forcedFailures = [({ if case .setFlags = $0 { return true }; return false }, KernelError(code: .busy))]
         h.link(2, "eth0", up: false)
         h.kernel.forcedFailures = []
         #expect(h.sent.filter { $0.hasPrefix("set") }.count == 1)

@@ -91,7 +91,7 @@ import Testing
         let h = try Harness(fullmesh: ["retry-limit": "3", "retry-initial-ms": "100", "retry-max-ms": "250"])
         h.twoInterfaces()
         h.kernel.forcedFailures = [({ if case .subflowCreate = $0 { return true }; return false },
-                                    KernelError(errno: 99, message: "connect error: -99"))]
+                                    KernelError(code: .addressNotAvailable, message: "connect error: -99"))]
         h.establish(h.connection(1, from: "198.18.1.1", to: "198.18.1.2"))
         #expect(h.creates.count == 1)
         var retries: [UInt64] = []

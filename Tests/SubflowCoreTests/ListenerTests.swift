@@ -206,7 +206,7 @@ import Testing
         h.serverHost(paths: 2)
         h.establish(h.serverConnection(1))
         h.kernel.forcedFailures = [(matches: { if case .remove = $0 { return true } else { return false } },
-                                    error: KernelError(errno: 22, message: "address with id 1 not found"))]
+                                    error: KernelError(code: .invalidArgument, message: "address with id 1 not found"))]
         h.link(3, "srv-b", up: false)
         #expect(fake.open == [endpoint("198.18.2.2", 5201)])
         h.event(.closed(ConnectionToken(1)))

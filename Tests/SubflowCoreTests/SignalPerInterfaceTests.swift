@@ -63,7 +63,7 @@ import Testing
         let once = Once()
         // subflowd's drop check answers EAGAIN when the kernel acked but dropped the ADD_ADDR.
         h.kernel.forcedFailures = [(matches: { if case .announce = $0 { return once.first() } else { return false } },
-                                    error: KernelError(errno: 11, message: "subflowd: the kernel dropped this ADD_ADDR"))]
+                                    error: KernelError(code: .tryAgain, message: "subflowd: the kernel dropped this ADD_ADDR"))]
         h.establish(h.serverConnection(1))
         #expect(h.announcements == ["1 198.18.2.2 id=1 dev=3 port=0"])
         h.scheduler.advance(byMilliseconds: 100)
@@ -77,7 +77,7 @@ import Testing
         h.serverHost(paths: 2)
         let once = Once()
         h.kernel.forcedFailures = [(matches: { if case .announce = $0 { return once.first() } else { return false } },
-                                    error: KernelError(errno: 11, message: "dropped"))]
+                                    error: KernelError(code: .tryAgain, message: "dropped"))]
         h.establish(h.serverConnection(1))
         h.removeAddress("198.18.2.2", on: 3)   // the kernel still lists it and may retransmit it: RM_ADDR
         h.scheduler.advance(byMilliseconds: 1000)
@@ -89,7 +89,7 @@ import Testing
         let h = try Harness(signalPerInterface: ["announce-retries": "2"])
         h.serverHost(paths: 2)
         h.kernel.forcedFailures = [(matches: { if case .announce = $0 { return true } else { return false } },
-                                    error: KernelError(errno: 11, message: "dropped"))]
+                                    error: KernelError(code: .tryAgain, message: "dropped"))]
         h.establish(h.serverConnection(1))
         h.scheduler.advance(byMilliseconds: 10_000)
         #expect(h.announcements.count == 3, "the first try and two retries")

@@ -187,7 +187,7 @@ import Testing
     @Test func countsEventsAndFailures() throws {
         let h = try Harness()
         h.twoInterfaces()
-        h.kernel.forcedFailures = [({ _ in true }, KernelError(errno: 22, message: "invalid token"))]
+        h.kernel.forcedFailures = [({ _ in true }, KernelError(code: .invalidArgument, message: "invalid token"))]
         h.establish(h.connection(1, from: "198.18.1.1", to: "198.18.1.2"))
         #expect(h.manager.counters.events["ESTABLISHED"] == 1)
         #expect(h.manager.counters.commandErrors[22] == 1)

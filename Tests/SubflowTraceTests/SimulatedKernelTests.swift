@@ -62,12 +62,12 @@ import Testing
         let k = kernel()
         let v6 = AddressEntry(IPAddress("2001:db8::2")!, port: 443)
         #expect(failure(k.answer(.subflowCreate(token: token, local: AddressEntry(local, id: AddressID(1)), remote: v6)))
-                == KernelError(errno: 22, message: "families mismatch"))
+                == KernelError(code: .invalidArgument, message: "families mismatch"))
         #expect(failure(k.answer(.announce(token: token, address: AddressEntry(local, id: AddressID(3), flags: .signal)))) == nil)
         #expect(failure(k.answer(.announce(token: token, address: AddressEntry(IPAddress("198.18.3.1")!, id: AddressID(3), flags: .signal))))
-                == KernelError(errno: 22, message: "did not match address and id"))
+                == KernelError(code: .invalidArgument, message: "did not match address and id"))
         #expect(failure(k.answer(.subflowDestroy(token: token, local: AddressEntry(local, port: 0), remote: AddressEntry(remote, port: 443))))
-                == KernelError(errno: 22, message: "missing local port"))
-        #expect(failure(k.answer(.remove(token: token, id: AddressID(9)))) == KernelError(errno: 22, message: "address with id 9 not found"))
+                == KernelError(code: .invalidArgument, message: "missing local port"))
+        #expect(failure(k.answer(.remove(token: token, id: AddressID(9)))) == KernelError(code: .invalidArgument, message: "address with id 9 not found"))
     }
 }

@@ -330,7 +330,7 @@ public final class PathManager {
             counters.commandsFailed += 1
             counters.commandErrors[error.errno, default: 0] += 1
             if case .createSubflow = command { counters.subflowRequestsFailed += 1 }
-            if case .destroySubflow(let token, let local, let remote) = command, error.errno == 3 /* ESRCH */ {
+            if case .destroySubflow(let token, let local, let remote) = command, error.code == .noSuchProcess {
                 forgetSubflow(token, local, remote)   // "subflow not found": it is gone already
             }
             logger.warning("\(slot.name): kernel refused \(command): \(error)")

@@ -79,5 +79,5 @@ enum StatusReport {
         return known + seen.keys.filter { !known.contains($0) }.sorted()
     }
 
-    static func errnoName(_ errno: Int32) -> String { KernelError.errnoNames[errno] ?? "errno \(errno)" }
+    static func errnoName(_ errno: Int32) -> String { "\(KernelError.Code(rawValue: errno))" }
 }
