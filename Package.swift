@@ -117,24 +117,63 @@ let package = Package(
                 path: "Tests/Fixtures/plugins/init-fails", swiftSettings: strict),
         .target(name: "FixtureIntruder", path: "Tests/Fixtures/plugins/intruder"),
 
-        .testTarget(name: "MPTCPWireTests", dependencies: ["MPTCPWire", "SubflowSystem"],
-                    resources: [.copy("Captures")], swiftSettings: strict),
+        // Tests mirror the modules: <Module>Tests tests <Module> without root; PolicyPluginTests
+        // the shipped policies; EndToEndTests the built executables (no root); KernelTests the
+        // daemon against the real kernel in network namespaces (root). CONTRIBUTING.md has more.
+        // Shared helpers: hex and address literals, the built-products finder, plugin
+        // directories, the namespace testbed and processes.
+        .target(name: "SubflowTestSupport",
+                dependencies: ["SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")],
+                path: "Tests/SubflowTestSupport", swiftSettings: strict),
+        // A PathManager wired to a simulated kernel and a manual clock, with the shipped policies.
         // The policy modules are linked in so their logic can be tested directly. Each one also
         // exports the plugin ABI's two C entry points, so the single Linux test binary sees them
-        // several times: allowed here only, and harmless, because tests never call those symbols
-        // (the loader tests dlopen the real .so files, where each plugin's own symbols are used).
+        // several times: allowed for the targets that link them, and harmless, because tests never
+        // call those symbols (the loader tests dlopen the real .so files, where each plugin's own
+        // symbols are used).
+        .target(name: "PathManagerHarness",
+                dependencies: ["SubflowCore", "SubflowSimulation", "MPTCPWire", "FullMeshPolicy", "SignalPerInterfacePolicy",
+                               "BackupOnLossPolicy", .product(name: "SubflowPolicy", package: "sdk"),
+                               .product(name: "Logging", package: "swift-log")],
+                path: "Tests/PathManagerHarness", swiftSettings: strict),
+        .testTarget(name: "SubflowFormatsTests", dependencies: ["SubflowFormats"], swiftSettings: strict),
+        .testTarget(name: "SubflowSystemTests", dependencies: ["SubflowSystem", "MPTCPWire", "SubflowTestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "MPTCPWireTests", dependencies: ["MPTCPWire", "SubflowSystem", "SubflowTestSupport"],
+                    resources: [.copy("Captures")], swiftSettings: strict),
         .testTarget(name: "SubflowCoreTests",
-                    dependencies: ["SubflowCore", "FullMeshPolicy", "SignalPerInterfacePolicy", "BackupOnLossPolicy",
+                    dependencies: ["SubflowCore", "SubflowSimulation", "PathManagerHarness", "SubflowTestSupport",
+                                   .product(name: "SubflowPolicy", package: "sdk"),
+                                   .product(name: "InMemoryLogging", package: "swift-log")],
+                    swiftSettings: strict,
+                    linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
+        .testTarget(name: "SubflowSimulationTests",
+                    dependencies: ["SubflowSimulation", "SubflowCore", "MPTCPWire", "SubflowSystem",
                                    .product(name: "SubflowPolicy", package: "sdk")],
+                    swiftSettings: strict),
+        .testTarget(name: "PolicyPluginTests",
+                    dependencies: ["PathManagerHarness", "SubflowCore", "SubflowSimulation", "FullMeshPolicy",
+                                   "SignalPerInterfacePolicy", "BackupOnLossPolicy", "SubflowTestSupport",
+                                   .product(name: "SubflowPolicy", package: "sdk"),
+                                   .product(name: "InMemoryLogging", package: "swift-log")],
                     swiftSettings: strict,
                     linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
         .testTarget(name: "SubflowTraceTests",
-                    dependencies: ["SubflowTrace", "SubflowCore", "MPTCPWire", "SubflowSystem",
-                                   .product(name: "SubflowPolicy", package: "sdk")],
+                    dependencies: ["SubflowTrace", "SubflowSimulation", "SubflowCore", "MPTCPWire", "SubflowSystem",
+                                   "SubflowFormats", "SubflowTestSupport", .product(name: "SubflowPolicy", package: "sdk")],
                     exclude: ["Scenarios"], swiftSettings: strict),
-        .testTarget(name: "SubflowDaemonTests", dependencies: ["SubflowDaemon", "SubflowCore"], swiftSettings: strict),
-        .testTarget(name: "SubflowSystemTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
-        .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
+        .testTarget(name: "SubflowConfigurationTests",
+                    dependencies: ["SubflowConfiguration", "SubflowCore", "SubflowSystem", "SubflowFormats",
+                                   "SubflowTestSupport", .product(name: "SubflowPolicy", package: "sdk"),
+                                   .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: strict),
+        .testTarget(name: "SubflowDaemonTests",
+                    dependencies: ["SubflowDaemon", "SubflowConfiguration", "SubflowCore", "SubflowSystem", "SubflowFormats",
+                                   "SubflowTestSupport", .product(name: "InMemoryLogging", package: "swift-log")],
+                    swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["SubflowTestSupport"], swiftSettings: strict),
+        .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire", "SubflowTestSupport"],
+                    swiftSettings: strict),
     ]
 )
 

@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// Replies, errors and requests recorded from a real 6.18 kernel.
 @Suite("Replies and requests: captured from the kernel")

@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// Socket-diagnostics decoding (MPTCPWire/Diag) against bytes captured from Linux 6.18.
 ///

@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// Input the kernel would never send, and input cut or corrupted on the way: every case
 /// gives a typed error that says where the problem is.

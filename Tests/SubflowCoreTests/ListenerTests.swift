@@ -2,7 +2,10 @@ import Logging
 import MPTCPWire
 import SubflowCore
 import SubflowPolicy
+import SubflowSimulation
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 /// The core's listener management: which announced endpoints get a socket of subflowd's,
 /// how references are counted, and what counts as covered — with a simulated ListenerBackend.

@@ -2,8 +2,11 @@ import Logging
 import MPTCPWire
 import SubflowCore
 import SubflowPolicy
+import SubflowSimulation
 import SubflowSystem
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 /// Start-up recovery (SubflowCore/Recovery): snapshots as the kernel's socket diagnostics show
 /// them become connection states (RecoveryPlanner), and adopted connections are managed like

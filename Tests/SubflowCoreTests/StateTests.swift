@@ -2,6 +2,8 @@ import MPTCPWire
 import SubflowCore
 import SubflowPolicy
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 @Suite struct ConnectionTableTests {
     func info(_ token: UInt32, port: UInt16 = 40000) -> ConnectionEventInfo {

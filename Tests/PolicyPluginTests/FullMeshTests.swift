@@ -1,7 +1,10 @@
 import MPTCPWire
+import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 @Suite struct FullMeshTests {
     @Test func buildsTheMeshToThePeersInitialEndpointOnEstablishment() throws {

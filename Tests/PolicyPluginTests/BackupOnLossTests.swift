@@ -1,9 +1,12 @@
 import Foundation
 import Logging
 import MPTCPWire
+import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 /// backup-on-loss against the simulated kernel and a manual clock: eth0 (index 2) is the
 /// primary interface, wwan0 (index 3) the backup; the peer is 198.18.1.2 / 2001:db8:1::2.

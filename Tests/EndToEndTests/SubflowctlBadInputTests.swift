@@ -1,15 +1,12 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// The built `subflowctl` on input that used to trap (defect 12: SIGILL/SIGTRAP from Swift
 /// runtime checks) or be silently misread: each is now a clear error with exit status 1 (64
 /// for a bad command line) naming the line and the value, cut and escaped. No root needed.
 @Suite(.timeLimit(.minutes(10)))
 struct SubflowctlBadInputTests {
-    static func subflowctl(_ arguments: [String]) throws -> CommandResult {
-        try Command.run([try BuiltProducts.path("subflowctl")] + arguments, timeout: .seconds(60))
-    }
-
     static func temporaryFile(_ suffix: String) -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("sfd-badinput-\(UUID().uuidString)\(suffix)")
     }
@@ -29,7 +26,7 @@ struct SubflowctlBadInputTests {
         let scenario = Self.temporaryFile(".scenario"), trace = Self.temporaryFile(".pcap")
         defer { try? FileManager.default.removeItem(at: scenario); try? FileManager.default.removeItem(at: trace) }
         try "link eth0 index 2 up\n\(statement)\n".write(to: scenario, atomically: true, encoding: .utf8)
-        let result = try Self.subflowctl(["trace", "build", scenario.path, "-o", trace.path])
+        let result = try BuiltProducts.subflowctl(["trace", "build", scenario.path, "-o", trace.path])
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains(scenario.path + message), "\(result.stderr.prefix(500))")
         #expect(result.stderr.utf8.count < 500, "the error echoes too much: \(result.stderr.utf8.count) bytes")
@@ -38,7 +35,7 @@ struct SubflowctlBadInputTests {
 
     @Test(arguments: ["1e-300", "0", "-1", "nan", "inf", "2e6"])
     func replayRefusesASpeedOutOfRange(speed: String) throws {
-        let result = try Self.subflowctl(["replay", "/nonexistent.pcap", "--policy", "fullmesh", "--speed=\(speed)"])
+        let result = try BuiltProducts.subflowctl(["replay", "/nonexistent.pcap", "--policy", "fullmesh", "--speed=\(speed)"])
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains("expected a number from 0.001 to 1000000"), "\(result.stderr)")
     }
@@ -49,8 +46,8 @@ struct SubflowctlBadInputTests {
         let scenario = Self.temporaryFile(".scenario"), trace = Self.temporaryFile(".pcap")
         defer { try? FileManager.default.removeItem(at: scenario); try? FileManager.default.removeItem(at: trace) }
         try "link eth0 index 2 up\n".write(to: scenario, atomically: true, encoding: .utf8)
-        #expect(try Self.subflowctl(["trace", "build", scenario.path, "-o", trace.path]).status == 0)
-        let clean = try Self.subflowctl(["trace", "show", trace.path])
+        #expect(try BuiltProducts.subflowctl(["trace", "build", scenario.path, "-o", trace.path]).status == 0)
+        let clean = try BuiltProducts.subflowctl(["trace", "show", trace.path])
         #expect(clean.status == 0 && !clean.stdout.contains("malformed"), "\(clean)")
 
         // A third record: RTM_NEWLINK holding 4 of the 16 bytes of struct ifinfomsg.
@@ -65,7 +62,7 @@ struct SubflowctlBadInputTests {
         try handle.write(contentsOf: Data(record + netlink))
         try handle.close()
 
-        let result = try Self.subflowctl(["trace", "show", trace.path])
+        let result = try BuiltProducts.subflowctl(["trace", "show", trace.path])
         #expect(result.status == 1, "\(result)")
         #expect(result.stdout.split(separator: "\n").count == 3 && result.stdout.contains("struct ifinfomsg"), "\(result.stdout)")
         #expect(result.stderr.contains("1 message(s) could not be decoded"), "\(result.stderr)")

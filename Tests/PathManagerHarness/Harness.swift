@@ -4,6 +4,7 @@ import Logging
 import MPTCPWire
 import SignalPerInterfacePolicy
 import SubflowCore
+import SubflowSimulation
 import SubflowPolicy
 
 /// A PathManager wired to a simulated kernel and a manual clock: policies run exactly as in

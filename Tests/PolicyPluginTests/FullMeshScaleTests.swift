@@ -3,6 +3,8 @@ import MPTCPWire
 import SubflowCore
 import SubflowPolicy
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 /// issue 8: the daemon must work with 100,000 tracked connections, each with pending join
 /// timers. The PathManager and fullmesh as the daemon runs them, on the simulated kernel and a

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import SubflowDaemon
+@testable import SubflowConfiguration
+@testable import SubflowTestSupport
 
 /// The configuration file as a careless or hostile user could leave it (issue 8, defects 9,
 /// 10, 11): line ends, permissions, owners, FIFOs, size. Files live in /tmp/sfd-conf-…

@@ -1,16 +1,18 @@
 import Foundation
+import SubflowConfiguration
 import SubflowCore
 import Testing
+@testable import SubflowTestSupport
 
 /// Damaged plugin files are refused before the dynamic linker maps them (issue 8, defect 8:
 /// the first 20,000 bytes of libfullmesh.so as a plugin killed subflowd with SIGBUS). Each
 /// case would crash this test process if it reached dlopen().
 @Suite(.serialized) struct PluginELFCheckTests {
-    static let original = "\(PluginLoaderTests.PluginDirectory.buildDirectory)/libfullmesh.so"
+    static let original = "\(BuiltProducts.directory.path)/libfullmesh.so"
 
     /// A fresh directory holding `bytes` as NAME.so.
     func refusal(_ bytes: [UInt8], name: String = "damaged") throws -> PluginLoadError? {
-        let dir = try PluginLoaderTests.PluginDirectory([:])
+        let dir = try PluginDirectory([:])
         let file = "\(dir.path)/\(name).so"
         try Data(bytes).write(to: URL(fileURLWithPath: file))
         try dir.chmod("\(name).so", 0o644)
@@ -57,7 +59,7 @@ import Testing
     }
 
     @Test func theWholePluginStillLoads() throws {
-        let dir = try PluginLoaderTests.PluginDirectory(["whole.so": "libfullmesh.so"])
+        let dir = try PluginDirectory(["whole.so": "libfullmesh.so"])
         let error = #expect(throws: PluginLoadError.self) { try PluginLoader(directory: dir.path).load(policyNamed: "whole") }
         // It loads and runs: the only complaint is the name it registers.
         #expect(error?.reason == .nameMismatch(requested: "whole", registered: "fullmesh"))

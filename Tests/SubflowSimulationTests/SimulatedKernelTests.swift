@@ -2,6 +2,7 @@ import Foundation
 import MPTCPWire
 import SubflowCore
 import SubflowPolicy
+import SubflowSimulation
 import SubflowSystem
 import Testing
 

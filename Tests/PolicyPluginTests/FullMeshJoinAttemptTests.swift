@@ -2,6 +2,8 @@ import MPTCPWire
 import SubflowCore
 import SubflowPolicy
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 /// One join attempt per address pair: the kernel keeps an unanswered join in SYN_SENT and
 /// fullmesh cannot destroy it (SUBFLOW_DESTROY needs the local port, which the kernel reports

@@ -39,3 +39,11 @@ enum BuiltProducts {
     static var subflowTraffic: String { get throws { try path("subflow-traffic") } }
     static var subflowd: String { get throws { try path("subflowd") } }
 }
+
+extension BuiltProducts {
+    /// Runs the built `subflowctl` with `arguments` and waits for it (at most 60 s, scaled
+    /// like every wait under load).
+    static func subflowctl(_ arguments: [String]) throws -> CommandResult {
+        try Command.run([try path("subflowctl")] + arguments, timeout: .seconds(60))
+    }
+}

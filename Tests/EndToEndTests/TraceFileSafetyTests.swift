@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// `subflowctl trace show` on files that are not traces (issue 8, defect 9): before, a FIFO
 /// made it wait for a writer for ever and /dev/zero made it read 1 GiB before refusing.
 @Suite struct TraceFileSafetyTests {
     static func show(_ path: String) throws -> CommandResult {
-        try RecordReplayTests.subflowctl(["trace", "show", path])
+        try BuiltProducts.subflowctl(["trace", "show", path])
     }
 
     @Test func aDeviceIsRefusedWithoutReading() throws {

@@ -1,7 +1,9 @@
 import Foundation
+import SubflowConfiguration
 import SubflowCore
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// The trust rules for the whole path to a plugin (TrustedPath): ancestors, links, the
 /// sticky bit. Directories are made under /tmp/sfd-trust-… (root's, mode 0755).
@@ -20,7 +22,7 @@ import Testing
         func pluginDirectory(_ name: String, mode: Int = 0o755) throws -> String {
             let dir = base + "/" + name
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: nil)
-            try FileManager.default.copyItem(atPath: "\(PluginLoaderTests.PluginDirectory.buildDirectory)/libfullmesh.so",
+            try FileManager.default.copyItem(atPath: "\(BuiltProducts.directory.path)/libfullmesh.so",
                                              toPath: dir + "/fullmesh.so")
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dir + "/fullmesh.so")
             try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: dir)

@@ -1,7 +1,9 @@
+import Foundation
 import SubflowCore
 import SubflowPolicy
 import Testing
-@testable import SubflowDaemon
+@testable import SubflowConfiguration
+@testable import SubflowTestSupport
 
 @Suite struct ConfigurationTests {
     func parse(_ text: String) throws(ConfigurationError) -> Configuration {
@@ -15,7 +17,7 @@ import Testing
     }
 
     @Test func theShippedFileParsesToTheBuiltInDefaults() throws {
-        let shipped = try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/SubflowDaemonTests/ConfigurationTests.swift",
+        let shipped = try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/SubflowConfigurationTests/ConfigurationTests.swift",
                                                                                  with: "conf/subflowd.conf"), encoding: .utf8)
         let c = try parse(shipped)
         #expect(c.policies == ["fullmesh"])
@@ -95,8 +97,11 @@ import Testing
         try "[core]\npolicy = fullmesh\nlog-level = debug\nliveness-interval = 7\n[policy.fullmesh]\nmax-subflows = 4\nretry-limit = 2\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManagerShim.remove(file) }
-        let command = try SubflowdCommand.parse(["--config", file, "--log-level", "warning", "--set", "max-subflows=6"])
-        let c = try command.resolvedConfiguration()
+        var line = CommandLineSettings()   // subflowd --config FILE --log-level warning --set max-subflows=6
+        line.configFile = file
+        line.logLevel = "warning"
+        line.policySettings = ["max-subflows=6"]
+        let c = try Configuration.resolve(line, defaultFile: Configuration.defaultPath)
         #expect(c.logLevel == .warning)                 // command line over file
         #expect(c.livenessIntervalSeconds == 7)          // file over default
         #expect(c.recordKeep == 3)                       // default
@@ -106,12 +111,12 @@ import Testing
     }
 
     @Test func aMissingExplicitFileIsAnError() throws {
-        let command = try SubflowdCommand.parse(["--config", "/nonexistent/subflowd.conf"])
-        #expect(throws: ConfigurationError.self) { try command.resolvedConfiguration() }
+        var line = CommandLineSettings()   // subflowd --config /nonexistent/subflowd.conf
+        line.configFile = "/nonexistent/subflowd.conf"
+        #expect(throws: ConfigurationError.self) { try Configuration.resolve(line, defaultFile: Configuration.defaultPath) }
     }
 }
 
-import Foundation
 enum FileManagerShim {
     static func remove(_ path: String) throws { try FileManager.default.removeItem(atPath: path) }
 }

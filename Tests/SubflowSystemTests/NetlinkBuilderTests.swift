@@ -1,6 +1,7 @@
 import MPTCPWire
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 @Suite("Netlink message builder")
 struct NetlinkBuilderTests {

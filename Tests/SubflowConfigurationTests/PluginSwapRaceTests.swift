@@ -1,6 +1,8 @@
 import Foundation
+import SubflowConfiguration
 import SubflowCore
 import Testing
+@testable import SubflowTestSupport
 
 /// The attack of issue 8, defect 3: `--plugin-dir` names a symbolic link that someone flips
 /// between a good plugin directory and one holding an intruder whose constructor runs the
@@ -27,7 +29,7 @@ import Testing
             try fm.createDirectory(atPath: base, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
             try fm.createDirectory(atPath: good, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
             try fm.createDirectory(atPath: evil, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
-            let build = PluginLoaderTests.PluginDirectory.buildDirectory
+            let build = BuiltProducts.directory.path
             try fm.copyItem(atPath: "\(build)/libfullmesh.so", toPath: "\(good)/fullmesh.so")
             try fm.copyItem(atPath: "\(build)/libfixture-intruder.so", toPath: "\(evil)/fullmesh.so")
             try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: "\(good)/fullmesh.so")

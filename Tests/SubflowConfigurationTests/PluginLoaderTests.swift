@@ -1,40 +1,15 @@
 import Foundation
 import Logging
+import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
+import SubflowSimulation
 import Testing
+@testable import SubflowTestSupport
 
 /// The loader against real shared objects: the shipped fullmesh plugin and the deliberately
 /// broken fixtures under Tests/Fixtures/plugins, all built by `swift build`.
 @Suite(.serialized) struct PluginLoaderTests {
-    /// A private plugin directory (mode 0755) holding copies of built plugins under given names.
-    final class PluginDirectory {
-        let path: String
-        init(_ files: [String: String], mode: Int = 0o755) throws {
-            path = FileManager.default.temporaryDirectory.appendingPathComponent("sfd-plugins-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-            for (name, built) in files {
-                let target = "\(path)/\(name)"
-                try FileManager.default.copyItem(atPath: "\(PluginDirectory.buildDirectory)/\(built)", toPath: target)
-                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: target)
-            }
-            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
-        }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-
-        /// Where SwiftPM put the plugins: beside the test executable.
-        static var buildDirectory: String {
-            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-            var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-            if dir.lastPathComponent == "MacOS" || dir.path.hasSuffix(".xctest") { dir.deleteLastPathComponent() }
-            return dir.path
-        }
-
-        func chmod(_ name: String, _ mode: Int) throws {
-            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: "\(path)/\(name)")
-        }
-    }
-
     func reason(_ body: () throws -> Void) -> PluginLoadError.Reason? {
         do { try body() } catch let error as PluginLoadError { return error.reason } catch { return nil }
         return nil

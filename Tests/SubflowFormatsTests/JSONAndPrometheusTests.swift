@@ -1,4 +1,4 @@
-import SubflowSystem
+import SubflowFormats
 import Testing
 
 /// The control socket's wire formats without a daemon: the JSON codec every request and answer

@@ -1,26 +1,6 @@
 import Foundation
-import MPTCPWire
-import SubflowPolicy
-import SubflowSystem
 import Testing
-
-/// Bytes from hex text; whitespace, `|` separators and `// comments` (to end of line) ignored,
-/// so golden arrays can be laid out one field per line.
-func hex(_ text: String) -> [UInt8] {
-    var digits: [UInt8] = []
-    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-        let code = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        for c in code.unicodeScalars where c.properties.isASCIIHexDigit {
-            digits.append(UInt8(String(c), radix: 16)!)
-        }
-    }
-    precondition(digits.count % 2 == 0, "odd number of hex digits")
-    return stride(from: 0, to: digits.count, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
-}
-
-func hexString(_ bytes: some Sequence<UInt8>) -> String {
-    bytes.map { String(format: "%02x", $0) }.joined()
-}
+@testable import SubflowTestSupport
 
 /// One message of a capture file: its `# what=...` comment and its bytes.
 struct CapturedMessage: CustomStringConvertible {
@@ -90,28 +70,3 @@ struct CaptureMissing: Error, CustomStringConvertible {
     var what: String
     var description: String { "\(file): no message \(what) (re-run tools/capture/capture_mptcp.py?)" }
 }
-
-/// Parses bytes that must be one netlink message.
-func message(_ bytes: [UInt8]) throws -> NetlinkMessage {
-    try NetlinkMessage(bytes: bytes)
-}
-
-/// The reason of the NetlinkDecodeError `body` throws (nil, with an issue, if none).
-func decodeFailure(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> NetlinkDecodeError? {
-    do {
-        try body()
-        Issue.record("expected a NetlinkDecodeError", sourceLocation: sourceLocation)
-        return nil
-    } catch let error as NetlinkDecodeError {
-        return error
-    } catch {
-        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
-        return nil
-    }
-}
-
-/// A force-parsed address literal, for tests.
-func ip(_ text: String) -> IPAddress { IPAddress(text)! }
-
-/// A force-parsed endpoint, for tests.
-func endpoint(_ text: String, _ port: UInt16) -> SocketEndpoint { SocketEndpoint(ip(text), port: port) }
