@@ -1,4 +1,5 @@
 import Foundation
+import InMemoryLogging
 import Logging
 import MPTCPWire
 import SubflowConfiguration
@@ -14,10 +15,10 @@ import Testing
     static let hold: UInt64 = 1000
 
     /// A harness with both interfaces up, each with an IPv4 and an IPv6 address.
-    func harness(_ mode: String = "standby", _ extra: [String: String] = [:], log: LogLines? = nil) throws -> Harness {
+    func harness(_ mode: String = "standby", _ extra: [String: String] = [:], log: InMemoryLogHandler? = nil) throws -> Harness {
         var settings = ["primary": "eth*", "backup": "wwan?", "mode": mode, "hold-time-ms": String(Self.hold)]
         settings.merge(extra) { $1 }
-        let h = try Harness(backupOnLoss: settings, logger: log.map { sink in Logger(label: "test") { _ in RecordingLogHandler(sink: sink) } })
+        let h = try Harness(backupOnLoss: settings, logger: log.map { handler in Logger(label: "test") { _ in handler } })
         h.link(2, "eth0"); h.link(3, "wwan0")
         h.address("198.18.1.1", on: 2); h.address("198.18.2.1", on: 3)
         h.address("2001:db8:1::1", on: 2, prefix: 64); h.address("2001:db8:2::1", on: 3, prefix: 64)
@@ -71,7 +72,7 @@ import Testing
 
     @Test(arguments: LossKind.allCases)
     func standbyFailoverClearsTheBackupFlagAtOnceThenClosesTheDeadPrimary(kind: LossKind) throws {
-        let log = LogLines()
+        let log = InMemoryLogHandler()
         let h = try harness(log: log)
         runningConnection(h)
         let before = h.sent.count
@@ -121,7 +122,7 @@ import Testing
     // MARK: Restore and hold time
 
     @Test func standbyRestoresThePrimaryAfterTheHoldTimeThenFlagsTheBackupAgain() throws {
-        let log = LogLines()
+        let log = InMemoryLogHandler()
         let h = try harness(log: log)
         runningConnection(h)
         h.link(2, "eth0", up: false)
@@ -337,22 +338,9 @@ extension Harness {
     }
 }
 
-/// Log lines the policy wrote, for the test to read.
-final class LogLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [String] = []
-    var lines: [String] { lock.withLock { stored } }
-    func append(_ line: String) { lock.withLock { stored.append(line) } }
+/// The lines the policy logged, as the tests read them (swift-log's in-memory handler keeps
+/// them; copies of the handler share one store).
+extension InMemoryLogHandler {
+    var lines: [String] { entries.map { "\($0.message)" } }
     func contains(_ text: String) -> Bool { lines.contains { $0.contains(text) } }
-}
-
-struct RecordingLogHandler: LogHandler {
-    let sink: LogLines
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-    func log(event: LogEvent) { sink.append("\(event.message)") }
 }
