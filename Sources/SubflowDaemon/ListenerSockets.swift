@@ -1,9 +1,10 @@
+import SubflowConfiguration
 import Logging
 import SubflowCore
 import SubflowPolicy
 import SubflowSystem
 
-/// The daemon's `ListenerPort`: real MPTCP listening sockets (IPPROTO_MPTCP, SO_REUSEADDR)
+/// The daemon's `ListenerBackend`: real MPTCP listening sockets (IPPROTO_MPTCP, SO_REUSEADDR)
 /// on the addresses policies announce, so the kernel has somewhere to receive the peer's
 /// MP_JOIN SYNs.
 ///
@@ -14,7 +15,7 @@ import SubflowSystem
 /// and, once the queue is full, make the kernel drop join SYNs too. So the socket is watched,
 /// and such a connection is accepted only to be reset at once (SO_LINGER 0: TCP RST, or
 /// MP_FASTCLOSE for MPTCP), which is what the client would have seen without the listener.
-final class ListenerSockets: ListenerPort {
+final class ListenerSockets: ListenerBackend {
     /// EADDRINUSE: bind() found another socket listening on an overlapping address and port.
     static let addressInUse: Int32 = 98
 

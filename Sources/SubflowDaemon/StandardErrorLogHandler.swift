@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import SubflowConfiguration
 import SubflowSystem
 
 /// Log lines on standard error, one per event. Under systemd (JOURNAL_STREAM set) each line

@@ -1,4 +1,5 @@
 import Glibc
+import SubflowFormats
 import SubflowSystem
 
 /// `churn`: many short MPTCP connections, as fast as asked — each one connects and closes at
@@ -46,5 +47,5 @@ func churn(_ options: Options) -> Never {
         usleep(UInt32(clamping: microseconds(hold)))
         for socket in held { socket.close() }
     }
-    exit(failed == 0 ? 0 : ExitCode.failure)
+    exit(failed == 0 ? ExitStatus.success : generalFailure)
 }

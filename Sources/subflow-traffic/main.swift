@@ -14,6 +14,7 @@
 // 69 MPTCP unavailable in this network namespace.
 import Glibc
 import SubflowSystem
+import SubflowFormats
 
 let usage = """
     usage: subflow-traffic serve --port P [--bind ADDR] [--once] [--tcp] [--backlog N] [--report-interval MS] [--gap-report MS]
@@ -73,25 +74,22 @@ let usage = """
     `ss -M` prints as subflows:). "token" is this host's MPTCP token (null after a fallback to TCP).
     """
 
-enum ExitCode {
-    static let failure: Int32 = 1
-    static let usage: Int32 = 64
-    static let unavailable: Int32 = 69
-}
+/// Any other failure (a socket or a connection that failed): 1, as for most tools.
+let generalFailure: Int32 = 1
 
-func fail(_ message: String, status: Int32 = ExitCode.failure) -> Never {
+func fail(_ message: String, status: Int32 = generalFailure) -> Never {
     StandardStream.error.writeLine("subflow-traffic: \(message)")
     exit(status)
 }
 
 func usageError(_ message: String) -> Never {
     StandardStream.error.writeLine("subflow-traffic: \(message)\n\(usage)")
-    exit(ExitCode.usage)
+    exit(ExitStatus.usage)
 }
 
 func socketFailure(_ error: MPTCPSocketError) -> Never {
     if error.isMPTCPUnavailable && error.operation.hasPrefix("socket(") {
-        fail("MPTCP is not available: sysctl net.mptcp.enabled=1 (\(error))", status: ExitCode.unavailable)
+        fail("MPTCP is not available: sysctl net.mptcp.enabled=1 (\(error))", status: ExitStatus.unavailable)
     }
     fail("\(error)")
 }

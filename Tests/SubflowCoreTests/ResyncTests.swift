@@ -4,6 +4,8 @@ import SubflowCore
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 /// The resync after lost events (Recovery/ResyncPlanner, EventResynchroniser,
 /// PathManagerResync) and recovered subflows on addresses that went away (issue 8, defects 1

@@ -1,6 +1,7 @@
 import Glibc
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// Every test that creates an EventLoop is nested in this suite: ELL's main loop is
 /// process-global, so only one EventLoop may exist at a time, and `.serialized` runs the

@@ -1,6 +1,7 @@
 import Glibc
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 extension EventLoopTests {
     /// Descriptor watches: any descriptor number, level-triggered, errors and hang-ups reported

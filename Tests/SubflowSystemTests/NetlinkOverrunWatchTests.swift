@@ -3,6 +3,7 @@ import Glibc
 import MPTCPWire
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 extension EventLoopTests {
     /// A real netlink overrun: the kernel sets ENOBUFS on the socket and epoll reports

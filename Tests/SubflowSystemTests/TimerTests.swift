@@ -1,6 +1,7 @@
 import Glibc
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 extension EventLoopTests {
     /// One-shot timers: one timerfd for all of them, a heap in deadline order. ELL's own

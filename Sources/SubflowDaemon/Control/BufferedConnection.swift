@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import SubflowSystem
 
 /// One client connection of the control socket or the metrics listener, with the rules that

@@ -1,4 +1,6 @@
+import SubflowConfiguration
 import Logging
+import SubflowFormats
 import SubflowSystem
 
 /// The optional Prometheus endpoint (`--metrics-listen`): plain HTTP/1.x on TCP, one

@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import SubflowPolicy
 import SubflowSystem
 
@@ -20,7 +21,7 @@ extension Daemon {
         do { plan = try check.plan(setMode: configuration.setPathManager) } catch {
             throw refuse("\(error)", status: Daemon.exitConfigurationError, systemd: systemd)
         }
-        logger.info("subflowd \(SubflowdCommand.version) (policy API \(PolicyABI.version)): \(plan.mode)")
+        logger.info("subflowd \(ProductVersion.current) (policy API \(PolicyABI.version)): \(plan.mode)")
         return ModeDecision(check: check, plan: plan)
     }
 

@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import SubflowCore
 
 extension Daemon {
@@ -6,7 +7,7 @@ extension Daemon {
     func loadPolicies(_ kernel: KernelInterfaces) throws(StartupFailure) -> PathManager {
         let manager = PathManager(kernel: SignalDropCheck(kernel.link, logger: logger), scheduler: LoopScheduler(loop: kernel.loop),
                                   logger: logger, filter: configuration.filter)
-        manager.listeners.port = ListenerSockets(loop: kernel.loop, logger: logger)
+        manager.listeners.backend = ListenerSockets(loop: kernel.loop, logger: logger)
         do {
             let loaded = try PolicyLoading.load(configuration, directories: directories)
             try PolicyLoading.install(loaded, into: manager, configuration: configuration)

@@ -24,7 +24,7 @@ public enum NetlinkDumpError: Error, Hashable, Sendable, CustomStringConvertible
 extension NetlinkSocket {
     /// Opens a `NETLINK_SOCK_DIAG` socket: what `ss` uses to list sockets.
     public static func sockDiag() throws(SystemError) -> NetlinkSocket {
-        try NetlinkSocket(protocol: SockDiag.netlinkProtocol, receiveBufferBytes: 1 << 20)
+        try NetlinkSocket(protocol: NetlinkProtocolNumber.sockDiag, receiveBufferBytes: 1 << 20)
     }
 
     /// Sends `request` (a dump, or any request that ends with `NLMSG_DONE` or `NLMSG_ERROR`)

@@ -1,4 +1,5 @@
 import Glibc
+import SubflowFormats
 
 /// A failed system call: which operation, on what, and the errno it returned — or a refusal
 /// with its own explanation (a FIFO where a file was expected, a file over its size limit).

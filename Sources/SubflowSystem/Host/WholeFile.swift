@@ -1,4 +1,5 @@
 import Glibc
+import SubflowFormats
 
 /// The one way subflowd and subflowctl read a whole file (configuration, traces, scenarios,
 /// expectations, /proc and /proc/sys): opened without blocking, only a regular file, and never

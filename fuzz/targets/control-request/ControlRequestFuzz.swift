@@ -2,6 +2,7 @@ import FuzzSupport
 import Logging
 import SubflowCore
 import SubflowDaemon
+import SubflowFormats
 import SubflowSystem
 
 /// One control-socket request line, answered as the daemon answers it (over an idle path
