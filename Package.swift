@@ -195,7 +195,7 @@ if Context.environment["SUBFLOWD_FUZZ"] == "1" {
         ("fuzz-scenario", ["SubflowTrace", "SubflowSystem"]),
         ("fuzz-config", ["SubflowConfiguration"]),
         ("fuzz-json", ["SubflowFormats"]),
-        ("fuzz-control-request", ["SubflowDaemon", "SubflowCore", "SubflowSystem", "SubflowFormats",
+        ("fuzz-control-request", ["SubflowDaemon", "SubflowCore", "SubflowSimulation", "SubflowSystem", "SubflowFormats",
                                   .product(name: "Logging", package: "swift-log")]),
         ("fuzz-http-head", ["SubflowDaemon"]),
     ]

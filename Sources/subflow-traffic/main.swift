@@ -96,34 +96,24 @@ func socketFailure(_ error: MPTCPSocketError) -> Never {
 
 // MARK: - JSON lines
 
-/// Builds one JSON object, keys in insertion order. Values are numbers, strings, booleans, null.
+/// One JSON object per output line, keys in insertion order: a thin builder over the project's
+/// one JSON writer (SubflowFormats' JSONObject), with the value types this tool prints.
 struct JSONLine {
-    private var fields: [String] = []
+    private var object = JSONObject()
 
     init(type: String) { add("type", type) }
 
-    mutating func add(_ key: String, _ value: String) { fields.append("\"\(key)\":\(JSONValue.string(value).text)") }
-    mutating func add(_ key: String, _ value: Int) { fields.append("\"\(key)\":\(value)") }
-    mutating func add(_ key: String, _ value: UInt64) { fields.append("\"\(key)\":\(value)") }
-    mutating func add(_ key: String, _ value: Bool) { fields.append("\"\(key)\":\(value)") }
-    mutating func add(_ key: String, _ value: UInt32?) {
-        fields.append("\"\(key)\":\(value.map { String($0) } ?? "null")")
-    }
-    /// A finite number with three decimals (null if not finite).
+    mutating func add(_ key: String, _ value: String) { object[key] = .string(value) }
+    mutating func add(_ key: String, _ value: Int) { object[key] = .number(value) }
+    mutating func add(_ key: String, _ value: UInt64) { object[key] = .number(value) }
+    mutating func add(_ key: String, _ value: Bool) { object[key] = .bool(value) }
+    mutating func add(_ key: String, _ value: UInt32?) { object[key] = value.map { .number($0) } ?? .null }
+    /// A finite number rounded to three decimals (null if not finite).
     mutating func add(_ key: String, decimal value: Double) {
-        fields.append("\"\(key)\":\(Self.decimal(value))")
+        object[key] = value.isFinite ? .double((value * 1000).rounded() / 1000) : .null
     }
 
-    func emit() { StandardStream.output.writeLine("{" + fields.joined(separator: ",") + "}") }
-
-    static func decimal(_ value: Double) -> String {
-        guard value.isFinite else { return "null" }
-        let thousandths = Int64((value * 1000).rounded())
-        let sign = thousandths < 0 ? "-" : ""
-        let magnitude = thousandths.magnitude
-        let fraction = String(magnitude % 1000)
-        return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
-    }
+    func emit() { StandardStream.output.writeLine(JSONValue.object(object).text) }
 }
 
 extension JSONLine {

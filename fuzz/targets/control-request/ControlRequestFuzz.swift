@@ -1,6 +1,7 @@
 import FuzzSupport
 import Logging
 import SubflowCore
+import SubflowSimulation
 import SubflowDaemon
 import SubflowFormats
 import SubflowSystem
