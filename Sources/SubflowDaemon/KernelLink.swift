@@ -98,7 +98,7 @@ final class KernelLink: PathManagerKernel {
             try send(command.encode(familyID: family.id, sequence: sequence))
             expect(sequence, completion)
         } catch {
-            failSoon(completion, KernelError(errno: error.errno, message: "subflowd: sending to the kernel failed: \(error)"))
+            failSoon(completion, KernelError(errno: error.errno.rawValue, message: "subflowd: sending to the kernel failed: \(error)"))
         }
     }
 

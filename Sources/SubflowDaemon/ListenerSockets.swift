@@ -16,9 +16,6 @@ import SubflowSystem
 /// and such a connection is accepted only to be reset at once (SO_LINGER 0: TCP RST, or
 /// MP_FASTCLOSE for MPTCP), which is what the client would have seen without the listener.
 final class ListenerSockets: ListenerBackend {
-    /// EADDRINUSE: bind() found another socket listening on an overlapping address and port.
-    static let addressInUse: Int32 = 98
-
     private let loop: EventLoop
     private let logger: Logger
     private var sockets: [SocketEndpoint: (socket: MPTCPSocket, watch: FileWatch)] = [:]
@@ -33,15 +30,16 @@ final class ListenerSockets: ListenerBackend {
     func openListener(on endpoint: SocketEndpoint) -> ListenerOpenResult {
         if sockets[endpoint] != nil { return .opened }
         guard let address = InetAddress(bytes: endpoint.address.bytes, port: endpoint.port) else {
-            return .failed(errno: 22, reason: "\(endpoint) is not an IPv4 or IPv6 endpoint")
+            return .failed(errno: Errno.invalidArgument.rawValue, reason: "\(endpoint) is not an IPv4 or IPv6 endpoint")
         }
         let socket: MPTCPSocket
         do {
             socket = try MPTCPSocket.listening(on: address, backlog: 64)
             try socket.setNonBlocking(true)
         } catch {
-            if error.errno == Self.addressInUse { return .inUse }
-            return .failed(errno: error.errno, reason: "\(error)")
+            // EADDRINUSE: bind() found another socket listening on an overlapping address and port.
+            if error.errno == .addressInUse { return .inUse }
+            return .failed(errno: error.errno.rawValue, reason: "\(error)")
         }
         do {
             let watch = try loop.watchReadable(fd: socket.fd) { [weak self] in self?.refuseNewConnections(on: endpoint) }
@@ -49,7 +47,7 @@ final class ListenerSockets: ListenerBackend {
             return .opened
         } catch {
             socket.close()
-            return .failed(errno: error.errno, reason: "cannot watch the listener on \(endpoint): \(error)")
+            return .failed(errno: error.errno.rawValue, reason: "cannot watch the listener on \(endpoint): \(error)")
         }
     }
 
@@ -65,7 +63,7 @@ final class ListenerSockets: ListenerBackend {
         while true {
             let accepted: (socket: MPTCPSocket, peer: InetAddress?)
             do { accepted = try listener.accept() } catch {
-                if error.errno != 11 /* EAGAIN: the queue is empty */ {
+                if error.errno != .tryAgain {   // EAGAIN: the queue is empty
                     logger.warning("listener \(endpoint): accept failed: \(error)")
                 }
                 return

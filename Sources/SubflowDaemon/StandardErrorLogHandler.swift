@@ -1,4 +1,3 @@
-import Glibc
 import Logging
 import SubflowConfiguration
 import SubflowSystem
@@ -20,7 +19,7 @@ public struct StandardErrorLogHandler: LogHandler {
     public init(label: String, settings: LogSettings) {
         self.label = label
         self.settings = settings
-        self.underSystemd = getenv("JOURNAL_STREAM") != nil
+        self.underSystemd = ProcessEnvironment.value("JOURNAL_STREAM") != nil
         self.start = MonotonicClock.nowMilliseconds
     }
 

@@ -1,4 +1,3 @@
-import Glibc
 import SubflowFormats
 import SubflowSystem
 
@@ -20,13 +19,13 @@ func churn(_ options: Options) -> Never {
     let hold = options.duration("--hold")
     var held: [MPTCPSocket] = []
     let transport: MPTCPSocket.Transport = options.flags.contains("--tcp") ? .tcp : .mptcp
-    let clock = ContinuousClock()
+    let clock = MonotonicClock()
     let started = clock.now
     let pacing = Pacing(started: started, rate: Pacing.rate(options))
     var opened = 0, failed = 0
     for index in 0..<count {
         let nap = clock.now.duration(to: pacing.due(index))
-        if nap > .zero { usleep(UInt32(clamping: microseconds(nap))) }
+        if nap > .zero { MonotonicClock.blockingSleep(for: nap) }
         do {
             let socket = try MPTCPSocket.connect(to: remote, from: local, timeout: connectTimeout, transport: transport)
             if hold == nil { socket.close() } else { held.append(socket) }
@@ -44,8 +43,8 @@ func churn(_ options: Options) -> Never {
     line.add("per_second", decimal: seconds(elapsed) > 0 ? Double(opened) / seconds(elapsed) : 0)
     line.emit()
     if let hold {
-        usleep(UInt32(clamping: microseconds(hold)))
+        MonotonicClock.blockingSleep(for: hold)
         for socket in held { socket.close() }
     }
-    exit(failed == 0 ? ExitStatus.success : generalFailure)
+    ProcessEnvironment.exit(failed == 0 ? ExitStatus.success : generalFailure)
 }

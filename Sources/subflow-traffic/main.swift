@@ -12,7 +12,6 @@
 // Output: one JSON object per line on standard output (see `usage`); diagnostics on standard
 // error. Exit status: 0 success, 1 runtime failure (connect refused, timeout, …), 64 bad usage,
 // 69 MPTCP unavailable in this network namespace.
-import Glibc
 import SubflowSystem
 import SubflowFormats
 
@@ -79,15 +78,15 @@ let generalFailure: Int32 = 1
 
 func fail(_ message: String, status: Int32 = generalFailure) -> Never {
     StandardStream.error.writeLine("subflow-traffic: \(message)")
-    exit(status)
+    ProcessEnvironment.exit(status)
 }
 
 func usageError(_ message: String) -> Never {
     StandardStream.error.writeLine("subflow-traffic: \(message)\n\(usage)")
-    exit(ExitStatus.usage)
+    ProcessEnvironment.exit(ExitStatus.usage)
 }
 
-func socketFailure(_ error: MPTCPSocketError) -> Never {
+func socketFailure(_ error: SystemError) -> Never {
     if error.isMPTCPUnavailable && error.operation.hasPrefix("socket(") {
         fail("MPTCP is not available: sysctl net.mptcp.enabled=1 (\(error))", status: ExitStatus.unavailable)
     }
@@ -131,11 +130,6 @@ func seconds(_ duration: Duration) -> Double {
     return Double(s) + Double(atto) / 1e18
 }
 
-func microseconds(_ duration: Duration) -> Int64 {
-    let (s, atto) = duration.components
-    return s * 1_000_000 + atto / 1_000_000_000_000
-}
-
 func megabitsPerSecond(bytes: UInt64, over duration: Duration) -> Double {
     let s = seconds(duration)
     return s > 0 ? Double(bytes) * 8 / s / 1e6 : 0
@@ -153,7 +147,7 @@ struct Options {
         while let argument = rest.popFirst() {
             if argument == "-h" || argument == "--help" {
                 StandardStream.output.writeLine(usage)
-                exit(0)
+                ProcessEnvironment.exit(0)
             }
             var name = argument
             var inline: String?
@@ -226,7 +220,7 @@ struct Connection {
     let socket: MPTCPSocket
     let peer: InetAddress?
     let local: InetAddress?
-    let started: ContinuousClock.Instant
+    let started: MonotonicClock.Instant
     var bytes: UInt64 = 0
     /// CLOCK_MONOTONIC of the last read that returned data (for --gap-report).
     var lastDataNanoseconds: UInt64?
@@ -237,7 +231,7 @@ func serve(_ options: Options) -> Never {
     let bind = options.address("--bind", port: port) ?? InetAddress.unspecified(.ipv4, port: port)
     let once = options.flags.contains("--once")
     let abortAfter = options.milliseconds("--abort-after")
-    let clock = ContinuousClock()
+    let clock = MonotonicClock()
     var reports = ReceiveReports(options, clock: clock)
 
     let listener: MPTCPSocket
@@ -257,7 +251,7 @@ func serve(_ options: Options) -> Never {
     var accepting = true
     var buffer = [UInt8](repeating: 0, count: 256 * 1024)
 
-    func finish(_ connection: Connection, error: MPTCPSocketError?, abort: Bool = false) {
+    func finish(_ connection: Connection, error: SystemError?, abort: Bool = false) {
         let info = try? connection.socket.mptcpInfo()   // just before close
         let elapsed = connection.started.duration(to: clock.now)
         var line = JSONLine(type: "connection")
@@ -307,7 +301,7 @@ func serve(_ options: Options) -> Never {
                 // Readable: recv will not block (data, end of stream, or a pending error).
                 let n = try connections[position].socket.receive(into: &buffer) ?? -1
                 if n > 0 {
-                    reports.received(&connections[position], now: monotonicNanoseconds())
+                    reports.received(&connections[position], now: MonotonicClock.nowNanoseconds)
                     connections[position].bytes += UInt64(n)
                 }
                 if n == 0 { finish(connections[position], error: nil); finished.append(position) }
@@ -317,7 +311,7 @@ func serve(_ options: Options) -> Never {
             }
         }
         for position in finished.sorted(by: >) { connections.remove(at: position) }
-        if once && !accepting && connections.isEmpty { exit(0) }
+        if once && !accepting && connections.isEmpty { ProcessEnvironment.exit(0) }
     }
 }
 
@@ -336,7 +330,7 @@ func send(_ options: Options) -> Never {
     let hold = options.duration("--hold") ?? .zero
     let interval = options.milliseconds("--report-interval")
     let connectTimeout = options.duration("--connect-timeout") ?? .seconds(10)
-    let clock = ContinuousClock()
+    let clock = MonotonicClock()
 
     let socket: MPTCPSocket
     let transport: MPTCPSocket.Transport = options.flags.contains("--tcp") ? .tcp : .mptcp
@@ -364,7 +358,7 @@ func send(_ options: Options) -> Never {
         nextSample = next
     }
     /// How long to sleep/poll before `deadline`, cut short by the next sample.
-    func waitBudget(until deadline: ContinuousClock.Instant?) -> Duration {
+    func waitBudget(until deadline: MonotonicClock.Instant?) -> Duration {
         var until = deadline ?? clock.now.advanced(by: .milliseconds(100))
         if let nextSample, nextSample < until { until = nextSample }
         return max(.zero, clock.now.duration(to: until))
@@ -401,7 +395,7 @@ func send(_ options: Options) -> Never {
             break
         }
         sampleIfDue()
-        usleep(1000)
+        MonotonicClock.blockingSleep(for: .milliseconds(1))
         acknowledged = clock.now
     }
     let activeTime = started.duration(to: acknowledged)
@@ -417,7 +411,7 @@ func send(_ options: Options) -> Never {
     while clock.now < holdEnd {
         sampleIfDue()
         let nap = waitBudget(until: holdEnd)
-        if nap > .zero { usleep(UInt32(clamping: microseconds(nap))) }
+        if nap > .zero { MonotonicClock.blockingSleep(for: nap) }
     }
 
     // 4. Close: DATA_FIN, then wait for the peer's end of stream (it has read everything).
@@ -444,7 +438,7 @@ func send(_ options: Options) -> Never {
     if let bytesRetransmitted = final?.bytesRetransmitted { summary.add("bytes_retransmitted", bytesRetransmitted) }
     summary.add("held_seconds", decimal: seconds(hold))
     summary.emit()
-    exit(0)
+    ProcessEnvironment.exit(0)
 }
 
 // MARK: - main
@@ -474,7 +468,7 @@ case "link":
     setLink(arguments.dropFirst())
 case "-h", "--help", "help":
     StandardStream.output.writeLine(usage)
-    exit(0)
+    ProcessEnvironment.exit(0)
 case nil:
     usageError("missing command: serve, send, storm, clock or link")
 case let other?:

@@ -27,11 +27,11 @@ struct ControlConnection {
         } catch {
             let path = option.socket
             switch error.errno {
-            case 2: // ENOENT
+            case .noSuchFileOrDirectory:
                 throw failure("no control socket at \(path): is subflowd running? (it creates the socket when it starts; see its --control-socket)", ExitStatus.unavailable)
-            case 13, 1: // EACCES, EPERM
+            case .permissionDenied, .operationNotPermitted:
                 throw failure("permission denied on \(path): the control socket is for root (and subflowd's own user, or members of its --control-group); run subflowctl as root", ExitStatus.permissionDenied)
-            case 111: // ECONNREFUSED
+            case .connectionRefused:
                 throw failure("nobody listens on \(path): subflowd is not running (the socket file is left from an earlier run)", ExitStatus.unavailable)
             default:
                 throw failure("cannot connect to \(path): \(error)", ExitStatus.unavailable)
@@ -56,7 +56,7 @@ struct ControlConnection {
     func readLine(timeout: Duration?) throws(ExitCode) -> JSONValue? {
         let line: [UInt8]?
         do throws(SystemError) { line = try client.readLine(timeout: timeout, maximum: Self.maximumAnswer) } catch {
-            if error.errno == 110 { throw failure("subflowd did not answer within \(Self.answerTimeout) on \(client.path)", ExitStatus.unavailable) }
+            if error.errno == .timedOut { throw failure("subflowd did not answer within \(Self.answerTimeout) on \(client.path)", ExitStatus.unavailable) }
             throw failure("reading from \(client.path): \(error)", ExitStatus.unavailable)
         }
         guard let line else { return nil }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
@@ -94,7 +93,7 @@ struct ReplayCommand: ParsableCommand {
                 let wait = min(Double(offset) * 1000 / speed, Double(UInt64.max / 2))   // pcap offsets are below 2^42 µs
                 let due = clockStart + UInt64(wait)
                 let now = MonotonicClock.nowMicroseconds
-                if due > now { usleep(useconds_t(min(due - now, 10_000_000))) }
+                if due > now { MonotonicClock.blockingSleep(for: .microseconds(min(due - now, 10_000_000))) }
             }
         } catch { throw CleanExit.failure("\(file): \(error)") }
         var lines = report.commands.map { json ? $0.json : $0.line }

@@ -274,7 +274,7 @@ extension RecoveryTests {
 
     @Test func unreadableKernelAdoptsNothing() throws {
         let h = try Self.harness()
-        let failure = RecoveryError.socket(SystemError(operation: "socket(AF_NETLINK)", errno: 93))
+        let failure = RecoveryError.socket(SystemError(operation: "socket(AF_NETLINK)", errno: .protocolNotSupported))
         let report = Self.recovery(h).run(from: FixedSnapshot(result: .failure(failure)))
         #expect(report.failure != nil && report.adopted.isEmpty)
         #expect(h.manager.connections.count == 0)

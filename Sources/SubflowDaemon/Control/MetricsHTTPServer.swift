@@ -61,7 +61,7 @@ final class MetricsHTTPServer {
         listener.close()
     }
 
-    private func serve(_ fd: Int32, from address: [UInt8]) {
+    private func serve(_ fd: Descriptor, from address: [UInt8]) {
         let connection: BufferedConnection
         do {
             connection = try BufferedConnection(fd: fd, loop: loop, limits: .init(idleMilliseconds: nil))

@@ -1,4 +1,3 @@
-import Glibc
 import SubflowCore
 import SubflowSystem
 
@@ -23,7 +22,7 @@ extension Daemon {
         watchdog?.start()
         defer { watchdog?.stop() }
         do {
-            try loop.onSignal(SIGHUP) { [unowned self] in
+            try loop.onSignal(SignalNumber.hangUp) { [unowned self] in
                 systemd.notify(["RELOADING=1", "MONOTONIC_USEC=\(MonotonicClock.nowMicroseconds)"])
                 self.reload(manager)
                 systemd.notify(["READY=1", "STATUS=\(self.status(manager))"])

@@ -18,7 +18,7 @@ public final class LoopStream {
         case failed(SystemError)
     }
 
-    public let fd: Int32
+    public let fd: Descriptor
     private var watch: FileWatch?
     private var onReadable: (() -> Void)?
     private var onHangUp: (() -> Void)?
@@ -31,7 +31,7 @@ public final class LoopStream {
     public private(set) var isClosed = false
 
     /// Takes ownership of the connected, non-blocking descriptor `fd` (closed on failure too).
-    public init(adopting fd: Int32, loop: EventLoop, onReadable: @escaping () -> Void,
+    public init(adopting fd: Descriptor, loop: EventLoop, onReadable: @escaping () -> Void,
                 onHangUp: @escaping () -> Void) throws(SystemError) {
         self.fd = fd
         self.onReadable = onReadable
@@ -40,7 +40,7 @@ public final class LoopStream {
             // The handlers hold the stream until close() cancels the watch.
             watch = try loop.watch(fd: fd, onReadable: { self.readable() }, onHangUp: { self.hungUp() })
         } catch {
-            Glibc.close(fd)
+            fd.close()
             throw error
         }
     }
@@ -51,29 +51,21 @@ public final class LoopStream {
     public func read(maximum: Int) -> ReadResult {
         guard !isClosed else { return .end }
         var buffer = [UInt8](repeating: 0, count: maximum)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { return .bytes(Array(buffer.prefix(n))) }
-            if n == 0 { return .end }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN: return .wouldBlock
-            default: return .failed(.last("recv"))
-            }
+        switch buffer.withUnsafeMutableBytes({ raw in retryingOnInterrupt { system_recv(fd, raw.baseAddress, raw.count, 0) } }) {
+        case .success(0): return .end
+        case .success(let n): return .bytes(Array(buffer.prefix(n)))
+        case .failure(.wouldBlock): return .wouldBlock
+        case .failure(let error): return .failed(SystemError(operation: "recv", errno: error))
         }
     }
 
     /// One send(2) (MSG_NOSIGNAL): how many bytes the kernel took, 0 when its buffer is full.
     public func write(_ bytes: ArraySlice<UInt8>) throws(SystemError) -> Int {
-        guard !isClosed else { throw SystemError(operation: "send", errno: EBADF) }
-        while true {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n >= 0 { return n }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN: return 0
-            default: throw SystemError.last("send")
-            }
+        guard !isClosed else { throw SystemError(operation: "send", errno: .badFileDescriptor) }
+        switch bytes.withUnsafeBytes({ raw in retryingOnInterrupt { system_send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) } }) {
+        case .success(let n): return n
+        case .failure(.wouldBlock): return 0
+        case .failure(let error): throw SystemError(operation: "send", errno: error)
         }
     }
 
@@ -126,7 +118,7 @@ public final class LoopStream {
     /// Sets the kernel's send buffer for this socket (SO_SNDBUF; the kernel doubles it).
     public func setSendBuffer(bytes: Int32) {
         var value = bytes
-        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &value, socklen_t(MemoryLayout<Int32>.size))
+        _ = system_setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &value, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// Silences every handler, stops the watch and closes the descriptor, now. Idempotent.
@@ -138,7 +130,7 @@ public final class LoopStream {
         onWritable = nil
         watch?.cancel()
         watch = nil
-        Glibc.close(fd)
+        fd.close()
     }
 
     // MARK: handlers
