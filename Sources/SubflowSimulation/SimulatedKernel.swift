@@ -30,31 +30,31 @@ public final class SimulatedKernel: PathManagerKernel {
         func fail(_ code: KernelError.Code, _ text: String) -> CommandResult { .failure(KernelError(code: code, message: text)) }
         switch command {
         case .announce(let token, let entry):
-            guard connections.contains(token) else { return fail(.invalidArgument, "invalid token") }
+            guard connections.contains(token) else { return fail(.invalidArgument, MPTCPKernelMessage.invalidToken) }
             guard let id = entry.id, id != .initial else { return fail(.invalidArgument, "invalid addr id") }
             guard entry.flags.contains(.signal) else { return fail(.invalidArgument, "invalid addr flags") }
             return record(token, id, entry.address)
         case .remove(let token, let id):
-            guard connections.contains(token) else { return fail(.invalidArgument, "invalid token") }
+            guard connections.contains(token) else { return fail(.invalidArgument, MPTCPKernelMessage.invalidToken) }
             if id != .initial && localAddresses[token]?[id] == nil { return fail(.invalidArgument, "address with id \(id) not found") }
             localAddresses[token]?[id] = nil
             return .success(())
         case .subflowCreate(let token, let local, let remote):
-            guard connections.contains(token) else { return fail(.invalidArgument, "invalid token") }
+            guard connections.contains(token) else { return fail(.invalidArgument, MPTCPKernelMessage.invalidToken) }
             guard !local.flags.contains(.signal) else { return fail(.invalidArgument, "invalid addr flags") }
             guard local.family == remote.family else { return fail(.invalidArgument, "families mismatch") }
             return record(token, local.id ?? .initial, local.address)
         case .subflowDestroy(let token, let local, let remote):
-            guard connections.contains(token) else { return fail(.invalidArgument, "invalid token") }
+            guard connections.contains(token) else { return fail(.invalidArgument, MPTCPKernelMessage.invalidToken) }
             guard local.port != 0 else { return fail(.invalidArgument, "missing local port") }
             guard remote.port != 0 else { return fail(.invalidArgument, "missing remote port") }
             return .success(())
         case .setFlags(let token, _, let remote):
-            if let token, !connections.contains(token) { return fail(.invalidArgument, "invalid token") }
+            if let token, !connections.contains(token) { return fail(.invalidArgument, MPTCPKernelMessage.invalidToken) }
             if token != nil && remote == nil { return fail(.invalidArgument, "missing remote address") }
             return .success(())
         case .dumpAddresses(let token?), .getAddress(let token?, _):
-            guard connections.contains(token) else { return fail(.invalidArgument, "invalid token") }
+            guard connections.contains(token) else { return fail(.invalidArgument, MPTCPKernelMessage.invalidToken) }
             return .success(())
         default:
             return .success(())
@@ -74,6 +74,6 @@ public final class SimulatedKernel: PathManagerKernel {
             return .success(())
         }
         if byID == address && byAddress == id { return .success(()) }
-        return .failure(KernelError(code: .invalidArgument, message: "did not match address and id"))
+        return .failure(KernelError(code: .invalidArgument, message: MPTCPKernelMessage.addressAndIDMismatch))
     }
 }

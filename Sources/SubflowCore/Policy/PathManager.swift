@@ -210,7 +210,7 @@ public final class PathManager {
             guard let self else { return }
             defer { self.checkNextLiveness(round: round) }
             self.logger.debug("liveness: connection \(token): \(result.map { "alive" })")
-            guard case .failure(let error) = result, error.message == "invalid token",
+            guard case .failure(let error) = result, error.isInvalidToken,
                   let state = self.connections.drop(token) else { return }
             self.counters.connectionsVanished += 1
             self.finishClosed(state, how: "is gone without a CLOSED event (e.g. the peer's MP_FASTCLOSE)")
