@@ -124,6 +124,15 @@ struct SyscallSeamTests {
         #expect(plan.remaining(.recvfrom) == 0)
     }
 
+    @Test("a blocking sleep that signals interrupt sleeps on for the time left")
+    func interruptedSleep() {
+        let plan = FaultPlan([.nanosleep: Self.interruptedThrice])
+        let start = MonotonicClock.now
+        SyscallFaults.inject(plan) { MonotonicClock.blockingSleep(for: .milliseconds(20)) }
+        #expect(start.duration(to: MonotonicClock.now) >= .milliseconds(20))
+        #expect(plan.remaining(.nanosleep) == 0)
+    }
+
     @Test("a failed socket() is a SystemError with the errno and the MPTCP hint")
     func socketFailure() {
         let plan = FaultPlan([.socket: [.protocolNotSupported]])

@@ -46,7 +46,7 @@ public struct MonotonicClock: Clock, Sendable {
 
     public static var nowNanoseconds: UInt64 {
         var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
+        _ = system_clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
@@ -56,11 +56,15 @@ public struct MonotonicClock: Clock, Sendable {
     /// Blocks the calling thread for `duration` (nanosleep, resumed after a signal for the time
     /// left): for command-line tools that pace themselves without an event loop.
     public static func blockingSleep(for duration: Duration) {
-        let total = nanoseconds(in: duration)
-        guard total > 0 else { return }
-        var request = timespec(tv_sec: Int(total / 1_000_000_000), tv_nsec: Int(total % 1_000_000_000))
-        var left = timespec()
-        while nanosleep(&request, &left) != 0 && Errno.current == .interrupted { request = left }
+        let deadline = now.advanced(by: duration)
+        // After a signal, sleep again for the time left until the deadline.
+        _ = retryingOnInterrupt { () -> Int32 in
+            let left = nanoseconds(in: now.duration(to: deadline))
+            guard left > 0 else { return 0 }
+            var request = timespec(tv_sec: Int(left / 1_000_000_000), tv_nsec: Int(left % 1_000_000_000))
+            var remaining = timespec()
+            return system_nanosleep(&request, &remaining)
+        }
     }
 
     /// Whole nanoseconds in `duration` (clamped to Int64).
@@ -83,7 +87,7 @@ public struct MonotonicClock: Clock, Sendable {
 public enum WallClock {
     public static var nowMicroseconds: UInt64 {
         var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
+        _ = system_clock_gettime(CLOCK_REALTIME, &ts)
         return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
     }
 }

@@ -34,7 +34,7 @@ enum Syscall: Hashable, Sendable, CaseIterable {
     case socket, bind, connect, listen, setsockopt, getsockopt, getsockname, getpeername, shutdown
     case fcntl, ioctl, poll, epollCreate, epollControl, epollWait, timerfdCreate, timerfdSetTime
     case signalfd, setns, fchmod, chown, chmod, unlink, mkdir, rename, renameat, readlink, readlinkat
-    case stat, lstat
+    case stat, lstat, nanosleep
 }
 
 /// The failures to inject: for each call, the errnos its next invocations return, in order;

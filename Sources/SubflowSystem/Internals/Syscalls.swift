@@ -246,6 +246,17 @@ func system_signalfd(_ signals: inout sigset_t, _ flags: Int32) -> Int32 {
     return signalfd(-1, &signals, flags)
 }
 
+// MARK: time
+
+func system_clock_gettime(_ clock: clockid_t, _ time: inout timespec) -> Int32 {
+    Glibc.clock_gettime(clock, &time)
+}
+
+func system_nanosleep(_ request: inout timespec, _ remaining: inout timespec) -> Int32 {
+    if SyscallFaults.fails(.nanosleep) { return -1 }
+    return Glibc.nanosleep(&request, &remaining)
+}
+
 // MARK: results as descriptors
 
 /// A call that returns a new descriptor (open, socket, accept, epoll_create1, …): the
