@@ -43,7 +43,8 @@ let package = Package(
         .target(name: "SubflowFormats", swiftSettings: strict),
         // The only module that touches C, unsafe pointers, syscalls, sockets, ELL and dlopen.
         .target(name: "SubflowSystem",
-                dependencies: ["CELL", "CMNL", "SubflowFormats", .product(name: "HeapModule", package: "swift-collections")],
+                dependencies: ["CELL", "CMNL", "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
+                               .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: strict),
         // Every kernel message format in both directions and every kernel number (Numbers/).
         // Never touches a socket: live traffic, recorded streams and fuzzers share it.

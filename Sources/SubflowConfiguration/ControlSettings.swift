@@ -1,4 +1,5 @@
 import SubflowSystem
+import SubflowPolicy
 
 /// The control socket's and metrics listener's configuration, checked: the group resolved
 /// to an ID, the listen address parsed.
@@ -8,7 +9,7 @@ public struct ControlSettings {
     /// The group allowed besides root (and the daemon's own user); the socket is then 0660.
     public var group: (name: String, id: UInt32)?
     /// Where to serve GET /metrics over HTTP; nil: off.
-    public var metricsAddress: InetAddress?
+    public var metricsAddress: SocketEndpoint?
 
     /// Socket file mode: owner only, or owner and group.
     public var socketMode: UInt32 { group == nil ? 0o600 : 0o660 }
@@ -36,7 +37,7 @@ public struct ControlSettings {
 
     /// `127.0.0.1:9638`, `[::1]:9638`, `0.0.0.0:9638`; `:9638` or `9638` alone mean loopback
     /// (127.0.0.1). Nil for anything else, and for port 0.
-    public static func listenAddress(_ text: String) -> InetAddress? {
+    public static func listenAddress(_ text: String) -> SocketEndpoint? {
         var host = "127.0.0.1"
         var portText = Substring(text)
         if let colon = text.lastIndex(of: ":") {
@@ -51,6 +52,6 @@ public struct ControlSettings {
             }
         }
         guard let port = UInt16(portText), port > 0 else { return nil }
-        return InetAddress(host, port: port)
+        return SocketEndpoint(literal: host, port: port)
     }
 }

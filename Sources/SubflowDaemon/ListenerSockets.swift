@@ -29,12 +29,9 @@ final class ListenerSockets: ListenerBackend {
 
     func openListener(on endpoint: SocketEndpoint) -> ListenerOpenResult {
         if sockets[endpoint] != nil { return .opened }
-        guard let address = InetAddress(bytes: endpoint.address.bytes, port: endpoint.port) else {
-            return .failed(errno: Errno.invalidArgument.rawValue, reason: "\(endpoint) is not an IPv4 or IPv6 endpoint")
-        }
         let socket: MPTCPSocket
         do {
-            socket = try MPTCPSocket.listening(on: address, backlog: 64)
+            socket = try MPTCPSocket.listening(on: endpoint, backlog: 64)
             try socket.setNonBlocking(true)
         } catch {
             // EADDRINUSE: bind() found another socket listening on an overlapping address and port.
@@ -61,7 +58,7 @@ final class ListenerSockets: ListenerBackend {
     private func refuseNewConnections(on endpoint: SocketEndpoint) {
         guard let listener = sockets[endpoint]?.socket else { return }
         while true {
-            let accepted: (socket: MPTCPSocket, peer: InetAddress?)
+            let accepted: (socket: MPTCPSocket, peer: SocketEndpoint?)
             do { accepted = try listener.accept() } catch {
                 if error.errno != .tryAgain {   // EAGAIN: the queue is empty
                     logger.warning("listener \(endpoint): accept failed: \(error)")

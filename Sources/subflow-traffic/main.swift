@@ -14,6 +14,7 @@
 // 69 MPTCP unavailable in this network namespace.
 import SubflowSystem
 import SubflowFormats
+import SubflowPolicy
 
 let usage = """
     usage: subflow-traffic serve --port P [--bind ADDR] [--once] [--tcp] [--backlog N] [--report-interval MS] [--gap-report MS]
@@ -178,9 +179,9 @@ struct Options {
         return port
     }
 
-    func address(_ name: String, port: UInt16) -> InetAddress? {
+    func address(_ name: String, port: UInt16) -> SocketEndpoint? {
         guard let text = values[name] else { return nil }
-        guard let address = InetAddress(text, port: port) else {
+        guard let address = SocketEndpoint(literal: text, port: port) else {
             usageError("\(name) must be a numeric IPv4 or IPv6 address, not '\(text)'")
         }
         return address
@@ -218,8 +219,8 @@ struct Options {
 
 struct Connection {
     let socket: MPTCPSocket
-    let peer: InetAddress?
-    let local: InetAddress?
+    let peer: SocketEndpoint?
+    let local: SocketEndpoint?
     let started: MonotonicClock.Instant
     var bytes: UInt64 = 0
     /// CLOCK_MONOTONIC of the last read that returned data (for --gap-report).
@@ -228,7 +229,7 @@ struct Connection {
 
 func serve(_ options: Options) -> Never {
     let port = options.port()
-    let bind = options.address("--bind", port: port) ?? InetAddress.unspecified(.ipv4, port: port)
+    let bind = options.address("--bind", port: port) ?? SocketEndpoint.unspecified(.ipv4, port: port)
     let once = options.flags.contains("--once")
     let abortAfter = options.milliseconds("--abort-after")
     let clock = MonotonicClock()
@@ -243,7 +244,7 @@ func serve(_ options: Options) -> Never {
     }
     do { listener = try MPTCPSocket.listening(on: bind, backlog: backlog, transport: transport) } catch { socketFailure(error) }
     var ready = JSONLine(type: "listening")
-    ready.add("address", bind.host)
+    ready.add("address", bind.address.description)
     ready.add("port", Int(bind.port))
     ready.emit()
 

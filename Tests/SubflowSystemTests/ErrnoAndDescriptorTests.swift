@@ -1,6 +1,7 @@
 import Glibc
 import SubflowSystem
 import Testing
+import SubflowPolicy
 
 @Suite("Errno and Descriptor: named errnos and typed descriptors")
 struct ErrnoAndDescriptorTests {
@@ -49,10 +50,10 @@ struct ErrnoAndDescriptorTests {
 
     @Test("a closed socket never acts on its old number: calls fail with EBADF")
     func closedSocket() throws {
-        let listener = try TCPStreamListener.listen(on: InetAddress("127.0.0.1", port: 0)!)
+        let listener = try TCPStreamListener.listen(on: SocketEndpoint(literal: "127.0.0.1", port: 0)!)
         listener.close()
         listener.close()
-        #expect(throws: SystemError(operation: "accept(127.0.0.1:0)", errno: .badFileDescriptor)) { _ = try listener.accept() }
+        #expect(throws: SystemError(operation: "accept(127.0.0.1)", errno: .badFileDescriptor)) { _ = try listener.accept() }
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SubflowSystem
 import Testing
+import SubflowPolicy
 @testable import SubflowTestSupport
 
 /// Pure checks of the socket module's decoding (no root, no kernel state).
@@ -23,12 +24,12 @@ import Testing
         #expect(MPTCPInfo(bytes: Array(bytes.prefix(20))) == nil)
     }
 
-    @Test func inetAddressParsesAndPrints() throws {
-        let v4 = try #require(InetAddress("198.18.1.2", port: 5201))
-        #expect(v4.family == .ipv4 && v4.bytes == [198, 18, 1, 2] && v4.description == "198.18.1.2:5201")
-        let v6 = try #require(InetAddress("[2001:db8:1::2]", port: 80))
-        #expect(v6.family == .ipv6 && v6.host == "2001:db8:1::2" && v6.description == "[2001:db8:1::2]:80")
-        #expect(InetAddress("example.org", port: 1) == nil)
+    @Test func socketEndpointLiteralsParseAndPrint() throws {
+        let v4 = try #require(SocketEndpoint(literal: "198.18.1.2", port: 5201))
+        #expect(v4.family == .ipv4 && v4.address.bytes == [198, 18, 1, 2] && v4.description == "198.18.1.2:5201")
+        let v6 = try #require(SocketEndpoint(literal: "[2001:db8:1::2]", port: 80))
+        #expect(v6.family == .ipv6 && v6.address.description == "2001:db8:1::2" && v6.description == "[2001:db8:1::2]:80")
+        #expect(SocketEndpoint(literal: "example.org", port: 1) == nil)
     }
 
     @Test func supportParsesSSOutput() throws {

@@ -1,4 +1,5 @@
 import Glibc
+import SubflowPolicy
 
 /// A stream socket of protocol IPPROTO_MPTCP (262): listen/accept/connect/send/receive/close
 /// plus `mptcpInfo()`. Blocking by default; `setNonBlocking(true)` plus `wait(for:timeout:)`
@@ -11,7 +12,7 @@ public final class MPTCPSocket {
 
     /// The descriptor (`Descriptor.closed`, on which every call fails with EBADF, once closed).
     public private(set) var fd: Descriptor
-    public let family: InetAddress.Family
+    public let family: AddressFamily
 
     /// The stream protocol: MPTCP, or plain TCP for baselines in benchmarks.
     public enum Transport: Sendable {
@@ -21,14 +22,14 @@ public final class MPTCPSocket {
     }
 
     /// socket(AF_INET|AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_MPTCP or IPPROTO_TCP).
-    public init(family: InetAddress.Family, transport: Transport = .mptcp) throws(SystemError) {
+    public init(family: AddressFamily, transport: Transport = .mptcp) throws(SystemError) {
         fd = try descriptorOrErrno(system_socket(family.domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
                                                  transport.protocolNumber))
             .orThrow("socket(\(family == .ipv4 ? "AF_INET" : "AF_INET6"), \(transport.name))")
         self.family = family
     }
 
-    private init(adopting fd: Descriptor, family: InetAddress.Family) {
+    private init(adopting fd: Descriptor, family: AddressFamily) {
         self.fd = fd
         self.family = family
     }
@@ -64,7 +65,7 @@ public final class MPTCPSocket {
     // MARK: server side
 
     /// A listening MPTCP socket on `address` (SO_REUSEADDR set).
-    public static func listening(on address: InetAddress, backlog: Int32 = 128,
+    public static func listening(on address: SocketEndpoint, backlog: Int32 = 128,
                                  transport: Transport = .mptcp) throws(SystemError) -> MPTCPSocket {
         let socket = try MPTCPSocket(family: address.family, transport: transport)
         var one: Int32 = 1
@@ -75,14 +76,14 @@ public final class MPTCPSocket {
     }
 
     /// Binds to a local address (port 0 = any port).
-    public func bind(to address: InetAddress) throws(SystemError) {
+    public func bind(to address: SocketEndpoint) throws(SystemError) {
         let result = address.withSockaddr { system_bind(fd, $0, $1) }
         guard result == 0 else { throw .last("bind(\(address))") }
     }
 
     /// Accepts one connection and returns it (blocking unless the listener is non-blocking,
     /// in which case EAGAIN is thrown). The new socket is blocking.
-    public func accept() throws(SystemError) -> (socket: MPTCPSocket, peer: InetAddress?) {
+    public func accept() throws(SystemError) -> (socket: MPTCPSocket, peer: SocketEndpoint?) {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let s = try withUnsafeMutablePointer(to: &storage) {
@@ -93,14 +94,14 @@ public final class MPTCPSocket {
         // accept4(SOCK_CLOEXEC) is not visible without _GNU_SOURCE; single-threaded
         // callers lose nothing by setting the flag right after.
         _ = system_fcntl(s, F_SETFD, FD_CLOEXEC)
-        return (MPTCPSocket(adopting: s, family: family), InetAddress(storage: storage))
+        return (MPTCPSocket(adopting: s, family: family), SocketEndpoint(storage: storage))
     }
 
     // MARK: client side
 
     /// Connects to `remote`, optionally from a given source address, giving up after `timeout`
     /// (thrown as ETIMEDOUT). The returned socket is blocking.
-    public static func connect(to remote: InetAddress, from local: InetAddress? = nil,
+    public static func connect(to remote: SocketEndpoint, from local: SocketEndpoint? = nil,
                                timeout: Duration = .seconds(10),
                                transport: Transport = .mptcp) throws(SystemError) -> MPTCPSocket {
         let socket = try MPTCPSocket(family: remote.family, transport: transport)
@@ -163,11 +164,11 @@ public final class MPTCPSocket {
         if let error = fd.setNonBlocking(on) { throw SystemError(operation: "fcntl(O_NONBLOCK)", errno: error) }
     }
 
-    public func localAddress() throws(SystemError) -> InetAddress {
+    public func localAddress() throws(SystemError) -> SocketEndpoint {
         try address(system_getsockname, "getsockname")
     }
 
-    public func remoteAddress() throws(SystemError) -> InetAddress {
+    public func remoteAddress() throws(SystemError) -> SocketEndpoint {
         try address(system_getpeername, "getpeername")
     }
 
@@ -221,14 +222,14 @@ public final class MPTCPSocket {
     }
 
     private func address(_ call: (Descriptor, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?) -> Int32,
-                         _ name: String) throws(SystemError) -> InetAddress {
+                         _ name: String) throws(SystemError) -> SocketEndpoint {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, &length) }
         }
         guard result == 0 else { throw .last(name) }
-        guard let address = InetAddress(storage: storage) else {
+        guard let address = SocketEndpoint(storage: storage) else {
             throw SystemError(operation: "\(name): unexpected address family", errno: .addressFamilyNotSupported)
         }
         return address
