@@ -34,39 +34,74 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CELL", pkgConfig: "ell", providers: [.apt(["libell-dev"])]),
         .systemLibrary(name: "CMNL", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
-        // The only module that touches C, unsafe pointers, sockets and dlopen.
+        // The module graph runs one way, bottom to top (CONTRIBUTING.md has the map):
+        //   SubflowFormats → SubflowSystem → MPTCPWire → SubflowCore → SubflowSimulation
+        //   → SubflowTrace, SubflowConfiguration → SubflowDaemon → subflowd; subflowctl and
+        //   subflow-traffic sit beside the daemon and never import it.
+        // Pure text formats: JSON, Prometheus exposition, exit statuses, input excerpts and
+        // line splitting. No dependencies at all.
+        .target(name: "SubflowFormats", swiftSettings: strict),
+        // The only module that touches C, unsafe pointers, syscalls, sockets, ELL and dlopen.
         .target(name: "SubflowSystem",
-                dependencies: ["CELL", "CMNL", .product(name: "HeapModule", package: "swift-collections")],
+                dependencies: ["CELL", "CMNL", "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
+                               .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: strict),
-        // Pure codec: netlink bytes <-> typed values. Never touches a socket.
+        // Every kernel message format in both directions and every kernel number (Numbers/).
+        // Never touches a socket: live traffic, recorded streams and fuzzers share it.
         .target(name: "MPTCPWire",
                 dependencies: ["SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")],
                 swiftSettings: strict),
-        // Connection state, network state, policy dispatch, plugin host.
+        // Connection state, network state, policy dispatch, recovery planning. No I/O.
         .target(name: "SubflowCore",
-                dependencies: ["MPTCPWire", "SubflowSystem", .product(name: "SubflowPolicy", package: "sdk"),
+                dependencies: ["MPTCPWire", "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: strict),
-        // The live daemon: kernel link, network monitor, command line.
-        .target(name: "SubflowDaemon",
-                dependencies: ["SubflowCore", "MPTCPWire", "SubflowSystem", "SubflowTrace",
-                               .product(name: "SubflowPolicy", package: "sdk"),
-                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        // Stand-ins for the kernel and the clock (the role NIOEmbedded plays in swift-nio): a
+        // simulated path-manager kernel, a manual scheduler, simulated listeners, the replay kernel.
+        .target(name: "SubflowSimulation",
+                dependencies: ["SubflowCore", "MPTCPWire", .product(name: "SubflowPolicy", package: "sdk"),
+                               .product(name: "HeapModule", package: "swift-collections")],
                 swiftSettings: strict),
         // Traces: pcap (LINKTYPE_NETLINK) records, scenarios, and deterministic replay through
-        // the same decoder, state and policies as the live daemon. Pure: no sockets.
+        // the same decoder, state and policies as the live daemon. No sockets.
         .target(name: "SubflowTrace",
-                dependencies: ["SubflowCore", "MPTCPWire", "SubflowSystem",
+                dependencies: ["SubflowSimulation", "SubflowCore", "MPTCPWire", "SubflowSystem", "SubflowFormats",
                                .product(name: "SubflowPolicy", package: "sdk"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
-        .executableTarget(name: "subflowd", dependencies: ["SubflowDaemon"], swiftSettings: strict),
-        .executableTarget(name: "subflowctl",
-                          dependencies: ["SubflowTrace", "SubflowCore", "SubflowSystem", "SubflowDaemon",
+        // The configuration file and its keys, the plugin loader, and the one rule that lays a
+        // command line over a file (subflowd and subflowctl replay share it).
+        .target(name: "SubflowConfiguration",
+                dependencies: ["SubflowCore", "SubflowSimulation", "SubflowSystem", "SubflowFormats", "MPTCPWire",
+                               .product(name: "SubflowPolicy", package: "sdk"),
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        // The running daemon: start-up, kernel link, network monitor, control plane, recovery.
+        .target(name: "SubflowDaemon",
+                dependencies: ["SubflowConfiguration", "SubflowCore", "MPTCPWire", "SubflowSystem", "SubflowTrace",
+                               "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        // What subflowd's and subflowctl's command lines share (ArgumentParser stays out of
+        // the libraries): main() that prints argument errors through InputExcerpt.
+        .target(name: "SubflowCommandLine",
+                dependencies: ["SubflowSystem", "SubflowFormats",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: strict),
+        // The daemon's command line and logging bootstrap.
+        .executableTarget(name: "subflowd",
+                          dependencies: ["SubflowDaemon", "SubflowConfiguration", "SubflowCommandLine", "SubflowCore", "SubflowSystem",
+                                         "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
+                                         .product(name: "Logging", package: "swift-log"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
-        .executableTarget(name: "subflow-traffic", dependencies: ["SubflowSystem"], swiftSettings: strict),
+        .executableTarget(name: "subflowctl",
+                          dependencies: ["SubflowTrace", "SubflowConfiguration", "SubflowCommandLine", "SubflowCore", "SubflowSystem",
+                                         "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
+        .executableTarget(name: "subflow-traffic", dependencies: ["SubflowSystem", "SubflowFormats"], swiftSettings: strict),
 
         .target(name: "FullMeshPolicy", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
                 path: "plugins/fullmesh", swiftSettings: strict),
@@ -83,26 +118,64 @@ let package = Package(
                 path: "Tests/Fixtures/plugins/init-fails", swiftSettings: strict),
         .target(name: "FixtureIntruder", path: "Tests/Fixtures/plugins/intruder"),
 
-        .testTarget(name: "MPTCPWireTests", dependencies: ["MPTCPWire", "SubflowSystem"],
-                    resources: [.copy("Captures")], swiftSettings: strict),
+        // Tests mirror the modules: <Module>Tests tests <Module> without root; PolicyPluginTests
+        // the shipped policies; EndToEndTests the built executables (no root); KernelTests the
+        // daemon against the real kernel in network namespaces (root). CONTRIBUTING.md has more.
+        // Shared helpers: hex and address literals, the built-products finder, plugin
+        // directories, the namespace testbed and processes.
+        .target(name: "SubflowTestSupport",
+                dependencies: ["SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")],
+                path: "Tests/SubflowTestSupport", swiftSettings: strict),
+        // A PathManager wired to a simulated kernel and a manual clock, with the shipped policies.
         // The policy modules are linked in so their logic can be tested directly. Each one also
         // exports the plugin ABI's two C entry points, so the single Linux test binary sees them
-        // several times: allowed here only, and harmless, because tests never call those symbols
-        // (the loader tests dlopen the real .so files, where each plugin's own symbols are used).
+        // several times: allowed for the targets that link them, and harmless, because tests never
+        // call those symbols (the loader tests dlopen the real .so files, where each plugin's own
+        // symbols are used).
+        .target(name: "PathManagerHarness",
+                dependencies: ["SubflowCore", "SubflowSimulation", "MPTCPWire", "FullMeshPolicy", "SignalPerInterfacePolicy",
+                               "BackupOnLossPolicy", .product(name: "SubflowPolicy", package: "sdk"),
+                               .product(name: "Logging", package: "swift-log")],
+                path: "Tests/PathManagerHarness", swiftSettings: strict),
+        .testTarget(name: "SubflowFormatsTests", dependencies: ["SubflowFormats"], swiftSettings: strict),
+        .testTarget(name: "SubflowSystemTests", dependencies: ["SubflowSystem", "MPTCPWire", "SubflowTestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "MPTCPWireTests", dependencies: ["MPTCPWire", "SubflowSystem", "SubflowTestSupport"],
+                    resources: [.copy("Captures")], swiftSettings: strict),
         .testTarget(name: "SubflowCoreTests",
-                    dependencies: ["SubflowCore", "FullMeshPolicy", "SignalPerInterfacePolicy", "BackupOnLossPolicy",
+                    dependencies: ["SubflowCore", "SubflowSimulation", "PathManagerHarness", "SubflowTestSupport",
+                                   .product(name: "SubflowPolicy", package: "sdk"),
+                                   .product(name: "InMemoryLogging", package: "swift-log")],
+                    swiftSettings: strict,
+                    linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
+        .testTarget(name: "SubflowSimulationTests",
+                    dependencies: ["SubflowSimulation", "SubflowCore", "MPTCPWire", "SubflowSystem",
                                    .product(name: "SubflowPolicy", package: "sdk")],
+                    swiftSettings: strict),
+        .testTarget(name: "PolicyPluginTests",
+                    dependencies: ["PathManagerHarness", "SubflowCore", "SubflowSimulation", "FullMeshPolicy",
+                                   "SignalPerInterfacePolicy", "BackupOnLossPolicy", "SubflowTestSupport",
+                                   .product(name: "SubflowPolicy", package: "sdk"),
+                                   .product(name: "InMemoryLogging", package: "swift-log")],
                     swiftSettings: strict,
                     linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
         .testTarget(name: "SubflowTraceTests",
-                    dependencies: ["SubflowTrace", "SubflowCore", "MPTCPWire", "SubflowSystem",
+                    dependencies: ["SubflowTrace", "SubflowSimulation", "SubflowConfiguration", "SubflowCore", "MPTCPWire",
+                                   "SubflowSystem", "SubflowFormats", "SubflowTestSupport",
                                    .product(name: "SubflowPolicy", package: "sdk")],
                     exclude: ["Scenarios"], swiftSettings: strict),
-        .testTarget(name: "SubflowDaemonTests",
-                    dependencies: ["SubflowDaemon", "SubflowCore", .product(name: "InMemoryLogging", package: "swift-log")],
+        .testTarget(name: "SubflowConfigurationTests",
+                    dependencies: ["SubflowConfiguration", "SubflowCore", "SubflowSystem", "SubflowFormats",
+                                   "SubflowTestSupport", .product(name: "SubflowPolicy", package: "sdk"),
+                                   .product(name: "Logging", package: "swift-log")],
                     swiftSettings: strict),
-        .testTarget(name: "SubflowSystemTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
-        .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire"], swiftSettings: strict),
+        .testTarget(name: "SubflowDaemonTests",
+                    dependencies: ["SubflowDaemon", "SubflowConfiguration", "SubflowCore", "SubflowSystem", "SubflowFormats",
+                                   "SubflowTestSupport", .product(name: "InMemoryLogging", package: "swift-log")],
+                    swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["SubflowTestSupport"], swiftSettings: strict),
+        .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire", "SubflowTestSupport"],
+                    swiftSettings: strict),
     ]
 )
 
@@ -120,11 +193,11 @@ if Context.environment["SUBFLOWD_FUZZ"] == "1" {
         ("fuzz-rtnetlink", ["MPTCPWire", "SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")]),
         ("fuzz-nlctrl", ["MPTCPWire", "SubflowSystem"]),
         ("fuzz-sock-diag", ["MPTCPWire", "SubflowSystem"]),
-        ("fuzz-pcap", ["SubflowTrace", "SubflowSystem"]),
+        ("fuzz-pcap", ["SubflowTrace", "SubflowSystem", "SubflowFormats"]),
         ("fuzz-scenario", ["SubflowTrace", "SubflowSystem"]),
-        ("fuzz-config", ["SubflowDaemon"]),
-        ("fuzz-json", ["SubflowSystem"]),
-        ("fuzz-control-request", ["SubflowDaemon", "SubflowCore", "SubflowSystem",
+        ("fuzz-config", ["SubflowConfiguration"]),
+        ("fuzz-json", ["SubflowFormats"]),
+        ("fuzz-control-request", ["SubflowDaemon", "SubflowCore", "SubflowSimulation", "SubflowSystem", "SubflowFormats",
                                   .product(name: "Logging", package: "swift-log")]),
         ("fuzz-http-head", ["SubflowDaemon"]),
     ]

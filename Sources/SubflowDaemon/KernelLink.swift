@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import Logging
 import MPTCPWire
 import SubflowCore
@@ -18,7 +19,7 @@ import SubflowSystem
 /// inside sendmsg), so once that socket is drained every command still waiting lost its
 /// answer, and it is failed with ENOBUFS so that its policy can retry. A command unanswered
 /// for `answerDeadlineMilliseconds` is failed with ETIMEDOUT, whatever the reason.
-final class KernelLink: KernelPort {
+final class KernelLink: PathManagerKernel {
     private let loop: EventLoop
     private let logger: Logger
     private let commands: NetlinkSocket
@@ -90,14 +91,14 @@ final class KernelLink: KernelPort {
 
     func submit(_ command: MPTCPCommand, completion: @escaping (CommandResult) -> Void) {
         guard let family else {
-            return failSoon(completion, KernelError(errno: 11, message: "subflowd: the mptcp_pm family is not resolved yet"))
+            return failSoon(completion, KernelError(code: .tryAgain, message: "subflowd: the mptcp_pm family is not resolved yet"))
         }
         let sequence = takeSequence()
         do {
             try send(command.encode(familyID: family.id, sequence: sequence))
             expect(sequence, completion)
         } catch {
-            failSoon(completion, KernelError(errno: error.errno, message: "subflowd: sending to the kernel failed: \(error)"))
+            failSoon(completion, KernelError(errno: error.errno.rawValue, message: "subflowd: sending to the kernel failed: \(error)"))
         }
     }
 
@@ -175,7 +176,7 @@ final class KernelLink: KernelPort {
             kernel answers were lost (netlink overrun on the command socket): \(lost.count) command(s) \
             failed with ENOBUFS so that their policies can retry
             """)
-        let error = KernelError(errno: ErrorNumber.noBufferSpace, message: """
+        let error = KernelError(code: .noBufferSpace, message: """
             subflowd: the kernel's answer was lost (netlink overrun on the command socket); \
             the command may or may not have taken effect
             """)
@@ -196,7 +197,7 @@ final class KernelLink: KernelPort {
         let overdue = pending.filter { now - $0.value.sentAt >= Self.answerDeadlineMilliseconds }.keys.sorted()
         if !overdue.isEmpty {
             logger.error("\(overdue.count) kernel command(s) unanswered after \(Self.answerDeadlineMilliseconds) ms: failed with ETIMEDOUT")
-            let error = KernelError(errno: ErrorNumber.timedOut,
+            let error = KernelError(code: .timedOut,
                                     message: "subflowd: no answer from the kernel within \(Self.answerDeadlineMilliseconds) ms")
             for sequence in overdue { failSoon(pending.removeValue(forKey: sequence)!.completion, error) }
             onUnanswered(overdue.count)

@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import SubflowSystem
 
 /// Checks, before anything else, that this network namespace will let subflowd do its job:

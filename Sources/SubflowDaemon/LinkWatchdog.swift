@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import Logging
 import SubflowCore
 import SubflowPolicy

@@ -1,9 +1,10 @@
+import SubflowConfiguration
 import Logging
 import SubflowCore
 import SubflowPolicy
 import SubflowSystem
 
-/// The daemon's `ListenerPort`: real MPTCP listening sockets (IPPROTO_MPTCP, SO_REUSEADDR)
+/// The daemon's `ListenerBackend`: real MPTCP listening sockets (IPPROTO_MPTCP, SO_REUSEADDR)
 /// on the addresses policies announce, so the kernel has somewhere to receive the peer's
 /// MP_JOIN SYNs.
 ///
@@ -14,10 +15,7 @@ import SubflowSystem
 /// and, once the queue is full, make the kernel drop join SYNs too. So the socket is watched,
 /// and such a connection is accepted only to be reset at once (SO_LINGER 0: TCP RST, or
 /// MP_FASTCLOSE for MPTCP), which is what the client would have seen without the listener.
-final class ListenerSockets: ListenerPort {
-    /// EADDRINUSE: bind() found another socket listening on an overlapping address and port.
-    static let addressInUse: Int32 = 98
-
+final class ListenerSockets: ListenerBackend {
     private let loop: EventLoop
     private let logger: Logger
     private var sockets: [SocketEndpoint: (socket: MPTCPSocket, watch: FileWatch)] = [:]
@@ -31,16 +29,14 @@ final class ListenerSockets: ListenerPort {
 
     func openListener(on endpoint: SocketEndpoint) -> ListenerOpenResult {
         if sockets[endpoint] != nil { return .opened }
-        guard let address = InetAddress(bytes: endpoint.address.bytes, port: endpoint.port) else {
-            return .failed(errno: 22, reason: "\(endpoint) is not an IPv4 or IPv6 endpoint")
-        }
         let socket: MPTCPSocket
         do {
-            socket = try MPTCPSocket.listening(on: address, backlog: 64)
+            socket = try MPTCPSocket.listening(on: endpoint, backlog: 64)
             try socket.setNonBlocking(true)
         } catch {
-            if error.errno == Self.addressInUse { return .inUse }
-            return .failed(errno: error.errno, reason: "\(error)")
+            // EADDRINUSE: bind() found another socket listening on an overlapping address and port.
+            if error.errno == .addressInUse { return .inUse }
+            return .failed(errno: error.errno.rawValue, reason: "\(error)")
         }
         do {
             let watch = try loop.watchReadable(fd: socket.fd) { [weak self] in self?.refuseNewConnections(on: endpoint) }
@@ -48,7 +44,7 @@ final class ListenerSockets: ListenerPort {
             return .opened
         } catch {
             socket.close()
-            return .failed(errno: error.errno, reason: "cannot watch the listener on \(endpoint): \(error)")
+            return .failed(errno: error.errno.rawValue, reason: "cannot watch the listener on \(endpoint): \(error)")
         }
     }
 
@@ -62,9 +58,9 @@ final class ListenerSockets: ListenerPort {
     private func refuseNewConnections(on endpoint: SocketEndpoint) {
         guard let listener = sockets[endpoint]?.socket else { return }
         while true {
-            let accepted: (socket: MPTCPSocket, peer: InetAddress?)
+            let accepted: (socket: MPTCPSocket, peer: SocketEndpoint?)
             do { accepted = try listener.accept() } catch {
-                if error.errno != 11 /* EAGAIN: the queue is empty */ {
+                if error.errno != .tryAgain {   // EAGAIN: the queue is empty
                     logger.warning("listener \(endpoint): accept failed: \(error)")
                 }
                 return

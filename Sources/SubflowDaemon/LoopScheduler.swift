@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
 import SubflowSystem

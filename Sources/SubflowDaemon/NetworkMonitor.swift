@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import Logging
 import MPTCPWire
 import SubflowSystem
@@ -9,15 +10,14 @@ final class NetworkMonitor {
     private let dumpSocket: NetlinkSocket
     private let logger: Logger
     private var watches: [FileWatch] = []
-    /// Dump requests still to send, in order: links first, so addresses find their interface.
-    private var dumpQueue: [(UInt32) -> [UInt8]] = []
+    /// Which dump to send when, and when the picture is whole.
+    private var dumps = RouteDumpSequence()
     private var sequence: UInt32 = 1
 
     var onMessage: (RouteNetlinkMessage) -> Void = { _ in }
     /// Notifications were lost: a re-dump starts; `onResynchronised` follows when it is complete.
     var onOverrun: () -> Void = {}
     var onResynchronised: () -> Void = {}
-    private var resyncing = false
     var onMalformed: (String) -> Void = { _ in }
     /// The initial dump is complete: the monitor's picture of the host is whole.
     var onSynchronised: () -> Void = {}
@@ -37,24 +37,26 @@ final class NetworkMonitor {
     /// Starts the initial dump. Notifications that arrive meanwhile are applied as they come:
     /// applying a link or address twice is harmless.
     func start() {
-        dumpQueue = [RouteNetlink.encodeLinkDump(sequence:), RouteNetlink.encodeAddressDump(sequence:)]
-        requestNextDump()
+        perform(dumps.start())
     }
 
-    private func requestNextDump() {
-        guard let next = dumpQueue.first else {
-            if resyncing {
-                resyncing = false
-                return onResynchronised()
+    private func perform(_ actions: [RouteDumpSequence.Action]) {
+        for action in actions {
+            switch action {
+            case .request(let dump):
+                sequence += 1
+                let request = dump == .links ? RouteNetlink.encodeLinkDump(sequence: sequence)
+                                             : RouteNetlink.encodeAddressDump(sequence: sequence)
+                do {
+                    try dumpSocket.send(request)
+                } catch {
+                    // No answer will come: go on with the next dump rather than wait for ever.
+                    logger.error("rtnetlink dump request failed: \(error)")
+                    perform(dumps.dumpEnded())
+                }
+            case .resynchronised: onResynchronised()
+            case .synchronised: onSynchronised()
             }
-            return onSynchronised()
-        }
-        dumpQueue.removeFirst()
-        sequence += 1
-        do {
-            try dumpSocket.send(next(sequence))
-        } catch {
-            logger.error("rtnetlink dump request failed: \(error)")
         }
     }
 
@@ -66,8 +68,7 @@ final class NetworkMonitor {
             }, overrun: {
                 logger.error("rtnetlink notifications were lost (overrun); re-reading interfaces and addresses")
                 onOverrun()
-                resyncing = true
-                start()
+                perform(dumps.notificationsLost())
             })
         } catch {
             logger.error("reading rtnetlink failed: \(error)")
@@ -82,9 +83,15 @@ final class NetworkMonitor {
         for message in messages {
             switch message.type {
             case NetlinkMessageType.done:
-                if isDump { requestNextDump() }
+                if isDump { perform(dumps.dumpEnded()) }
             case NetlinkMessageType.error:
-                break
+                // On the dump socket an error ends the dump instead of NLMSG_DONE (no acks are
+                // asked for, so it is never a success).
+                if isDump {
+                    let reason = (try? NetlinkReply.decode(message)).map { "\($0)" } ?? "unreadable error message"
+                    logger.error("rtnetlink dump failed: \(reason)")
+                    perform(dumps.dumpEnded())
+                }
             default:
                 do { onMessage(try RouteNetlinkMessage.decode(message)) } catch {
                     onMalformed("rtnetlink: \(error)")

@@ -1,10 +1,11 @@
+import SubflowConfiguration
 import Logging
 import MPTCPWire
 import SubflowCore
 import SubflowPolicy
 import SubflowSystem
 
-/// A `KernelPort` in front of the kernel link that tells the sender when the kernel acked an
+/// A `PathManagerKernel` in front of the kernel link that tells the sender when the kernel acked an
 /// ANNOUNCE but dropped its ADD_ADDR.
 ///
 /// What the kernel does: a connection holds at most one pending ADD_ADDR/RM_ADDR signal.
@@ -19,20 +20,20 @@ import SubflowSystem
 /// it, so the counter read right before and right after `submit` brackets exactly this
 /// command. A rise turns the ANNOUNCE's success into `EAGAIN` ("dropped, announce again
 /// later"); a dropped RM_ADDR is only logged, the command having done all it still can.
-final class SignalDropCheck: KernelPort {
+final class SignalDropCheck: PathManagerKernel {
     /// The error a policy gets for an ANNOUNCE whose ADD_ADDR the kernel dropped.
-    static let dropped = KernelError(errno: 11, message: """
+    static let dropped = KernelError(code: .tryAgain, message: """
         subflowd: the kernel dropped this ADD_ADDR (MPTcpExtAddAddrTxDrop rose): another \
         ADD_ADDR or RM_ADDR was still pending on the connection; announce again later
         """)
 
-    private let link: any KernelPort
+    private let link: any PathManagerKernel
     private let logger: Logger
     /// The namespace's MPTcpExt counters, nil when they cannot be read.
     private let readCounters: () -> [String: UInt64]?
     private var warnedUnreadable = false
 
-    init(_ link: any KernelPort, logger: Logger,
+    init(_ link: any PathManagerKernel, logger: Logger,
          readCounters: @escaping () -> [String: UInt64]? = { try? NetstatCounters.read(group: "MPTcpExt") }) {
         self.link = link
         self.logger = logger

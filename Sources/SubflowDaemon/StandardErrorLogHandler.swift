@@ -1,5 +1,5 @@
-import Glibc
 import Logging
+import SubflowConfiguration
 import SubflowSystem
 
 /// Log lines on standard error, one per event. Under systemd (JOURNAL_STREAM set) each line
@@ -7,33 +7,33 @@ import SubflowSystem
 /// its own timestamps; on a terminal, seconds since start are shown instead. Warnings and
 /// worse are rate-limited per call site (`LogRateLimiter`): those are what outside input can
 /// provoke, while the lower levels narrate the daemon's own work.
-struct StandardErrorLogHandler: LogHandler {
-    var metadata: Logger.Metadata = [:]
-    let label: String
+public struct StandardErrorLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public let label: String
     /// Level and target live in a shared box so that a configuration reload changes them for
     /// every logger already handed out.
     private let settings: LogSettings
     private let underSystemd: Bool
     private let start: UInt64
 
-    init(label: String, settings: LogSettings) {
+    public init(label: String, settings: LogSettings) {
         self.label = label
         self.settings = settings
-        self.underSystemd = getenv("JOURNAL_STREAM") != nil
+        self.underSystemd = ProcessEnvironment.value("JOURNAL_STREAM") != nil
         self.start = MonotonicClock.nowMilliseconds
     }
 
-    var logLevel: Logger.Level {
+    public var logLevel: Logger.Level {
         get { settings.target == .null ? .critical : settings.level }
         set { settings.level = newValue }
     }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         if settings.target == .null { return }
         let now = MonotonicClock.nowMilliseconds
         let messages = event.level >= .warning
@@ -65,11 +65,12 @@ extension Logger.Level {
     }
 }
 
-/// The logging settings a reload may change, shared by every handler.
-final class LogSettings: @unchecked Sendable {
+/// The logging settings a reload may change, shared by every handler. The entry point makes
+/// one from the configuration, bootstraps logging with it and hands it to `Daemon`.
+public final class LogSettings: @unchecked Sendable {
     // Only the event-loop thread reads and writes these (logging happens there too).
     var level: Logger.Level
     var target: Configuration.LogTarget
     var limiter = LogRateLimiter()
-    init(level: Logger.Level, target: Configuration.LogTarget) { self.level = level; self.target = target }
+    public init(level: Logger.Level, target: Configuration.LogTarget) { self.level = level; self.target = target }
 }

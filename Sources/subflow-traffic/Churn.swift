@@ -1,4 +1,4 @@
-import Glibc
+import SubflowFormats
 import SubflowSystem
 
 /// `churn`: many short MPTCP connections, as fast as asked — each one connects and closes at
@@ -19,13 +19,13 @@ func churn(_ options: Options) -> Never {
     let hold = options.duration("--hold")
     var held: [MPTCPSocket] = []
     let transport: MPTCPSocket.Transport = options.flags.contains("--tcp") ? .tcp : .mptcp
-    let clock = ContinuousClock()
+    let clock = MonotonicClock()
     let started = clock.now
     let pacing = Pacing(started: started, rate: Pacing.rate(options))
     var opened = 0, failed = 0
     for index in 0..<count {
         let nap = clock.now.duration(to: pacing.due(index))
-        if nap > .zero { usleep(UInt32(clamping: microseconds(nap))) }
+        if nap > .zero { MonotonicClock.blockingSleep(for: nap) }
         do {
             let socket = try MPTCPSocket.connect(to: remote, from: local, timeout: connectTimeout, transport: transport)
             if hold == nil { socket.close() } else { held.append(socket) }
@@ -43,8 +43,8 @@ func churn(_ options: Options) -> Never {
     line.add("per_second", decimal: seconds(elapsed) > 0 ? Double(opened) / seconds(elapsed) : 0)
     line.emit()
     if let hold {
-        usleep(UInt32(clamping: microseconds(hold)))
+        MonotonicClock.blockingSleep(for: hold)
         for socket in held { socket.close() }
     }
-    exit(failed == 0 ? 0 : ExitCode.failure)
+    ProcessEnvironment.exit(failed == 0 ? ExitStatus.success : generalFailure)
 }

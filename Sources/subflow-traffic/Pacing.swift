@@ -1,8 +1,10 @@
+import SubflowSystem
+
 /// Paced connection attempts, shared by `churn` and `storm`: attempt `n` (from 0) is due
 /// `n / rate` seconds after the start, so the tool is never faster than asked; behind schedule
 /// the next attempt goes at once (no burst to catch up).
 struct Pacing {
-    let started: ContinuousClock.Instant
+    let started: MonotonicClock.Instant
     /// Attempts per second; nil: as fast as they connect.
     let rate: Double?
 
@@ -17,7 +19,7 @@ struct Pacing {
     }
 
     /// When attempt `attempt` is due (the start itself without a rate).
-    func due(_ attempt: Int) -> ContinuousClock.Instant {
+    func due(_ attempt: Int) -> MonotonicClock.Instant {
         guard let rate else { return started }
         return started.advanced(by: .nanoseconds(Int64(Double(attempt) / rate * 1e9)))
     }

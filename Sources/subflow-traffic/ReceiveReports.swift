@@ -7,9 +7,9 @@ import SubflowSystem
 struct ReceiveReports {
     var interval: Duration?
     var gapNanoseconds: UInt64?
-    var nextSample: ContinuousClock.Instant?
+    var nextSample: MonotonicClock.Instant?
 
-    init(_ options: Options, clock: ContinuousClock) {
+    init(_ options: Options, clock: MonotonicClock) {
         interval = options.milliseconds("--report-interval")
         nextSample = interval.map { clock.now.advanced(by: $0) }
         if let text = options.values["--gap-report"] {
@@ -19,7 +19,7 @@ struct ReceiveReports {
     }
 
     /// How long `serve` may wait for data before a sample is due (nil: no sample to print).
-    func wait(_ clock: ContinuousClock) -> Duration? {
+    func wait(_ clock: MonotonicClock) -> Duration? {
         nextSample.map { max(.zero, clock.now.duration(to: $0)) }
     }
 
@@ -38,9 +38,9 @@ struct ReceiveReports {
     }
 
     /// Prints one "received" line per connection when a sample is due.
-    mutating func sampleIfDue(_ connections: [Connection], _ clock: ContinuousClock) {
+    mutating func sampleIfDue(_ connections: [Connection], _ clock: MonotonicClock) {
         guard let due = nextSample, let interval, clock.now >= due else { return }
-        let now = monotonicNanoseconds()
+        let now = MonotonicClock.nowNanoseconds
         for connection in connections {
             var line = JSONLine(type: "received")
             line.add("peer", connection.peer?.description ?? "?")

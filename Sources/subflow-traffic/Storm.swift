@@ -2,7 +2,6 @@
 // Each connection is opened (blocking connect with a deadline), left idle for --hold-ms so the
 // path manager has time to add subflows, and closed. Connects are sequential: run several
 // storm processes side by side to go beyond what one process manages.
-import Glibc
 import SubflowSystem
 
 /// What the storm did, in total and per second.
@@ -12,13 +11,13 @@ struct StormTally {
     var failed = 0
     var timedOut = 0
 
-    mutating func count(_ result: Result<MPTCPSocket, MPTCPSocketError>) {
+    mutating func count(_ result: Result<MPTCPSocket, SystemError>) {
         attempted += 1
         switch result {
         case .success: established += 1
         case .failure(let error):
             failed += 1
-            if error.errno == ETIMEDOUT { timedOut += 1 }
+            if error.errno == .timedOut { timedOut += 1 }
         }
     }
 
@@ -33,18 +32,18 @@ struct StormTally {
 /// Open connections in the order they were opened; with one hold time for all, that is also
 /// the order in which they are due to close.
 struct OpenConnections {
-    private var entries: [(socket: MPTCPSocket, closeAt: ContinuousClock.Instant)] = []
+    private var entries: [(socket: MPTCPSocket, closeAt: MonotonicClock.Instant)] = []
     private var head = 0
 
     var count: Int { entries.count - head }
 
-    mutating func append(_ socket: MPTCPSocket, closeAt: ContinuousClock.Instant) {
+    mutating func append(_ socket: MPTCPSocket, closeAt: MonotonicClock.Instant) {
         entries.append((socket, closeAt))
     }
 
     /// Closes the connections due at `now` (all of them with `now` nil), sparing the newest
     /// `sparing`: those stay open until the storm is over.
-    mutating func close(dueAt now: ContinuousClock.Instant?, sparing: Int) {
+    mutating func close(dueAt now: MonotonicClock.Instant?, sparing: Int) {
         while count > sparing, now.map({ entries[head].closeAt <= $0 }) ?? true {
             entries[head].socket.close()
             head += 1
@@ -67,12 +66,12 @@ func storm(_ options: Options) -> Never {
     } ?? 0
     let keepFor = options.duration("--keep-seconds") ?? .seconds(10)
     let connectTimeout = options.duration("--connect-timeout") ?? .seconds(2)
-    let clock = ContinuousClock()
+    let clock = MonotonicClock()
 
     var total = StormTally()
     var thisSecond = StormTally()
     var open = OpenConnections()
-    var firstError: MPTCPSocketError?
+    var firstError: SystemError?
     let started = clock.now
     let pacing = Pacing(started: started, rate: Pacing.rate(options))
     let end = started.advanced(by: length)
@@ -96,10 +95,10 @@ func storm(_ options: Options) -> Never {
         open.close(dueAt: now, sparing: keep)
         let due = pacing.due(total.attempted)   // "attempted" is what was tried, not caught up
         if now < due {
-            usleep(UInt32(clamping: microseconds(min(now.duration(to: due), now.duration(to: secondEnds)))))
+            MonotonicClock.blockingSleep(for: min(now.duration(to: due), now.duration(to: secondEnds)))
             continue
         }
-        let result: Result<MPTCPSocket, MPTCPSocketError>
+        let result: Result<MPTCPSocket, SystemError>
         do { result = .success(try MPTCPSocket.connect(to: remote, timeout: connectTimeout)) } catch { result = .failure(error) }
         total.count(result)
         thisSecond.count(result)
@@ -127,7 +126,7 @@ func storm(_ options: Options) -> Never {
     kept.add("seconds", decimal: seconds(keepFor))
     kept.emit()
     let keepEnd = clock.now.advanced(by: keepFor)
-    while clock.now < keepEnd { usleep(UInt32(clamping: min(microseconds(clock.now.duration(to: keepEnd)), 100_000))) }
+    while clock.now < keepEnd { MonotonicClock.blockingSleep(for: min(clock.now.duration(to: keepEnd), .milliseconds(100))) }
     open.close(dueAt: nil, sparing: 0)
-    exit(0)
+    ProcessEnvironment.exit(0)
 }

@@ -12,8 +12,9 @@
 // Output: one JSON object per line on standard output (see `usage`); diagnostics on standard
 // error. Exit status: 0 success, 1 runtime failure (connect refused, timeout, …), 64 bad usage,
 // 69 MPTCP unavailable in this network namespace.
-import Glibc
 import SubflowSystem
+import SubflowFormats
+import SubflowPolicy
 
 let usage = """
     usage: subflow-traffic serve --port P [--bind ADDR] [--once] [--tcp] [--backlog N] [--report-interval MS] [--gap-report MS]
@@ -73,59 +74,46 @@ let usage = """
     `ss -M` prints as subflows:). "token" is this host's MPTCP token (null after a fallback to TCP).
     """
 
-enum ExitCode {
-    static let failure: Int32 = 1
-    static let usage: Int32 = 64
-    static let unavailable: Int32 = 69
-}
+/// Any other failure (a socket or a connection that failed): 1, as for most tools.
+let generalFailure: Int32 = 1
 
-func fail(_ message: String, status: Int32 = ExitCode.failure) -> Never {
+func fail(_ message: String, status: Int32 = generalFailure) -> Never {
     StandardStream.error.writeLine("subflow-traffic: \(message)")
-    exit(status)
+    ProcessEnvironment.exit(status)
 }
 
 func usageError(_ message: String) -> Never {
     StandardStream.error.writeLine("subflow-traffic: \(message)\n\(usage)")
-    exit(ExitCode.usage)
+    ProcessEnvironment.exit(ExitStatus.usage)
 }
 
-func socketFailure(_ error: MPTCPSocketError) -> Never {
+func socketFailure(_ error: SystemError) -> Never {
     if error.isMPTCPUnavailable && error.operation.hasPrefix("socket(") {
-        fail("MPTCP is not available: sysctl net.mptcp.enabled=1 (\(error))", status: ExitCode.unavailable)
+        fail("MPTCP is not available: sysctl net.mptcp.enabled=1 (\(error))", status: ExitStatus.unavailable)
     }
     fail("\(error)")
 }
 
 // MARK: - JSON lines
 
-/// Builds one JSON object, keys in insertion order. Values are numbers, strings, booleans, null.
+/// One JSON object per output line, keys in insertion order: a thin builder over the project's
+/// one JSON writer (SubflowFormats' JSONObject), with the value types this tool prints.
 struct JSONLine {
-    private var fields: [String] = []
+    private var object = JSONObject()
 
     init(type: String) { add("type", type) }
 
-    mutating func add(_ key: String, _ value: String) { fields.append("\"\(key)\":\(JSONValue.string(value).text)") }
-    mutating func add(_ key: String, _ value: Int) { fields.append("\"\(key)\":\(value)") }
-    mutating func add(_ key: String, _ value: UInt64) { fields.append("\"\(key)\":\(value)") }
-    mutating func add(_ key: String, _ value: Bool) { fields.append("\"\(key)\":\(value)") }
-    mutating func add(_ key: String, _ value: UInt32?) {
-        fields.append("\"\(key)\":\(value.map { String($0) } ?? "null")")
-    }
-    /// A finite number with three decimals (null if not finite).
+    mutating func add(_ key: String, _ value: String) { object[key] = .string(value) }
+    mutating func add(_ key: String, _ value: Int) { object[key] = .number(value) }
+    mutating func add(_ key: String, _ value: UInt64) { object[key] = .number(value) }
+    mutating func add(_ key: String, _ value: Bool) { object[key] = .bool(value) }
+    mutating func add(_ key: String, _ value: UInt32?) { object[key] = value.map { .number($0) } ?? .null }
+    /// A finite number rounded to three decimals (null if not finite).
     mutating func add(_ key: String, decimal value: Double) {
-        fields.append("\"\(key)\":\(Self.decimal(value))")
+        object[key] = value.isFinite ? .double((value * 1000).rounded() / 1000) : .null
     }
 
-    func emit() { StandardStream.output.writeLine("{" + fields.joined(separator: ",") + "}") }
-
-    static func decimal(_ value: Double) -> String {
-        guard value.isFinite else { return "null" }
-        let thousandths = Int64((value * 1000).rounded())
-        let sign = thousandths < 0 ? "-" : ""
-        let magnitude = thousandths.magnitude
-        let fraction = String(magnitude % 1000)
-        return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
-    }
+    func emit() { StandardStream.output.writeLine(JSONValue.object(object).text) }
 }
 
 extension JSONLine {
@@ -141,11 +129,6 @@ extension JSONLine {
 func seconds(_ duration: Duration) -> Double {
     let (s, atto) = duration.components
     return Double(s) + Double(atto) / 1e18
-}
-
-func microseconds(_ duration: Duration) -> Int64 {
-    let (s, atto) = duration.components
-    return s * 1_000_000 + atto / 1_000_000_000_000
 }
 
 func megabitsPerSecond(bytes: UInt64, over duration: Duration) -> Double {
@@ -165,7 +148,7 @@ struct Options {
         while let argument = rest.popFirst() {
             if argument == "-h" || argument == "--help" {
                 StandardStream.output.writeLine(usage)
-                exit(0)
+                ProcessEnvironment.exit(0)
             }
             var name = argument
             var inline: String?
@@ -196,9 +179,9 @@ struct Options {
         return port
     }
 
-    func address(_ name: String, port: UInt16) -> InetAddress? {
+    func address(_ name: String, port: UInt16) -> SocketEndpoint? {
         guard let text = values[name] else { return nil }
-        guard let address = InetAddress(text, port: port) else {
+        guard let address = SocketEndpoint(literal: text, port: port) else {
             usageError("\(name) must be a numeric IPv4 or IPv6 address, not '\(text)'")
         }
         return address
@@ -236,9 +219,9 @@ struct Options {
 
 struct Connection {
     let socket: MPTCPSocket
-    let peer: InetAddress?
-    let local: InetAddress?
-    let started: ContinuousClock.Instant
+    let peer: SocketEndpoint?
+    let local: SocketEndpoint?
+    let started: MonotonicClock.Instant
     var bytes: UInt64 = 0
     /// CLOCK_MONOTONIC of the last read that returned data (for --gap-report).
     var lastDataNanoseconds: UInt64?
@@ -246,10 +229,10 @@ struct Connection {
 
 func serve(_ options: Options) -> Never {
     let port = options.port()
-    let bind = options.address("--bind", port: port) ?? InetAddress.unspecified(.ipv4, port: port)
+    let bind = options.address("--bind", port: port) ?? SocketEndpoint.unspecified(.ipv4, port: port)
     let once = options.flags.contains("--once")
     let abortAfter = options.milliseconds("--abort-after")
-    let clock = ContinuousClock()
+    let clock = MonotonicClock()
     var reports = ReceiveReports(options, clock: clock)
 
     let listener: MPTCPSocket
@@ -261,7 +244,7 @@ func serve(_ options: Options) -> Never {
     }
     do { listener = try MPTCPSocket.listening(on: bind, backlog: backlog, transport: transport) } catch { socketFailure(error) }
     var ready = JSONLine(type: "listening")
-    ready.add("address", bind.host)
+    ready.add("address", bind.address.description)
     ready.add("port", Int(bind.port))
     ready.emit()
 
@@ -269,7 +252,7 @@ func serve(_ options: Options) -> Never {
     var accepting = true
     var buffer = [UInt8](repeating: 0, count: 256 * 1024)
 
-    func finish(_ connection: Connection, error: MPTCPSocketError?, abort: Bool = false) {
+    func finish(_ connection: Connection, error: SystemError?, abort: Bool = false) {
         let info = try? connection.socket.mptcpInfo()   // just before close
         let elapsed = connection.started.duration(to: clock.now)
         var line = JSONLine(type: "connection")
@@ -319,7 +302,7 @@ func serve(_ options: Options) -> Never {
                 // Readable: recv will not block (data, end of stream, or a pending error).
                 let n = try connections[position].socket.receive(into: &buffer) ?? -1
                 if n > 0 {
-                    reports.received(&connections[position], now: monotonicNanoseconds())
+                    reports.received(&connections[position], now: MonotonicClock.nowNanoseconds)
                     connections[position].bytes += UInt64(n)
                 }
                 if n == 0 { finish(connections[position], error: nil); finished.append(position) }
@@ -329,7 +312,7 @@ func serve(_ options: Options) -> Never {
             }
         }
         for position in finished.sorted(by: >) { connections.remove(at: position) }
-        if once && !accepting && connections.isEmpty { exit(0) }
+        if once && !accepting && connections.isEmpty { ProcessEnvironment.exit(0) }
     }
 }
 
@@ -348,7 +331,7 @@ func send(_ options: Options) -> Never {
     let hold = options.duration("--hold") ?? .zero
     let interval = options.milliseconds("--report-interval")
     let connectTimeout = options.duration("--connect-timeout") ?? .seconds(10)
-    let clock = ContinuousClock()
+    let clock = MonotonicClock()
 
     let socket: MPTCPSocket
     let transport: MPTCPSocket.Transport = options.flags.contains("--tcp") ? .tcp : .mptcp
@@ -376,7 +359,7 @@ func send(_ options: Options) -> Never {
         nextSample = next
     }
     /// How long to sleep/poll before `deadline`, cut short by the next sample.
-    func waitBudget(until deadline: ContinuousClock.Instant?) -> Duration {
+    func waitBudget(until deadline: MonotonicClock.Instant?) -> Duration {
         var until = deadline ?? clock.now.advanced(by: .milliseconds(100))
         if let nextSample, nextSample < until { until = nextSample }
         return max(.zero, clock.now.duration(to: until))
@@ -413,7 +396,7 @@ func send(_ options: Options) -> Never {
             break
         }
         sampleIfDue()
-        usleep(1000)
+        MonotonicClock.blockingSleep(for: .milliseconds(1))
         acknowledged = clock.now
     }
     let activeTime = started.duration(to: acknowledged)
@@ -429,7 +412,7 @@ func send(_ options: Options) -> Never {
     while clock.now < holdEnd {
         sampleIfDue()
         let nap = waitBudget(until: holdEnd)
-        if nap > .zero { usleep(UInt32(clamping: microseconds(nap))) }
+        if nap > .zero { MonotonicClock.blockingSleep(for: nap) }
     }
 
     // 4. Close: DATA_FIN, then wait for the peer's end of stream (it has read everything).
@@ -456,7 +439,7 @@ func send(_ options: Options) -> Never {
     if let bytesRetransmitted = final?.bytesRetransmitted { summary.add("bytes_retransmitted", bytesRetransmitted) }
     summary.add("held_seconds", decimal: seconds(hold))
     summary.emit()
-    exit(0)
+    ProcessEnvironment.exit(0)
 }
 
 // MARK: - main
@@ -486,7 +469,7 @@ case "link":
     setLink(arguments.dropFirst())
 case "-h", "--help", "help":
     StandardStream.output.writeLine(usage)
-    exit(0)
+    ProcessEnvironment.exit(0)
 case nil:
     usageError("missing command: serve, send, storm, clock or link")
 case let other?:

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SubflowFormats
 import SubflowSystem
 
 /// `subflowctl connections`: every MPTCP connection the daemon follows, with its subflows.

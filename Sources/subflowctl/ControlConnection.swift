@@ -1,9 +1,11 @@
+import SubflowConfiguration
 import ArgumentParser
 import SubflowSystem
+import SubflowFormats
 
 /// `--socket PATH`, shared by the commands that talk to a running subflowd.
 struct ControlSocketOption: ParsableArguments {
-    static let defaultPath = "/run/subflowd/control.sock"
+    static let defaultPath = Configuration.defaultControlSocket
 
     @Option(name: .long, help: ArgumentHelp("subflowd's control socket (default \(defaultPath)).", valueName: "path"))
     var socket: String = defaultPath
@@ -13,11 +15,6 @@ struct ControlSocketOption: ParsableArguments {
 /// answer line (docs/control.md). Every failure is turned into a message that says what to
 /// do and an exit status from sysexits(3).
 struct ControlConnection {
-    /// EX_UNAVAILABLE, EX_PROTOCOL, EX_NOPERM.
-    static let exitUnavailable: Int32 = 69
-    static let exitProtocol: Int32 = 76
-    static let exitPermission: Int32 = 77
-
     static let answerTimeout: Duration = .seconds(10)
     static let maximumAnswer = 256 << 20
 
@@ -30,14 +27,14 @@ struct ControlConnection {
         } catch {
             let path = option.socket
             switch error.errno {
-            case 2: // ENOENT
-                throw failure("no control socket at \(path): is subflowd running? (it creates the socket when it starts; see its --control-socket)", exitUnavailable)
-            case 13, 1: // EACCES, EPERM
-                throw failure("permission denied on \(path): the control socket is for root (and subflowd's own user, or members of its --control-group); run subflowctl as root", exitPermission)
-            case 111: // ECONNREFUSED
-                throw failure("nobody listens on \(path): subflowd is not running (the socket file is left from an earlier run)", exitUnavailable)
+            case .noSuchFileOrDirectory:
+                throw failure("no control socket at \(path): is subflowd running? (it creates the socket when it starts; see its --control-socket)", ExitStatus.unavailable)
+            case .permissionDenied, .operationNotPermitted:
+                throw failure("permission denied on \(path): the control socket is for root (and subflowd's own user, or members of its --control-group); run subflowctl as root", ExitStatus.permissionDenied)
+            case .connectionRefused:
+                throw failure("nobody listens on \(path): subflowd is not running (the socket file is left from an earlier run)", ExitStatus.unavailable)
             default:
-                throw failure("cannot connect to \(path): \(error)", exitUnavailable)
+                throw failure("cannot connect to \(path): \(error)", ExitStatus.unavailable)
             }
         }
     }
@@ -50,7 +47,7 @@ struct ControlConnection {
             // subflowd may have answered and hung up before reading (a refusal): show that.
             let early = (try? client.readLine(timeout: .seconds(1), maximum: Self.maximumAnswer)).flatMap { $0 }
             if let early, let answer = try? JSONParser.parse(early) { return try result(of: answer, command: command) }
-            throw failure("cannot send to \(client.path): \(error)", Self.exitUnavailable)
+            throw failure("cannot send to \(client.path): \(error)", ExitStatus.unavailable)
         }
         return try result(of: readAnswer(), command: command)
     }
@@ -59,18 +56,18 @@ struct ControlConnection {
     func readLine(timeout: Duration?) throws(ExitCode) -> JSONValue? {
         let line: [UInt8]?
         do throws(SystemError) { line = try client.readLine(timeout: timeout, maximum: Self.maximumAnswer) } catch {
-            if error.errno == 110 { throw failure("subflowd did not answer within \(Self.answerTimeout) on \(client.path)", Self.exitUnavailable) }
-            throw failure("reading from \(client.path): \(error)", Self.exitUnavailable)
+            if error.errno == .timedOut { throw failure("subflowd did not answer within \(Self.answerTimeout) on \(client.path)", ExitStatus.unavailable) }
+            throw failure("reading from \(client.path): \(error)", ExitStatus.unavailable)
         }
         guard let line else { return nil }
         do throws(JSONParseError) { return try JSONParser.parse(line) } catch {
-            throw failure("subflowd sent something that is not JSON (\(error)): \(String(decoding: line.prefix(200), as: UTF8.self))", Self.exitProtocol)
+            throw failure("subflowd sent something that is not JSON (\(error)): \(String(decoding: line.prefix(200), as: UTF8.self))", ExitStatus.protocolError)
         }
     }
 
     private func readAnswer() throws(ExitCode) -> JSONValue {
         guard let answer = try readLine(timeout: Self.answerTimeout) else {
-            throw failure("subflowd closed the connection without answering", Self.exitUnavailable)
+            throw failure("subflowd closed the connection without answering", ExitStatus.unavailable)
         }
         return answer
     }
@@ -79,10 +76,10 @@ struct ControlConnection {
     func result(of answer: JSONValue, command: String) throws(ExitCode) -> JSONValue {
         guard answer["ok"]?.boolValue == true else {
             let message = answer["error"]?.stringValue ?? answer.text
-            let code = answer["code"]?.stringValue == "permission_denied" ? Self.exitPermission : 1
+            let code = answer["code"]?.stringValue == "permission_denied" ? ExitStatus.permissionDenied : 1
             throw failure("subflowd refused '\(command)': \(message)", code)
         }
-        guard let result = answer["result"] else { throw failure("subflowd's answer has no result: \(answer.text)", Self.exitProtocol) }
+        guard let result = answer["result"] else { throw failure("subflowd's answer has no result: \(answer.text)", ExitStatus.protocolError) }
         return result
     }
 }

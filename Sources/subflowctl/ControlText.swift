@@ -1,3 +1,4 @@
+import SubflowFormats
 import SubflowSystem
 
 /// Small text renderings shared by the control commands.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SubflowFormats
 import SubflowSystem
 
 /// `--expect FILE`: the replay's output must equal the file's lines; a readable diff and exit

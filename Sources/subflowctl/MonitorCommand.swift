@@ -1,5 +1,6 @@
 import ArgumentParser
 import SubflowSystem
+import SubflowFormats
 
 /// `subflowctl monitor`: the live stream of what subflowd handles, until interrupted.
 struct MonitorCommand: ParsableCommand {
@@ -12,9 +13,6 @@ struct MonitorCommand: ParsableCommand {
             the daemon's lines unchanged. subflowd never waits for a slow monitor: one that falls \
             behind is disconnected with a final notice (exit status 75).
             """)
-
-    /// EX_TEMPFAIL: dropped for falling behind.
-    static let exitDropped: Int32 = 75
 
     @OptionGroup var control: ControlSocketOption
 
@@ -31,11 +29,11 @@ struct MonitorCommand: ParsableCommand {
         var shown = 0
         while count.map({ shown < $0 }) ?? true {
             guard let message = try connection.readLine(timeout: nil) else {
-                throw failure("subflowd closed the connection (it stopped?)", ControlConnection.exitUnavailable)
+                throw failure("subflowd closed the connection (it stopped?)", ExitStatus.unavailable)
             }
             if message["type"]?.stringValue == "dropped" {
                 if json { StandardStream.output.writeLine(message.text) }
-                throw failure(message["reason"]?.stringValue ?? "dropped by subflowd", Self.exitDropped)
+                throw failure(message["reason"]?.stringValue ?? "dropped by subflowd", ExitStatus.temporaryFailure)
             }
             guard StandardStream.output.writeLine(json ? message.text : Self.line(message)) else { return }
             shown += 1

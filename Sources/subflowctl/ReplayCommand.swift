@@ -1,7 +1,6 @@
 import ArgumentParser
-import Glibc
+import SubflowConfiguration
 import SubflowCore
-import SubflowDaemon
 import SubflowPolicy
 import SubflowSystem
 import SubflowTrace
@@ -66,22 +65,14 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let records = try TraceFiles.read(file)
-        var configuration = Configuration()
-        if let config {
-            do { try configuration.apply(fileAt: config) } catch { throw CleanExit.failure("\(error)") }
-        }
-        if !policy.isEmpty { configuration.policies = policy }
-        if !pluginDir.isEmpty { configuration.pluginDirectories = pluginDir }
-        if !rule.isEmpty {
-            do {
-                configuration.rules = try rule.map { text throws(PolicyRuleError) in (try PolicyRule(parsing: text), Configuration.Origin.commandLine) }
-            } catch { throw ValidationError("\(error)") }
-        }
-        do {
-            for (name, values) in try PolicySettingAssignment.group(settings, policies: configuration.policies) {
-                for (key, value) in values.values { configuration.policySettings[name, default: [:]][key] = (value, .commandLine) }
-            }
-        } catch { throw ValidationError("\(error)") }
+        var line = CommandLineSettings()
+        line.configFile = config
+        line.policies = policy
+        line.pluginDirectories = pluginDir
+        line.rules = rule
+        line.policySettings = settings
+        let configuration: Configuration
+        do { configuration = try Configuration.resolve(line, defaultFile: nil) } catch { throw CleanExit.failure("\(error)") }
         guard !configuration.policies.isEmpty else { throw CleanExit.failure("\(config ?? "command line"): no policy to replay with") }
         let loader = PluginLoader(directories: configuration.pluginDirectories.isEmpty ? [PluginLoader.defaultDirectory] : configuration.pluginDirectories)
         var policies: [ReplaySession.Policy] = []
@@ -102,7 +93,7 @@ struct ReplayCommand: ParsableCommand {
                 let wait = min(Double(offset) * 1000 / speed, Double(UInt64.max / 2))   // pcap offsets are below 2^42 µs
                 let due = clockStart + UInt64(wait)
                 let now = MonotonicClock.nowMicroseconds
-                if due > now { usleep(useconds_t(min(due - now, 10_000_000))) }
+                if due > now { MonotonicClock.blockingSleep(for: .microseconds(min(due - now, 10_000_000))) }
             }
         } catch { throw CleanExit.failure("\(file): \(error)") }
         var lines = report.commands.map { json ? $0.json : $0.line }

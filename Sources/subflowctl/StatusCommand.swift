@@ -1,4 +1,5 @@
 import ArgumentParser
+import SubflowFormats
 import SubflowSystem
 
 /// `subflowctl status`: what the running daemon is and has done.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SubflowFormats
 import SubflowSystem
 import SubflowTrace
 

@@ -1,4 +1,3 @@
-import ArgumentParser
-import SubflowDaemon
+import SubflowCommandLine
 
 SubflowctlCommand.mainQuotingInputSafely()

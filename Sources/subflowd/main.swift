@@ -1,3 +1,3 @@
-import SubflowDaemon
+import SubflowCommandLine
 
 SubflowdCommand.mainQuotingInputSafely()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// Hostile clients of the control socket and the metrics listener against a daemon that is
 /// busy with the kernel: nothing they do may stall its loop, lock root out, keep scrapes

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// subflowd + backup-on-loss against the real kernel. The client namespace runs the userspace
 /// path manager and `subflowd --policy backup-on-loss` with cli-a as the primary interface and

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// The configuration file as an admin meets it: errors at start, --check-config, SIGHUP.
 @Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// subflowd's control socket and metrics against the real kernel: `subflowctl status`,
 /// `connections`, `monitor` and `metrics` talk to a daemon managing a live fullmesh connection

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// subflowd against files a careless or hostile user controls (issue 8): its own code in an
 /// untrusted place. No namespaces: `--check-config` touches no kernel state.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// subflowd + fullmesh against the real kernel. The client namespace runs the userspace path
 /// manager and subflowd; the server runs the in-kernel path manager and, where a test says so,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// subflowd with every socket above descriptor 127. ELL 0.56 watches descriptors 0–127 only,
 /// so a daemon started with many descriptors already open (or that had opened many) could not

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// fullmesh on a lossy second path (issue 8): 100 connections held open while path B drops half
 /// of its packets both ways (nftables numgen in the server namespace), with a join timeout far

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// A real netlink overrun on the events socket (issue 8, defect 1): subflowd is stopped
 /// (SIGSTOP) while hundreds of MPTCP connections open and close in its namespace, so that the

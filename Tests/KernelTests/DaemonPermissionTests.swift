@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// Without CAP_NET_ADMIN subflowd cannot serve the namespace: it must say so, exit with
 /// EX_NOPERM (77), and leave the namespace's path manager as it found it.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// Recovery keeps no stale subflow (issue 8, defect 13): an address removed while subflowd was
 /// down leaves its subflows in the kernel; the restarted daemon adopts the connection and its

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// subflowd restarted (after SIGKILL) while MPTCP connections run: it rebuilds them from the
 /// kernel's socket diagnostics, keeps every subflow, creates no duplicate, and manages the

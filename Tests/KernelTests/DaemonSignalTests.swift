@@ -1,6 +1,7 @@
 import Foundation
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// subflowd + signal-per-interface against the real kernel. The SERVER namespace runs the
 /// userspace path manager and `subflowd --policy signal-per-interface`; the CLIENT runs the
@@ -195,24 +196,5 @@ struct DaemonSignalTests {
         try waitForClientSubflows(bed, net, token: token, to: [net.pathA.serverIPv4, net.pathB.serverIPv4], daemon: daemon)
         #expect(daemon.stderr.contains("::ffff:198.18.1.2"), "the server saw a v4-mapped connection\n\(daemon.stderr)")
         #expect(try mptcpListeners(bed, in: net.server).count == 1, "covered by [::]:5201")
-    }
-}
-
-/// The MIB reader subflowd uses to notice dropped ADD_ADDRs (no root needed).
-@Suite struct NetstatCountersTests {
-    @Test func parsesTheGroupsNameAndValueLines() {
-        let text = """
-            TcpExt: SyncookiesSent SyncookiesRecv
-            TcpExt: 1 2
-            MPTcpExt: MPCapableSYNRX AddAddrTx AddAddrTxDrop
-            MPTcpExt: 7 3 0
-            """
-        #expect(NetstatCounters.parse(text, group: "MPTcpExt") == ["MPCapableSYNRX": 7, "AddAddrTx": 3, "AddAddrTxDrop": 0])
-        #expect(NetstatCounters.parse(text, group: "IpExt").isEmpty)
-    }
-
-    @Test func readsThisNamespacesCounters() throws {
-        let counters = try NetstatCounters.read(group: "MPTcpExt")
-        #expect(counters["AddAddrTxDrop"] != nil, "this kernel counts dropped ADD_ADDRs")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// subflowd under many pending timers. ELL's own timers cost a descriptor each and its watch
 /// table ends at descriptor 127, so with about 115 pending timers every new timer fired at

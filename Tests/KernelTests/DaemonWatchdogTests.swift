@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// Under systemd's watchdog (a NOTIFY_SOCKET of our own, WATCHDOG_USEC set), subflowd feeds
 /// WATCHDOG=1 at every beat as long as its kernel link answers the probe — the probe really

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// subflowd as an administrator gets it: `make install` / `make uninstall`, `make deb`, the
 /// systemd unit and the man pages.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import SubflowTestSupport
 
 /// The path a researcher takes: copy templates/policy out of the repository, point it at the
 /// SDK, build it with its one command, load it with --plugin-dir. Runs in CI so it cannot rot.

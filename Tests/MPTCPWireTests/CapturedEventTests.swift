@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// Events recorded from a real 6.18 kernel by tools/capture/capture_mptcp.py: two network
 /// namespaces, userspace path manager, connections over IPv4, IPv6 and v4-mapped IPv6.

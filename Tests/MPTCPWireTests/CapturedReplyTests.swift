@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// Replies, errors and requests recorded from a real 6.18 kernel.
 @Suite("Replies and requests: captured from the kernel")
@@ -24,13 +25,13 @@ struct CapturedReplyTests {
     @Test func errorWithTheWholeRequestEchoed() throws {
         let (m, r) = try reply("v4.announce_bad_token.error")
         #expect(try message(m.bytes).flags == [.ackTLVs])
-        #expect(r == .failure(sequence: UInt32(m.int("seq")), KernelError(errno: 22, message: "invalid token")))
+        #expect(r == .failure(sequence: UInt32(m.int("seq")), KernelError(code: .invalidArgument, message: "invalid token")))
     }
 
     @Test func errorWithTheRequestCapped() throws {
         let (m, r) = try reply("v4.announce_bad_token_capped.error")
         #expect(try message(m.bytes).flags == [.capped, .ackTLVs])
-        #expect(r == .failure(sequence: UInt32(m.int("seq")), KernelError(errno: 22, message: "invalid token")))
+        #expect(r == .failure(sequence: UInt32(m.int("seq")), KernelError(code: .invalidArgument, message: "invalid token")))
     }
 
     @Test func errorTexts() throws {
@@ -120,6 +121,6 @@ struct CapturedReplyTests {
         guard case .failure(_, let error) = try NetlinkReply.decode(message(unknown.bytes)) else {
             Issue.record("not a failure"); return
         }
-        #expect(error.errno == 2)
+        #expect(error.code == .noSuchEntry)
     }
 }

@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// Hand-written requests, checked both ways: `encode` produces the bytes, and decoding the
 /// bytes gives the command back. Family ID 0x1c, sequence 0x10, token 0x11223344.

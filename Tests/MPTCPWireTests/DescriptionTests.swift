@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 @Suite("One-line descriptions")
 struct DescriptionTests {
@@ -51,7 +52,7 @@ struct DescriptionTests {
     }
 
     @Test func replies() {
-        #expect(NetlinkReply.failure(sequence: 3, KernelError(errno: 22, message: "invalid token")).description
+        #expect(NetlinkReply.failure(sequence: 3, KernelError(code: .invalidArgument, message: "invalid token")).description
                 == "error seq=3: EINVAL: invalid token")
         #expect(NetlinkReply.ack(sequence: 4).description == "ack seq=4")
     }

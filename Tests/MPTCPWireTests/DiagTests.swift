@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// Socket-diagnostics decoding (MPTCPWire/Diag) against bytes captured from Linux 6.18.
 ///
@@ -265,7 +266,7 @@ struct DiagTests {
     /// What tells recovery that a connection belongs to the in-kernel path manager.
     @Test func addressTableRefusedForInKernelConnections() throws {
         let result = try DiagDump.dataMessages([message(Self.getAddrRefused)])
-        #expect(result == .failure(KernelError(errno: 22, message: "userspace PM not selected")))
+        #expect(result == .failure(KernelError(code: .invalidArgument, message: "userspace PM not selected")))
     }
 
     @Test func dumpWithoutEndIsAnError() throws {

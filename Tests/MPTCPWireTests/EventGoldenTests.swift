@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// Hand-written event messages, laid out field by field, checked both ways: the decoder
 /// turns them into the value, and the encoder (attribute order of Linux 6.18) turns the

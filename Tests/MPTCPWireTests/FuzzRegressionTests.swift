@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// Inputs the fuzz targets (fuzz/README.md) found, kept so the fixes stay without the fuzzer.
 @Suite struct FuzzRegressionTests {

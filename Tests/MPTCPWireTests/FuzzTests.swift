@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// A deterministic fuzz loop over the captured kernel messages: random truncations, bit
 /// flips, length-field rewrites and splices, fed to every decoder. The only requirement is

@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// The numbers subflowd carries must equal the installed uapi headers wherever both define
 /// them (the installed 6.1 headers lack the listener events, the SERVER_SIDE event flag and

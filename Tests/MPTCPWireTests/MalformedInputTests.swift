@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// Input the kernel would never send, and input cut or corrupted on the way: every case
 /// gives a typed error that says where the problem is.
@@ -105,7 +106,7 @@ struct MalformedInputTests {
             f4ffffff                               // -12 ENOMEM
             0c00 0100 6e6f206d 656d0000            // NLMSGERR_ATTR_MSG "no mem"
             """)
-        #expect(try NetlinkReply.decode(message(done)) == .failure(sequence: 9, KernelError(errno: 12, message: "no mem")))
+        #expect(try NetlinkReply.decode(message(done)) == .failure(sequence: 9, KernelError(code: .outOfMemory, message: "no mem")))
     }
 
     @Test func garbageNeverDecodesSilently() {

@@ -1,6 +1,7 @@
 import MPTCPWire
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 @Suite("Netlink datagrams")
 struct NetlinkDatagramTests {

@@ -2,6 +2,8 @@ import MPTCPWire
 import SubflowCore
 import SubflowPolicy
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 /// The kernel can send ESTABLISHED (and ANNOUNCED) after CLOSED for a connection that ended
 /// right after its handshake: such late events must not bring the connection back.

@@ -2,10 +2,13 @@ import Logging
 import MPTCPWire
 import SubflowCore
 import SubflowPolicy
+import SubflowSimulation
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 /// The core's listener management: which announced endpoints get a socket of subflowd's,
-/// how references are counted, and what counts as covered — with a simulated ListenerPort.
+/// how references are counted, and what counts as covered — with a simulated ListenerBackend.
 @Suite struct ListenerTests {
     let fake = SimulatedListeners()
     let manager: ListenerManager
@@ -13,7 +16,7 @@ import Testing
     init() {
         var quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         quiet.logLevel = .critical
-        manager = ListenerManager(logger: quiet, port: fake)
+        manager = ListenerManager(logger: quiet, backend: fake)
     }
 
     static let b = endpoint("198.18.2.2", 5201)
@@ -206,7 +209,7 @@ import Testing
         h.serverHost(paths: 2)
         h.establish(h.serverConnection(1))
         h.kernel.forcedFailures = [(matches: { if case .remove = $0 { return true } else { return false } },
-                                    error: KernelError(errno: 22, message: "address with id 1 not found"))]
+                                    error: KernelError(code: .invalidArgument, message: "address with id 1 not found"))]
         h.link(3, "srv-b", up: false)
         #expect(fake.open == [endpoint("198.18.2.2", 5201)])
         h.event(.closed(ConnectionToken(1)))
@@ -220,7 +223,7 @@ import Testing
         var quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         quiet.logLevel = .critical
         let manager = PathManager(kernel: kernel, scheduler: scheduler, logger: quiet)
-        manager.listeners.port = fake
+        manager.listeners.backend = fake
         try manager.load(PolicyRegistration(name: "announce-port", summary: "test") { context, _ in
             AnnounceWithPort(context: context)
         }, settings: PolicySettings(), origin: "test")

@@ -1,7 +1,9 @@
 import Logging
 import SubflowCore
 import SubflowPolicy
+import SubflowSimulation
 import Testing
+@testable import SubflowTestSupport
 
 /// Policies keep their context strongly (as every shipped plugin does): the manager must not
 /// leave a policy and its slot holding each other after a reload or when it goes away

@@ -1,7 +1,10 @@
 import MPTCPWire
+import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 @Suite struct PolicyRuleTests {
     func connection(side: ConnectionSide, local: String, _ localPort: UInt16, remote: String, _ remotePort: UInt16) -> ConnectionState {

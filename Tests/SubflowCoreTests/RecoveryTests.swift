@@ -2,8 +2,11 @@ import Logging
 import MPTCPWire
 import SubflowCore
 import SubflowPolicy
+import SubflowSimulation
 import SubflowSystem
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 /// Start-up recovery (SubflowCore/Recovery): snapshots as the kernel's socket diagnostics show
 /// them become connection states (RecoveryPlanner), and adopted connections are managed like
@@ -165,14 +168,14 @@ struct RecoveryTests {
 
     @Test func leavesAloneWhatIsNotOurs() {
         let other = SocketEndpoint(IPAddress("198.18.9.9")!, port: 1)
-        let refusal = { (text: String) in KernelSnapshot.AddressTable.refused(KernelError(errno: 22, message: text)) }
+        let refusal = { (text: String) in KernelSnapshot.AddressTable.refused(KernelError(code: .invalidArgument, message: text)) }
         let snapshot = KernelSnapshot(
             connections: [Self.msk(1, Self.clientA, other), Self.msk(2, Self.clientA, other), Self.msk(3, Self.clientA, other, fallback: true),
                           Self.msk(4, Self.clientA, other, state: .timeWait), Self.msk(0, Self.clientA, other),
                           Self.msk(5, Self.clientA, other), Self.msk(6, Self.clientA, other), Self.msk(7, Self.clientA, other)],
             addressTables: [ConnectionToken(1): refusal("userspace PM not selected"), ConnectionToken(2): refusal("invalid token"),
                             ConnectionToken(3): .entries([]), ConnectionToken(4): .entries([]),
-                            ConnectionToken(5): .unreadable("timed out"), ConnectionToken(6): .refused(KernelError(errno: 1))])
+                            ConnectionToken(5): .unreadable("timed out"), ConnectionToken(6): .refused(KernelError(code: .operationNotPermitted))])
         let plan = RecoveryPlanner.plan(snapshot)
         #expect(plan.adopted.isEmpty)
         #expect(plan.skipped.map(\.reason) == [
@@ -271,7 +274,7 @@ extension RecoveryTests {
 
     @Test func unreadableKernelAdoptsNothing() throws {
         let h = try Self.harness()
-        let failure = RecoveryError.socket(SystemError(operation: "socket(AF_NETLINK)", errno: 93))
+        let failure = RecoveryError.socket(SystemError(operation: "socket(AF_NETLINK)", errno: .protocolNotSupported))
         let report = Self.recovery(h).run(from: FixedSnapshot(result: .failure(failure)))
         #expect(report.failure != nil && report.adopted.isEmpty)
         #expect(h.manager.connections.count == 0)
@@ -299,7 +302,7 @@ extension RecoveryTests {
     @Test func announcedEndpointsAreCoveredAgain() throws {
         let listeners = SimulatedListeners()
         let h = try Self.harness()
-        h.manager.listeners.port = listeners
+        h.manager.listeners.backend = listeners
         var snapshot = Self.meshSnapshot
         snapshot.addressTables[ConnectionToken(Self.token)] = .entries([
             AddressEntry(IPAddress("198.18.2.1")!, id: AddressID(1), flags: [.signal, .subflow]),

@@ -4,6 +4,8 @@ import SubflowCore
 import SubflowPolicy
 import SubflowSystem
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 /// The resync after lost events (Recovery/ResyncPlanner, EventResynchroniser,
 /// PathManagerResync) and recovered subflows on addresses that went away (issue 8, defects 1
@@ -141,7 +143,7 @@ struct ResyncTests {
         let (msk, subflows) = Self.kernelConnection(Self.kept, port: 40000, joins: [("198.18.2.1", 40001, R.serverA, (1, 0))])
         let resync = Self.resynchroniser(h) {
             attempts += 1
-            return attempts == 1 ? .failure(.socket(SystemError(operation: "socket(AF_NETLINK)", errno: 24)))
+            return attempts == 1 ? .failure(.socket(SystemError(operation: "socket(AF_NETLINK)", errno: .tooManyOpenFiles)))
                 : .success(KernelSnapshot(connections: [msk], subflows: subflows))
         }
         h.manager.eventsOverrun()

@@ -2,6 +2,8 @@ import MPTCPWire
 import SubflowCore
 import SubflowPolicy
 import Testing
+@testable import PathManagerHarness
+@testable import SubflowTestSupport
 
 @Suite struct ConnectionTableTests {
     func info(_ token: UInt32, port: UInt16 = 40000) -> ConnectionEventInfo {
@@ -187,7 +189,7 @@ import Testing
     @Test func countsEventsAndFailures() throws {
         let h = try Harness()
         h.twoInterfaces()
-        h.kernel.forcedFailures = [({ _ in true }, KernelError(errno: 22, message: "invalid token"))]
+        h.kernel.forcedFailures = [({ _ in true }, KernelError(code: .invalidArgument, message: "invalid token"))]
         h.establish(h.connection(1, from: "198.18.1.1", to: "198.18.1.2"))
         #expect(h.manager.counters.events["ESTABLISHED"] == 1)
         #expect(h.manager.counters.commandErrors[22] == 1)

@@ -105,7 +105,7 @@ extension DaemonLoopTests {
             served.sendPattern(Self.megabyte)
             #expect(served.connection.pendingBytes > 0)
             var status = stat()
-            #expect(fstat(served.connection.stream.fd, &status) == 0)
+            #expect(fstat(served.connection.stream.fd.rawValue, &status) == 0)
             let socket = status.st_ino
             served.connection.close(because: "test closes")
             served.connection.close(because: "again")
@@ -113,7 +113,7 @@ extension DaemonLoopTests {
             #expect(served.closedBecause == ["test closes"])
             #expect(served.connection.isClosed && served.connection.pendingBytes == 0)
             // By inode: other suites running meanwhile may get the number again at once.
-            #expect(fstat(served.connection.stream.fd, &status) != 0 || status.st_ino != socket, "the descriptor is closed at once")
+            #expect(fstat(served.connection.stream.fd.rawValue, &status) != 0 || status.st_ino != socket, "the descriptor is closed at once")
             #expect(served.peer.read(turning: served.loop, until: { served.peer.sawEnd }))
             #expect(served.peer.received.count < Self.megabyte)
             #expect(served.closedBecause == ["test closes"])

@@ -1,4 +1,5 @@
 import Glibc
+import SubflowFormats
 import SubflowSystem
 import Testing
 @testable import SubflowDaemon

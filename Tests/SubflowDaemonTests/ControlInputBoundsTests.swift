@@ -1,6 +1,8 @@
+import SubflowFormats
 import SubflowSystem
 import Testing
 @testable import SubflowDaemon
+@testable import SubflowTestSupport
 
 /// The size and cost bounds on what control and metrics clients send, checked on the pure
 /// parts (no socket): limits apply before anything is accepted, never one read late.

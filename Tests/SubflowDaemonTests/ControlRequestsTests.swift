@@ -1,6 +1,7 @@
 import Logging
 import SubflowCore
-import SubflowSystem
+import SubflowFormats
+import SubflowSimulation
 import Testing
 @testable import SubflowDaemon
 

@@ -1,7 +1,10 @@
+import SubflowConfiguration
 import SubflowCore
+import SubflowFormats
 import SubflowSystem
 import Testing
 @testable import SubflowDaemon
+@testable import SubflowTestSupport
 
 /// Outside values in error messages are cut and escaped (issue 8, defect 14: a 900 KB value
 /// gave 2.7 MB of stderr, NUL and escape bytes raw).

@@ -1,6 +1,7 @@
 import SubflowSystem
 import Testing
 @testable import SubflowDaemon
+@testable import SubflowTestSupport
 
 /// The mode check reads only; the writes it plans happen when the daemon applies the plan.
 @Suite struct KernelModeCheckTests {

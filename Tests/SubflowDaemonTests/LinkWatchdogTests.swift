@@ -1,7 +1,9 @@
 import Logging
 import SubflowCore
+import SubflowSimulation
 import Testing
 @testable import SubflowDaemon
+@testable import SubflowTestSupport
 
 /// The systemd watchdog is fed only while the kernel link answers its probe in time and its
 /// sockets are watched (issue 8, defect 1): a deaf daemon is restarted, not kept.

@@ -12,7 +12,7 @@ import Testing
 @Suite struct SignalDropCheckTests {
     /// The kernel link: each command's counter effect happens in `submit` (the kernel handles a
     /// generic-netlink command inside the send), its answer only on `answerAll()`.
-    final class FakeLink: KernelPort {
+    final class FakeLink: PathManagerKernel {
         var counters: [String: UInt64]? = ["AddAddrTxDrop": 5, "RmAddrTxDrop": 9]
         /// What the next command does to the counters, and how the kernel answers it.
         var bump: [String] = []

@@ -22,7 +22,7 @@ extension EventLoopTests {
             #expect(first?.watchCount ?? 0 > 0)
             #expect {
                 _ = try EventLoop()
-            } throws: { ($0 as? SystemError)?.errno == EBUSY }
+            } throws: { ($0 as? SystemError)?.errno == .resourceBusy }
             first = nil
             let second = try EventLoop()
             var fired = false

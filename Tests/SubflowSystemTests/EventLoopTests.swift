@@ -1,6 +1,7 @@
 import Glibc
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 /// Every test that creates an EventLoop is nested in this suite: ELL's main loop is
 /// process-global, so only one EventLoop may exist at a time: `.serialized` runs the nested
@@ -33,21 +34,31 @@ func loopKindDescriptorCount() throws -> Int {
 }
 
 /// A connected pair of non-blocking UNIX stream sockets.
-func socketPair() -> (Int32, Int32) {
+func socketPair() -> (Descriptor, Descriptor) {
     var fds: [Int32] = [-1, -1]
     let rc = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
     precondition(rc == 0, "socketpair: errno \(errno)")
-    return (fds[0], fds[1])
+    return (Descriptor(rawValue: fds[0]), Descriptor(rawValue: fds[1]))
 }
 
+/// A duplicate of `fd` numbered `minimum` or above (F_DUPFD_CLOEXEC); -1 when refused.
+func duplicate(_ fd: Descriptor, atLeast minimum: Int32) -> Descriptor {
+    Descriptor(rawValue: fcntl(fd.rawValue, F_DUPFD_CLOEXEC, minimum))
+}
+
+/// True while `fd` is an open descriptor of this process.
+func isOpen(_ fd: Descriptor) -> Bool { fcntl(fd.rawValue, F_GETFD) >= 0 }
+
+func close(_ fd: Descriptor) { fd.close() }
+
 /// Writes one byte (the test's way of making the other end readable).
-func poke(_ fd: Int32) {
+func poke(_ fd: Descriptor) {
     var byte: UInt8 = 1
-    precondition(write(fd, &byte, 1) == 1, "write: errno \(errno)")
+    precondition(write(fd.rawValue, &byte, 1) == 1, "write: errno \(errno)")
 }
 
 /// Reads whatever is there (so a level-triggered watch goes quiet).
-func drain(_ fd: Int32) {
+func drain(_ fd: Descriptor) {
     var buffer = [UInt8](repeating: 0, count: 4096)
-    while read(fd, &buffer, buffer.count) > 0 {}
+    while read(fd.rawValue, &buffer, buffer.count) > 0 {}
 }

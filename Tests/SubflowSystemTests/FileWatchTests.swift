@@ -1,6 +1,7 @@
 import Glibc
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 extension EventLoopTests {
     /// Descriptor watches: any descriptor number, level-triggered, errors and hang-ups reported
@@ -10,8 +11,8 @@ extension EventLoopTests {
         func descriptorAbove127() throws {
             let loop = try EventLoop()
             let (a, b) = socketPair()
-            let high = fcntl(a, F_DUPFD_CLOEXEC, 500)
-            try #require(high >= 500, "F_DUPFD to 500+: errno \(errno) (RLIMIT_NOFILE too low?)")
+            let high = duplicate(a, atLeast: 500)
+            try #require(high.rawValue >= 500, "F_DUPFD to 500+: errno \(errno) (RLIMIT_NOFILE too low?)")
             defer { close(a); close(b); close(high) }
             var reads = 0
             let watch = try loop.watchReadable(fd: high) { reads += 1; drain(high) }
@@ -91,7 +92,7 @@ extension EventLoopTests {
             let watch = try loop.watchReadable(fd: a) {
                 calls += 1
                 var byte: UInt8 = 0
-                if read(a, &byte, 1) == 0 { sawEnd = true }
+                if read(a.rawValue, &byte, 1) == 0 { sawEnd = true }
             }
             close(b)
             #expect(turn(loop, until: { calls >= 3 }), "the hang-up is reported while the watch lives")

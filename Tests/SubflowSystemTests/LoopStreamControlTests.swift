@@ -9,15 +9,15 @@ extension EventLoopTests {
         /// The inode of the socket `fd` refers to (nil: `fd` is not open). Comparing inodes, not
         /// merely asking whether `fd` is open, because other suites running meanwhile may get
         /// the number again as soon as it is closed.
-        static func inode(_ fd: Int32) -> ino_t? {
+        static func inode(_ fd: Descriptor) -> ino_t? {
             var status = stat()
-            return fstat(fd, &status) == 0 ? status.st_ino : nil
+            return fstat(fd.rawValue, &status) == 0 ? status.st_ino : nil
         }
 
         /// Bytes waiting unread in `fd`'s receive queue.
-        static func unread(_ fd: Int32) -> Int {
+        static func unread(_ fd: Descriptor) -> Int {
             var buffer = [UInt8](repeating: 0, count: 4096)
-            return max(0, recv(fd, &buffer, buffer.count, Int32(MSG_PEEK | MSG_DONTWAIT)))
+            return max(0, recv(fd.rawValue, &buffer, buffer.count, Int32(MSG_PEEK | MSG_DONTWAIT)))
         }
 
         @Test("pauseReading leaves the peer's bytes in the kernel; resumeReading reports them")
@@ -84,7 +84,7 @@ extension EventLoopTests {
             #expect(Self.inode(a) != socket, "the descriptor is closed")
             #expect(loop.watchCount == watchesBefore, "the watch is gone")
             #expect(stream.read(maximum: 16) == .end)
-            #expect(throws: SystemError(operation: "send", errno: EBADF)) { try stream.write([1][...]) }
+            #expect(throws: SystemError(operation: "send", errno: .badFileDescriptor)) { try stream.write([1][...]) }
             stream.whenWritable { writes += 1 }
             stream.close()   // idempotent
             #expect(writes == 0)
@@ -101,7 +101,7 @@ extension EventLoopTests {
             }, onHangUp: { hungUp = true })
             defer { stream.close() }
             close(peer)
-            #expect(throws: SystemError(operation: "send", errno: EPIPE)) { try stream.write([1, 2, 3][...]) }
+            #expect(throws: SystemError(operation: "send", errno: .brokenPipe)) { try stream.write([1, 2, 3][...]) }
             #expect(turn(loop, until: { hungUp }), "the hang-up did not reach the owner")
         }
     }

@@ -1,6 +1,7 @@
 import Glibc
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 extension EventLoopTests {
     /// LoopStream (control and metrics clients) on the loop's own watches.
@@ -9,9 +10,9 @@ extension EventLoopTests {
         func streamAbove127() throws {
             let loop = try EventLoop()
             let (a, peer) = socketPair()
-            let high = fcntl(a, F_DUPFD_CLOEXEC, 600)
+            let high = duplicate(a, atLeast: 600)
             close(a)
-            try #require(high >= 600, "F_DUPFD to 600+: errno \(errno)")
+            try #require(high.rawValue >= 600, "F_DUPFD to 600+: errno \(errno)")
             var received: [UInt8] = []
             var sawEnd = false
             var hungUp = false
@@ -41,13 +42,13 @@ extension EventLoopTests {
 
             // The peer ends: the read handler sees the end and stops reading; the full hang-up
             // (both directions shut) then reaches onHangUp.
-            shutdown(peer, Int32(SHUT_WR))
+            shutdown(peer.rawValue, Int32(SHUT_WR))
             #expect(turn(loop, until: { sawEnd }), "the end of stream was not read")
             #expect(!hungUp)
             close(peer)
             #expect(turn(loop, until: { hungUp }), "the hang-up did not reach the owner")
             stream.close()
-            #expect(fcntl(high, F_GETFD) < 0, "close() closes the descriptor at once")
+            #expect(!isOpen(high), "close() closes the descriptor at once")
         }
     }
 }

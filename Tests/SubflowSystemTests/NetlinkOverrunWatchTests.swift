@@ -3,6 +3,7 @@ import Glibc
 import MPTCPWire
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 extension EventLoopTests {
     /// A real netlink overrun: the kernel sets ENOBUFS on the socket and epoll reports
@@ -76,7 +77,7 @@ struct ScratchNamespace {
     /// Hands the socket from the namespace thread back (the semaphore orders the accesses).
     private final class ThreadOutcome: @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
-        var result: Result<NetlinkSocket, SystemError> = .failure(SystemError(operation: "setns thread", errno: EAGAIN))
+        var result: Result<NetlinkSocket, SystemError> = .failure(SystemError(operation: "setns thread", errno: .tryAgain))
     }
 
     @discardableResult
@@ -95,7 +96,7 @@ struct ScratchNamespace {
         process.waitUntilExit()
         let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         guard process.terminationStatus == 0 else {
-            throw SystemError(operation: arguments.joined(separator: " "), errno: EIO, detail: errors)
+            throw SystemError(operation: arguments.joined(separator: " "), errno: .ioError, detail: errors)
         }
         return errors
     }

@@ -1,6 +1,7 @@
 import Glibc
 import SubflowSystem
 import Testing
+@testable import SubflowTestSupport
 
 extension EventLoopTests {
     /// One-shot timers: one timerfd for all of them, a heap in deadline order. ELL's own
@@ -115,7 +116,7 @@ extension EventLoopTests {
                     var timers: [OneShotTimer] = []
                     for i in 0..<50_000 { timers.append(loop.after(milliseconds: UInt64(60_000 + i)) {}) }
                     timers.forEach { $0.cancel() }
-                    var sockets: [Int32] = []
+                    var sockets: [Descriptor] = []
                     var watches: [FileWatch] = []
                     for _ in 0..<pairs {
                         let (x, y) = socketPair()
@@ -126,7 +127,7 @@ extension EventLoopTests {
                     #expect(loop.watchCount >= 2 * pairs)
                     if round == 0 { watches.forEach { $0.cancel() } } else { watches.removeAll() }   // cancel or drop
                     for fd in sockets {
-                        #expect(fcntl(fd, F_GETFD) >= 0, "a watch closed descriptor \(fd)")
+                        #expect(isOpen(fd), "a watch closed descriptor \(fd)")
                         close(fd)
                     }
                     #expect(try loopKindDescriptorCount() == withLoop, "round \(round)")

@@ -1,9 +1,10 @@
+import Glibc
 import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import SubflowTrace
-import Glibc
 import Testing
+@testable import SubflowTestSupport
 
 @Suite struct PcapTests {
     let records = [

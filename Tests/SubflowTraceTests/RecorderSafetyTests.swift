@@ -2,6 +2,7 @@ import Foundation
 import SubflowSystem
 import SubflowTrace
 import Testing
+@testable import SubflowTestSupport
 
 /// `--record PATH` moves only recordings (issue 8, defect 6). Before: a directory at PATH
 /// became PATH.1, a device node was renamed and replaced by a regular file, the config file

@@ -1,6 +1,8 @@
+import SubflowFormats
 import SubflowSystem
 import SubflowTrace
 import Testing
+@testable import SubflowTestSupport
 
 /// Bad scenario input is an error naming the line and the value (cut and escaped), never a
 /// Swift trap (defect 12: `address` alone, `at 1e20`, `at inf`, `at 1e16`, a 70,000-character

@@ -1,7 +1,9 @@
 import Foundation
+import SubflowFormats
 import SubflowSystem
 import SubflowTrace
 import Testing
+@testable import SubflowTestSupport
 
 /// Scenario files as other systems write them (issue 8, defects 10 and 14): CRLF line ends
 /// used to make the whole file one line (a first-line comment hid everything); a long or

@@ -1,8 +1,10 @@
 import Foundation
+import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
 import SubflowTrace
 import Testing
+@testable import SubflowTestSupport
 
 /// Every `Scenarios/<policy>/<name>.scenario` is built into a trace, replayed through the
 /// policy's real plugin (the .so beside the test binary), and its commands compared with
@@ -28,7 +30,7 @@ import Testing
     }
 
     static func replay(_ text: String, policy: String) throws -> [String] {
-        let (registration, path) = try PluginLoader(directory: BuildProducts.directory).load(policyNamed: policy)
+        let (registration, path) = try PluginLoader(directory: BuiltProducts.directory.path).load(policyNamed: policy)
         let session = ReplaySession(policies: [ReplaySession.Policy(registration: registration, settings: settings(in: text),
                                                                     origin: path)])
         return try session.run(try Scenario.build(text)).commands.map(\.line)
@@ -61,12 +63,3 @@ import Testing
     }
 }
 
-/// Where SwiftPM put the plugins: beside the test executable.
-enum BuildProducts {
-    static var directory: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if dir.path.hasSuffix(".xctest") { dir.deleteLastPathComponent() }
-        return dir.path
-    }
-}

@@ -1,5 +1,6 @@
 import SubflowTrace
 import Testing
+@testable import SubflowTestSupport
 
 /// `trace show` must be able to tell that it printed messages it could not decode (its exit
 /// status says so): the printer counts them.

@@ -119,7 +119,7 @@ public final class BackupOnLoss: PathPolicy {
         let key = SubflowKey(subflow)
         let requested = record.destroying.contains(key)
         record.forget(key)
-        let why = subflow.error.map { "error \(KernelError(errno: Int32($0)))" }
+        let why = subflow.error.map { "error \(KernelError.Code(rawValue: Int32($0)))" }
             ?? subflow.resetReason.map { "reset by the peer (reason \($0))" } ?? "closed"
         if let join = record.joins.removeValue(forKey: JoinKey(subflow)) {
             join.timeout.cancel()

@@ -87,7 +87,7 @@ extension BackupOnLoss {
         case .destroySubflow(_, let local, let remote):
             let key = SubflowKey(local: local, remote: remote)
             // ESRCH "subflow not found": it is gone already, which is what was wanted.
-            if case .failure(let error) = result, error.errno != 3 {
+            if case .failure(let error) = result, error.code != .noSuchProcess {
                 record.destroying.remove(key)
                 retryLater(record, key, "destroy \(key)", error)
             } else {

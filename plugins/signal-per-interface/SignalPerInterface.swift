@@ -61,7 +61,7 @@ public final class SignalPerInterface: PathPolicy {
         switch (signal.kind, result) {
         case (.announce(let address, let interface), .success):
             context.log(.info, "token \(token): announced \(address)\(idText) on \(name(interface)): the kernel took the ADD_ADDR and re-sends it until the peer echoes it")
-        case (.announce(let address, let interface), .failure(let error)) where error.errno == 11:
+        case (.announce(let address, let interface), .failure(let error)) where error.code == .tryAgain:
             guard plan.advertised[interface] == address else { break }
             guard signal.attempt < settings.retries else {
                 context.log(.warning, "token \(token): the kernel dropped the ADD_ADDR for \(address)\(idText); not announcing it again: announce-retries (\(settings.retries)) used up")

@@ -12,11 +12,11 @@ enum CommandTranslation {
         var kernelError: KernelError {
             switch self {
             case .unknownConnection:
-                return KernelError(errno: 22, message: "subflowd: no such connection (closed, or older than the daemon)")
+                return KernelError(code: .invalidArgument, message: "subflowd: no such connection (closed, or older than the daemon)")
             case .noFreeAddressID:
-                return KernelError(errno: 28, message: "subflowd: all 255 local address IDs of this connection are in use")
+                return KernelError(code: .noSpace, message: "subflowd: all 255 local address IDs of this connection are in use")
             case .familyMismatch(let text):
-                return KernelError(errno: 22, message: "subflowd: \(text)")
+                return KernelError(code: .invalidArgument, message: "subflowd: \(text)")
             }
         }
     }

@@ -12,7 +12,7 @@ import SubflowPolicy
 /// - it is *covered* when a foreign MPTCP listener on it, or on the wildcard of its family
 ///   (`0.0.0.0:P`; `[::]:P` also for IPv4), was reported (LISTENER_CREATED, no LISTENER_CLOSED
 ///   since), or when subflowd listens there itself;
-/// - otherwise subflowd opens a listener there (through `port`) — before the ANNOUNCE is sent,
+/// - otherwise subflowd opens a listener there (through `backend`) — before the ANNOUNCE is sent,
 ///   so the first join cannot arrive first. If bind() says EADDRINUSE someone else already
 ///   listens (e.g. a program started before subflowd): that counts as covered;
 /// - every connection that announced it holds a reference; a successful REMOVE of that
@@ -34,7 +34,7 @@ public final class ListenerManager {
         case lost(SocketEndpoint)
         /// subflowd could not listen there.
         case failed(String)
-        /// No `port`: listeners are not managed here (replay, tests without a port).
+        /// No `backend`: listeners are not managed here (replay, tests without one).
         case unmanaged
 
         public var description: String {
@@ -50,7 +50,7 @@ public final class ListenerManager {
     }
 
     /// Where sockets are opened and closed; nil leaves listeners unmanaged.
-    public var port: (any ListenerPort)?
+    public var backend: (any ListenerBackend)?
     private let logger: Logger
     private var coverage = ListenerCoverage()
     /// The connections that announced each endpoint (the ANNOUNCE sent, no REMOVE since).
@@ -59,9 +59,9 @@ public final class ListenerManager {
     /// Each connection's announced endpoints by local address ID, to release them on REMOVE.
     private var announced: [ConnectionToken: [AddressID: SocketEndpoint]] = [:]
 
-    public init(logger: Logger, port: (any ListenerPort)? = nil) {
+    public init(logger: Logger, backend: (any ListenerBackend)? = nil) {
         self.logger = logger
-        self.port = port
+        self.backend = backend
     }
 
     /// Endpoints subflowd itself listens on now, ordered.
@@ -112,7 +112,7 @@ public final class ListenerManager {
     /// Closes every socket subflowd opened (daemon shutdown).
     public func closeAll() {
         for endpoint in ownListeners {
-            port?.closeListener(on: endpoint)
+            backend?.closeListener(on: endpoint)
             coverage.expectOwnClosed(endpoint)
             logger.info("listener: closed \(endpoint): subflowd is stopping")
         }
@@ -131,7 +131,7 @@ public final class ListenerManager {
         }
         holders[endpoint] = nil
         guard covers.removeValue(forKey: endpoint) == .ownSocket else { return }
-        port?.closeListener(on: endpoint)
+        backend?.closeListener(on: endpoint)
         coverage.expectOwnClosed(endpoint)
         logger.info("listener: closed \(endpoint): \(reason) and no other connection announces it")
     }
@@ -180,11 +180,11 @@ public final class ListenerManager {
             logger.info("listener: \(endpoint) (\(reason)) is covered by the MPTCP listener \(listener)")
             return .listener(listener)
         }
-        guard let port else {
+        guard let backend else {
             logger.debug("listener: \(endpoint) (\(reason)) is not covered; listeners are not managed here")
             return .unmanaged
         }
-        switch port.openListener(on: endpoint) {
+        switch backend.openListener(on: endpoint) {
         case .opened:
             coverage.expectOwnCreated(endpoint)
             logger.info("listener: opened an MPTCP listener on \(endpoint): \(reason) and no MPTCP listener covers it")

@@ -12,7 +12,7 @@ public final class PathManager {
     public internal(set) var counters = Counters()
     /// The MPTCP listeners that keep announced addresses joinable (Listeners/ListenerManager).
     public private(set) lazy var listeners = ListenerManager(logger: logger)
-    let kernel: any KernelPort
+    let kernel: any PathManagerKernel
     let scheduler: any Scheduler
     let logger: Logger
 
@@ -44,7 +44,7 @@ public final class PathManager {
         case commandAnswered(policy: String, PathCommand, MPTCPCommand, CommandResult)
     }
 
-    public init(kernel: any KernelPort, scheduler: any Scheduler, logger: Logger,
+    public init(kernel: any PathManagerKernel, scheduler: any Scheduler, logger: Logger,
                 filter: AddressFilter = AddressFilter()) {
         self.kernel = kernel
         self.scheduler = scheduler
@@ -210,7 +210,7 @@ public final class PathManager {
             guard let self else { return }
             defer { self.checkNextLiveness(round: round) }
             self.logger.debug("liveness: connection \(token): \(result.map { "alive" })")
-            guard case .failure(let error) = result, error.message == "invalid token",
+            guard case .failure(let error) = result, error.isInvalidToken,
                   let state = self.connections.drop(token) else { return }
             self.counters.connectionsVanished += 1
             self.finishClosed(state, how: "is gone without a CLOSED event (e.g. the peer's MP_FASTCLOSE)")
@@ -330,7 +330,7 @@ public final class PathManager {
             counters.commandsFailed += 1
             counters.commandErrors[error.errno, default: 0] += 1
             if case .createSubflow = command { counters.subflowRequestsFailed += 1 }
-            if case .destroySubflow(let token, let local, let remote) = command, error.errno == 3 /* ESRCH */ {
+            if case .destroySubflow(let token, let local, let remote) = command, error.code == .noSuchProcess {
                 forgetSubflow(token, local, remote)   // "subflow not found": it is gone already
             }
             logger.warning("\(slot.name): kernel refused \(command): \(error)")

@@ -1,5 +1,5 @@
+import SubflowFormats
 import SubflowPolicy
-import SubflowSystem
 
 /// One policy-selection rule: `SELECTOR… => POLICY`. A new connection goes to the policy of
 /// the first rule whose every selector matches it, else to the default policy.
@@ -124,13 +124,4 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(address)/\(length)" }
-}
-
-extension Substring {
-    fileprivate func trimmingWhitespace() -> Substring {
-        var s = self
-        while s.first?.isWhitespace == true { s = s.dropFirst() }
-        while s.last?.isWhitespace == true { s = s.dropLast() }
-        return s
-    }
 }

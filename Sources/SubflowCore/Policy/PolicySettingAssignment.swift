@@ -1,5 +1,5 @@
+import SubflowFormats
 import SubflowPolicy
-import SubflowSystem
 
 /// `--set` values grouped per policy: `POLICY.KEY=VALUE` goes to POLICY, a bare `KEY=VALUE`
 /// to the default (first) policy.

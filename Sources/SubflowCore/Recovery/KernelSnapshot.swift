@@ -1,6 +1,5 @@
 import MPTCPWire
 import SubflowPolicy
-import SubflowSystem
 
 /// What the kernel shows about the MPTCP connections of this network namespace, read once at
 /// start-up: the path manager has no command that lists connections, so subflowd rebuilds its
@@ -54,14 +53,16 @@ public protocol KernelSnapshotSource {
 
 /// Why no snapshot could be read at all.
 public enum RecoveryError: Error, CustomStringConvertible {
+    // The I/O errors are held as `any Error`: they come from the live snapshot's sockets
+    // (SubflowDaemon), and the state layer only shows them.
     /// A netlink socket could not be opened.
-    case socket(SystemError)
+    case socket(any Error)
     /// A socket dump failed (what was being dumped, and why).
-    case dump(String, NetlinkDumpError)
+    case dump(String, any Error)
     /// The kernel refused a socket dump (e.g. no MPTCP diag support: ENOENT).
     case refused(String, KernelError)
     /// A dump's answer could not be read.
-    case malformed(String, NetlinkDecodeError)
+    case malformed(String, any Error)
 
     public var description: String {
         switch self {

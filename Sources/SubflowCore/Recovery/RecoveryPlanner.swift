@@ -47,10 +47,12 @@ public enum RecoveryPlanner {
                 plan.adopted.append(recover(msk, token: token, subflows: subflows[token] ?? [],
                                             entries: entries, listeners: plan.listeners))
             case .refused(let error)?:
-                switch error.message {
-                case "userspace PM not selected": skip(.inKernelPathManager)
-                case "invalid token": skip(.gone)
-                default: skip(.addressTableUnavailable("\(error)"))
+                if error.isUserspacePathManagerNotSelected {
+                    skip(.inKernelPathManager)
+                } else if error.isInvalidToken {
+                    skip(.gone)
+                } else {
+                    skip(.addressTableUnavailable("\(error)"))
                 }
             case .unreadable(let why)?:
                 skip(.addressTableUnavailable(why))

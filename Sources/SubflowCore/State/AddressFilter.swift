@@ -1,3 +1,4 @@
+import MPTCPWire
 import SubflowPolicy
 
 /// Which local addresses subflowd offers to policies. Defaults follow what users expect of a
@@ -15,8 +16,8 @@ public struct AddressFilter: Sendable, Hashable {
 
     public init() {}
 
-    /// IFA_F_DADFAILED 0x08, IFA_F_TENTATIVE 0x40.
-    static let unusableAddressFlags: UInt32 = 0x08 | 0x40
+    /// An address still in duplicate-address detection, or that failed it, is no path yet.
+    static let unusableAddressFlags = InterfaceAddressFlags([.dadFailed, .tentative]).rawValue
 
     public func admits(_ address: IPAddress, flags: UInt32, on interface: NetworkInterface) -> Bool {
         if skipLoopback && (address.isLoopback || interface.isLoopback) { return false }

@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import Logging
 import SubflowSystem
 
@@ -12,7 +13,7 @@ import SubflowSystem
 /// need a descriptor too. Any other accept error pauses accepting for a second.
 final class AcceptWatch {
     private let loop: EventLoop
-    private let fd: Int32
+    private let fd: Descriptor
     private let name: String
     private let logger: Logger
     /// Accepts one connection; false when none was pending.
@@ -25,7 +26,7 @@ final class AcceptWatch {
     static let burst = 16
     static let pauseMilliseconds: UInt64 = 1_000
 
-    init(loop: EventLoop, fd: Int32, name: String, logger: Logger,
+    init(loop: EventLoop, fd: Descriptor, name: String, logger: Logger,
          acceptOne: @escaping () throws(SystemError) -> Bool) throws(SystemError) {
         self.loop = loop; self.fd = fd; self.name = name; self.logger = logger; self.acceptOne = acceptOne
         try start()

@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import SubflowSystem
 
 /// One client connection of the control socket or the metrics listener, with the rules that
@@ -50,7 +51,7 @@ final class BufferedConnection {
     private(set) var isClosed = false
 
     /// Serves the accepted, non-blocking descriptor `fd` on `loop`.
-    init(fd: Int32, loop: EventLoop, limits: Limits = Limits()) throws(SystemError) {
+    init(fd: Descriptor, loop: EventLoop, limits: Limits = Limits()) throws(SystemError) {
         self.loop = loop
         self.limits = limits
         var readable: () -> Void = {}

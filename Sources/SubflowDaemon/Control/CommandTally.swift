@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import MPTCPWire
 import SubflowCore
 import SubflowPolicy

@@ -1,3 +1,5 @@
+import SubflowConfiguration
+import SubflowFormats
 import SubflowPolicy
 import SubflowSystem
 

@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import SubflowSystem
 
 /// Who may use the control socket, checked on every connection from the credentials the

@@ -1,3 +1,5 @@
+import SubflowConfiguration
+import SubflowFormats
 import SubflowSystem
 
 /// One client of the control socket: newline-separated JSON requests in, one JSON answer

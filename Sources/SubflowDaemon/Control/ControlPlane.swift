@@ -1,4 +1,5 @@
 import Logging
+import SubflowConfiguration
 import SubflowCore
 import SubflowSystem
 

@@ -1,3 +1,5 @@
+import SubflowConfiguration
+import SubflowFormats
 import SubflowSystem
 
 /// The control protocol's requests (docs/control.md): `{"command":"status"}` and the like,

@@ -1,3 +1,4 @@
+import SubflowConfiguration
 import Logging
 import SubflowCore
 import SubflowSystem
@@ -78,7 +79,7 @@ final class ControlServer {
 
     // MARK: clients
 
-    private func admit(fd: Int32, peer: PeerCredentials) {
+    private func admit(fd: Descriptor, peer: PeerCredentials) {
         let connection: BufferedConnection
         do { connection = try BufferedConnection(fd: fd, loop: loop) } catch {
             return logger.error("control socket: cannot serve a client (\(peer)): \(error)")

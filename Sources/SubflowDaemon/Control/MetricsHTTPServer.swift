@@ -1,5 +1,8 @@
+import SubflowConfiguration
 import Logging
+import SubflowFormats
 import SubflowSystem
+import SubflowPolicy
 
 /// The optional Prometheus endpoint (`--metrics-listen`): plain HTTP/1.x on TCP, one
 /// request per connection, `GET /metrics` (or HEAD) answered with the text exposition
@@ -29,7 +32,7 @@ final class MetricsHTTPServer {
         init(connection: BufferedConnection, address: [UInt8]) { self.connection = connection; self.address = address }
     }
 
-    let address: InetAddress
+    let address: SocketEndpoint
     private let listener: TCPStreamListener
     private let loop: EventLoop
     private let state: ControlState
@@ -37,7 +40,7 @@ final class MetricsHTTPServer {
     private var acceptWatch: AcceptWatch?
     private var clients: [ObjectIdentifier: Client] = [:]
 
-    init(address: InetAddress, loop: EventLoop, state: ControlState, logger: Logger) throws(SystemError) {
+    init(address: SocketEndpoint, loop: EventLoop, state: ControlState, logger: Logger) throws(SystemError) {
         self.loop = loop
         self.state = state
         self.logger = logger
@@ -46,7 +49,7 @@ final class MetricsHTTPServer {
         acceptWatch = try AcceptWatch(loop: loop, fd: listener.fd, name: "metrics listener \(address)", logger: logger) {
             [unowned self] () throws(SystemError) -> Bool in
             guard let (fd, peer) = try self.listener.accept() else { return false }
-            self.serve(fd, from: peer?.bytes ?? [])
+            self.serve(fd, from: peer?.address.bytes ?? [])
             return true
         }
     }
@@ -59,7 +62,7 @@ final class MetricsHTTPServer {
         listener.close()
     }
 
-    private func serve(_ fd: Int32, from address: [UInt8]) {
+    private func serve(_ fd: Descriptor, from address: [UInt8]) {
         let connection: BufferedConnection
         do {
             connection = try BufferedConnection(fd: fd, loop: loop, limits: .init(idleMilliseconds: nil))

@@ -1,3 +1,5 @@
+import SubflowConfiguration
+import SubflowFormats
 import SubflowPolicy
 import SubflowSystem
 
@@ -13,7 +15,7 @@ enum MetricsReport {
         var out = PrometheusExposition()
 
         out.add("subflowd_info", .gauge, help: "Always 1; labels: daemon version, policy API version, path manager at start.",
-                [Sample([("version", SubflowdCommand.version), ("api_version", "\(PolicyABI.version)"),
+                [Sample([("version", ProductVersion.current), ("api_version", "\(PolicyABI.version)"),
                          ("path_manager", state.pathManagerAtStart)], 1)])
         out.add("subflowd_uptime_seconds", .gauge, help: "Seconds since subflowd started.", value: state.uptimeSeconds)
         out.add("subflowd_policy_loaded", .gauge, help: "Loaded policy plugins (1 each), with the policy API version they were built for.",

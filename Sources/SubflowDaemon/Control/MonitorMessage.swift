@@ -1,5 +1,7 @@
+import SubflowConfiguration
 import MPTCPWire
 import SubflowCore
+import SubflowFormats
 import SubflowPolicy
 import SubflowSystem
 

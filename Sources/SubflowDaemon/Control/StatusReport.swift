@@ -1,4 +1,6 @@
 import MPTCPWire
+import SubflowConfiguration
+import SubflowFormats
 import SubflowPolicy
 import SubflowSystem
 
@@ -49,7 +51,7 @@ enum StatusReport {
         ]
         return [
             "protocol": .number(protocolVersion),
-            "version": .string(SubflowdCommand.version),
+            "version": .string(ProductVersion.current),
             "api_version": .number(PolicyABI.version),
             "pid": .number(LocalIdentity.processID),
             "uptime_seconds": .double(state.uptimeSeconds),
@@ -77,5 +79,5 @@ enum StatusReport {
         return known + seen.keys.filter { !known.contains($0) }.sorted()
     }
 
-    static func errnoName(_ errno: Int32) -> String { KernelError.errnoNames[errno] ?? "errno \(errno)" }
+    static func errnoName(_ errno: Int32) -> String { "\(KernelError.Code(rawValue: errno))" }
 }

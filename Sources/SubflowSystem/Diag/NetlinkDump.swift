@@ -24,7 +24,7 @@ public enum NetlinkDumpError: Error, Hashable, Sendable, CustomStringConvertible
 extension NetlinkSocket {
     /// Opens a `NETLINK_SOCK_DIAG` socket: what `ss` uses to list sockets.
     public static func sockDiag() throws(SystemError) -> NetlinkSocket {
-        try NetlinkSocket(protocol: SockDiag.netlinkProtocol, receiveBufferBytes: 1 << 20)
+        try NetlinkSocket(protocol: NetlinkProtocolNumber.sockDiag, receiveBufferBytes: 1 << 20)
     }
 
     /// Sends `request` (a dump, or any request that ends with `NLMSG_DONE` or `NLMSG_ERROR`)
@@ -40,7 +40,7 @@ extension NetlinkSocket {
         let sequence = HostByteOrder.uint32(request[...], at: 8) ?? 0
         do { try send(request) } catch { throw .system(error) }
         var messages: [NetlinkMessage] = []
-        let deadline = MonotonicClock.nowMilliseconds + UInt64(max(0, timeoutMilliseconds))
+        let deadline = MonotonicClock.now.advanced(by: .milliseconds(max(0, timeoutMilliseconds)))
         while true {
             let received: Receive
             do { received = try receive() } catch { throw .system(error) }
@@ -57,18 +57,19 @@ extension NetlinkSocket {
                     }
                 }
             case .empty:
-                let now = MonotonicClock.nowMilliseconds
-                guard now < deadline else { throw .timedOut(milliseconds: timeoutMilliseconds, messagesSoFar: messages.count) }
-                try waitReadable(milliseconds: Int32(clamping: deadline - now))
+                guard MonotonicClock.now < deadline else {
+                    throw .timedOut(milliseconds: timeoutMilliseconds, messagesSoFar: messages.count)
+                }
+                try waitReadable(until: deadline)
             }
         }
     }
 
-    /// poll(2) for input on this socket; returns on input, timeout or EINTR.
-    private func waitReadable(milliseconds: Int32) throws(NetlinkDumpError) {
-        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        if poll(&entry, 1, milliseconds) < 0 && errno != EINTR {
-            throw .system(SystemError.last("poll(netlink)"))
+    /// poll(2) for input on this socket; returns on input or at the deadline.
+    private func waitReadable(until deadline: MonotonicClock.Instant) throws(NetlinkDumpError) {
+        var entry = [pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)]
+        if case .failure(let error) = PollWait.poll(&entry, until: deadline) {
+            throw .system(SystemError(operation: "poll(netlink)", errno: error))
         }
     }
 }

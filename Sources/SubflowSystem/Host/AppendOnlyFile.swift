@@ -4,11 +4,11 @@ import Glibc
 /// of the process (it is in the kernel's page cache at once).
 public final class AppendOnlyFile {
     public let path: String
-    private var fd: Int32
+    private var fd: Descriptor?
     public private(set) var size: Int
 
     /// Takes over a descriptor opened for appending (see TrustedDirectory.createForAppending).
-    init(descriptor: Int32, path: String, size: Int) {
+    init(descriptor: Descriptor, path: String, size: Int) {
         self.fd = descriptor
         self.path = path
         self.size = size
@@ -17,21 +17,14 @@ public final class AppendOnlyFile {
     deinit { close() }
 
     public func write(_ bytes: [UInt8]) throws(SystemError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError.last("write", path)
-            }
-            offset += n
-        }
+        guard let fd else { throw SystemError(operation: "write", errno: .badFileDescriptor, detail: path) }
+        if let error = fd.writeAll(bytes) { throw SystemError(operation: "write", errno: error, detail: path) }
         size += bytes.count
     }
 
     public func close() {
-        if fd >= 0 { Glibc.close(fd) }
-        fd = -1
+        fd?.close()
+        fd = nil
     }
 }
 
@@ -42,17 +35,21 @@ public enum Files {
         try OpenedFile.openRegularFile(path).readAll(limit: limit)
     }
 
+    /// Creates or replaces `path` with `bytes` (mode 0644).
     public static func writeBytes(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SystemError.last("open", path) }
-        defer { Glibc.close(fd) }
-        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard n == bytes.count else { throw SystemError.last("write", path) }
+        try write(bytes, to: path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o644)
+    }
+
+    /// The one whole-file write: open with `flags`, write every byte, close.
+    static func write(_ bytes: [UInt8], to path: String, flags: Int32, mode: mode_t = 0) throws(SystemError) {
+        let fd = try Descriptor.open(path, flags, mode).orThrow("open", path)
+        defer { fd.close() }
+        if let error = fd.writeAll(bytes) { throw SystemError(operation: "write", errno: error, detail: path) }
     }
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     public static func rename(_ from: String, to: String) throws(SystemError) {
-        guard Glibc.rename(from, to) == 0 else { throw SystemError.last("rename", "\(from) -> \(to)") }
+        guard system_rename(from, to) == 0 else { throw SystemError.last("rename", "\(from) -> \(to)") }
     }
 }

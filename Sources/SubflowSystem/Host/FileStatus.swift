@@ -55,14 +55,14 @@ public struct FileStatus: Sendable, Hashable {
     /// `stat(2)` that follows symlinks (for reports; trust decisions use TrustedPath).
     public init(path: String) throws(SystemError) {
         var st = stat()
-        guard stat(path, &st) == 0 else { throw SystemError.last("stat", path) }
+        guard system_stat(path, &st) == 0 else { throw SystemError.last("stat", path) }
         self.init(st)
     }
 
     /// `fstat(2)` of an open descriptor: the file that is open, not what a name points at now.
-    init(descriptor: Int32, path: String) throws(SystemError) {
+    init(descriptor: Descriptor, path: String) throws(SystemError) {
         var st = stat()
-        guard fstat(descriptor, &st) == 0 else { throw SystemError.last("fstat", path) }
+        guard system_fstat(descriptor, &st) == 0 else { throw SystemError.last("fstat", path) }
         self.init(st)
     }
 

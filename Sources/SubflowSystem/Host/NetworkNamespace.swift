@@ -7,9 +7,8 @@ public enum NetworkNamespace {
     /// CLONE_NEWNET); sockets it opens afterwards belong to that namespace. Only that thread
     /// moves, so call it on a thread of your own that ends afterwards.
     public static func enterOnCurrentThread(path: String) throws(SystemError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError.last("open", path) }
-        defer { close(fd) }
-        guard setns(fd, Int32(CLONE_NEWNET)) == 0 else { throw SystemError.last("setns(CLONE_NEWNET)", path) }
+        let fd = try Descriptor.open(path, O_RDONLY | O_CLOEXEC).orThrow("open", path)
+        defer { fd.close() }
+        guard system_setns(fd, Int32(CLONE_NEWNET)) == 0 else { throw SystemError.last("setns(CLONE_NEWNET)", path) }
     }
 }

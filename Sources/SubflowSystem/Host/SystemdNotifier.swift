@@ -4,7 +4,7 @@ import Glibc
 /// UNIX socket named by $NOTIFY_SOCKET (a leading '@' means the abstract namespace). Does
 /// nothing when subflowd does not run under systemd with Type=notify.
 public final class SystemdNotifier {
-    private let fd: Int32
+    private let fd: Descriptor?
     private var address = sockaddr_un()
     private var addressLength = socklen_t(0)
     /// Half the watchdog interval systemd asked for (WATCHDOG_USEC), when it asked for one
@@ -18,31 +18,31 @@ public final class SystemdNotifier {
             if pid == nil || pid == getpid() { interval = max(usec / 2000, 1) }
         }
         watchdogIntervalMilliseconds = interval
-        guard let raw = getenv("NOTIFY_SOCKET") else { fd = -1; return }
+        guard let raw = getenv("NOTIFY_SOCKET") else { fd = nil; return }
         var path = Array(String(cString: raw).utf8)
-        guard !path.isEmpty, path.count < MemoryLayout.size(ofValue: address.sun_path) else { fd = -1; return }
+        guard !path.isEmpty, path.count < MemoryLayout.size(ofValue: address.sun_path) else { fd = nil; return }
         if path[0] == UInt8(ascii: "@") { path[0] = 0 }
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { buffer in
             for (i, byte) in path.enumerated() { buffer[i] = byte }
         }
         addressLength = socklen_t(MemoryLayout<sa_family_t>.size + path.count)
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        fd = try? descriptorOrErrno(system_socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)).get()
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    deinit { fd?.close() }
 
-    public var isActive: Bool { fd >= 0 }
+    public var isActive: Bool { fd != nil }
 
     /// Sends `KEY=VALUE` lines, e.g. ["READY=1", "STATUS=…"]. Errors are ignored: systemd
     /// being unreachable must not disturb the daemon.
     public func notify(_ lines: [String]) {
-        guard fd >= 0 else { return }
+        guard let fd else { return }
         let bytes = Array(lines.joined(separator: "\n").utf8)
         _ = bytes.withUnsafeBytes { raw in
             withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), $0, addressLength)
+                    system_sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), $0, addressLength)
                 }
             }
         }

@@ -9,14 +9,9 @@ public enum TextFile {
         String(decoding: try OpenedFile.openRegularFile(path).readAll(limit: limit), as: UTF8.self)
     }
 
-    /// Replaces a file's content (for sysctls: one write of the value).
+    /// Replaces a file's content (for sysctls: one write of the value; the file must exist).
     public static func write(_ path: String, _ text: String) throws(SystemError) {
-        let fd = open(path, O_WRONLY | O_CLOEXEC | O_TRUNC)
-        guard fd >= 0 else { throw SystemError.last("open", path) }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard n == bytes.count else { throw SystemError.last("write", path) }
+        try Files.write(Array(text.utf8), to: path, flags: O_WRONLY | O_CLOEXEC | O_TRUNC)
     }
 
     /// Creates or replaces a file with `text` (mode 0644).

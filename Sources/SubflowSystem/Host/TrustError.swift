@@ -1,3 +1,4 @@
+import SubflowFormats
 /// Why a path was not trusted: which component, what is wrong with it, and how to fix it.
 public struct TrustError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Problem: Hashable, Sendable {

@@ -7,12 +7,12 @@ import Glibc
 public final class TrustedDirectory {
     /// The directory's path after following links (for messages).
     public var path: String { chain.last!.path }
-    let chain: [(fd: Int32, path: String, status: FileStatus)]
-    var descriptor: Int32 { chain.last!.fd }
+    let chain: [(fd: Descriptor, path: String, status: FileStatus)]
+    var descriptor: Descriptor { chain.last!.fd }
 
-    init(chain: [(fd: Int32, path: String, status: FileStatus)]) { self.chain = chain }
+    init(chain: [(fd: Descriptor, path: String, status: FileStatus)]) { self.chain = chain }
 
-    deinit { for entry in chain { close(entry.fd) } }
+    deinit { for entry in chain { entry.fd.close() } }
 
     /// The path of an entry, for messages.
     public func pathOf(_ name: String) -> String { TrustedPath.join(path, name) }
@@ -30,8 +30,8 @@ public final class TrustedDirectory {
     /// The entry `name` itself (a link is not followed), or nil when there is none.
     public func entryStatus(_ name: String) throws(SystemError) -> FileStatus? {
         var st = stat()
-        guard fstatat(descriptor, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
-            if errno == ENOENT { return nil }
+        guard system_fstatat(descriptor, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if Errno.current == .noSuchFileOrDirectory { return nil }
             throw SystemError.last("stat", TrustedPath.join(path, name))
         }
         return FileStatus(st)
@@ -39,7 +39,7 @@ public final class TrustedDirectory {
 
     /// Renames an entry within this directory (renameat: the directory is not looked up again).
     public func rename(_ from: String, to: String) throws(SystemError) {
-        guard renameat(descriptor, from, descriptor, to) == 0 else {
+        guard system_renameat(descriptor, from, descriptor, to) == 0 else {
             throw SystemError.last("rename", "\(TrustedPath.join(path, from)) -> \(TrustedPath.join(path, to))")
         }
     }
@@ -47,14 +47,14 @@ public final class TrustedDirectory {
     /// Creates `name` (with `mode`) for appending; it must not exist yet (O_EXCL), so nothing
     /// is ever opened or created through a symbolic link or appended to by mistake.
     public func createForAppending(_ name: String, mode: mode_t = 0o640) throws(SystemError) -> AppendOnlyFile {
-        let fd = openat(descriptor, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode)
         let shown = TrustedPath.join(path, name)
-        guard fd >= 0 else { throw SystemError.last("open", shown) }
+        let fd = try descriptorOrErrno(system_openat(descriptor, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW
+                                                     | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode)).orThrow("open", shown)
         let status: FileStatus
-        do throws(SystemError) { status = try FileStatus(descriptor: fd, path: shown) } catch { close(fd); throw error }
+        do throws(SystemError) { status = try FileStatus(descriptor: fd, path: shown) } catch { fd.close(); throw error }
         guard status.isRegularFile else {
-            close(fd)
-            throw SystemError(operation: "open", errno: EINVAL, detail: "\(shown): it is \(status.kind), not a regular file")
+            fd.close()
+            throw SystemError(operation: "open", errno: .invalidArgument, detail: "\(shown): it is \(status.kind), not a regular file")
         }
         return AppendOnlyFile(descriptor: fd, path: shown, size: status.size)
     }
@@ -64,32 +64,31 @@ public final class TrustedDirectory {
 public final class OpenedFile {
     public let path: String
     public let status: FileStatus
-    let descriptor: Int32
+    let descriptor: Descriptor
     private var isOwned = true
 
-    init(descriptor: Int32, path: String, status: FileStatus) {
+    init(descriptor: Descriptor, path: String, status: FileStatus) {
         self.descriptor = descriptor; self.path = path; self.status = status
     }
 
-    deinit { if isOwned { close(descriptor) } }
+    deinit { if isOwned { descriptor.close() } }
 
     /// Gives the descriptor away for the life of the process (a dlopen()ed object stays
     /// mapped, and its /proc/self/fd name must keep naming it).
-    func keepOpenForever() -> Int32 {
+    func keepOpenForever() -> Descriptor {
         isOwned = false
         return descriptor
     }
 
-    /// Up to `count` bytes at `offset` (pread: the file position is not used).
+    /// Up to `count` bytes at `offset` (pread: the file position is not used); fewer only
+    /// where the file ends. The one read loop of whole-file reads and ELF checks.
     public func read(at offset: Int, count: Int) throws(SystemError) -> [UInt8] {
+        try read(at: offset, count: count, shownPath: path)
+    }
+
+    func read(at offset: Int, count: Int, shownPath: String) throws(SystemError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if n < 0 { if errno == EINTR { continue }; throw SystemError.last("read", path) }
-            if n == 0 { break }
-            done += n
-        }
-        return Array(bytes[0..<done])
+        let done = try bytes.withUnsafeMutableBytes { descriptor.read(into: $0, at: offset) }.orThrow("read", shownPath)
+        return done == count ? bytes : Array(bytes[0..<done])
     }
 }

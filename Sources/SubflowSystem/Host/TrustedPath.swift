@@ -56,7 +56,7 @@ public enum TrustedPath {
 struct Walk {
     /// Descriptors (O_PATH) and paths of the trusted directories, `/` first. Owned until
     /// handed to a TrustedDirectory.
-    var chain: [(fd: Int32, path: String, status: FileStatus)] = []
+    var chain: [(fd: Descriptor, path: String, status: FileStatus)] = []
     var links = 0
 
     init(startingAt path: String) throws(TrustError) {
@@ -75,11 +75,11 @@ struct Walk {
     /// Continues from an open trusted directory (its chain is copied, not taken).
     init(continuing directory: TrustedDirectory) {
         // F_DUPFD_CLOEXEC: dup(2) would drop close-on-exec, and children must not inherit these.
-        chain = directory.chain.map { (fcntl($0.fd, F_DUPFD_CLOEXEC, 0), $0.path, $0.status) }
+        chain = directory.chain.map { (Descriptor(rawValue: system_fcntl($0.fd, F_DUPFD_CLOEXEC, 0)), $0.path, $0.status) }
     }
 
     mutating func release() {
-        for entry in chain { close(entry.fd) }
+        for entry in chain { entry.fd.close() }
         chain = []
     }
 
@@ -95,28 +95,29 @@ struct Walk {
     mutating func file(_ components: [String]) throws(TrustError) -> OpenedFile {
         defer { release() }
         let last = try walk(components, wantDirectory: false)!
-        defer { close(last.fd) }
+        defer { last.fd.close() }
         let parent = chain.last!
-        let fd = openat(parent.fd, last.name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else { throw TrustError(path: last.path, problem: .system(SystemError.last("open"))) }
+        let opened = descriptorOrErrno(system_openat(parent.fd, last.name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY))
+        guard case .success(let fd) = opened else { throw TrustError(path: last.path, problem: .system(SystemError.last("open"))) }
         let status: FileStatus
         do throws(SystemError) { status = try FileStatus(descriptor: fd, path: last.path) } catch {
-            close(fd)
+            fd.close()
             throw TrustError(path: last.path, problem: .system(error))
         }
         guard status.device == last.status.device, status.inode == last.status.inode else {
-            close(fd)
+            fd.close()
             throw TrustError(path: last.path, problem: .changedWhileOpening)
         }
         return OpenedFile(descriptor: fd, path: last.path, status: status)
     }
 
     private mutating func pushRoot() throws(TrustError) {
-        let fd = open("/", Int32(SFD_O_PATH) | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw TrustError(path: "/", problem: .system(SystemError.last("open"))) }
+        guard case .success(let fd) = Descriptor.open("/", Int32(SFD_O_PATH) | O_DIRECTORY | O_CLOEXEC) else {
+            throw TrustError(path: "/", problem: .system(SystemError.last("open")))
+        }
         let status: FileStatus
         do throws(SystemError) { status = try FileStatus(descriptor: fd, path: "/") } catch {
-            close(fd)
+            fd.close()
             throw TrustError(path: "/", problem: .system(error))
         }
         chain.append((fd, "/", status))
@@ -124,7 +125,7 @@ struct Walk {
     }
 
     private mutating func backToRoot() {
-        while chain.count > 1 { close(chain.removeLast().fd) }
+        while chain.count > 1 { chain.removeLast().fd.close() }
     }
 
     /// Walks `components` from the end of the chain. Directories are checked and appended;
@@ -132,29 +133,29 @@ struct Walk {
     /// and returned (O_PATH descriptor) instead of appended.
     @discardableResult
     private mutating func walk(_ components: [String], wantDirectory: Bool)
-        throws(TrustError) -> (fd: Int32, path: String, status: FileStatus, name: String)? {
+        throws(TrustError) -> (fd: Descriptor, path: String, status: FileStatus, name: String)? {
         var pending = Array(components.reversed())
         while let name = pending.popLast() {
             if name == "." || name.isEmpty { continue }
             if name == ".." {
                 // The parent is the previous link of the chain, already checked (at `/`, `/`).
-                if chain.count > 1 { close(chain.removeLast().fd) }
+                if chain.count > 1 { chain.removeLast().fd.close() }
                 continue
             }
             let parent = chain.last!
             let path = TrustedPath.join(parent.path, name)
-            let fd = openat(parent.fd, name, Int32(SFD_O_PATH) | O_NOFOLLOW | O_CLOEXEC)
-            guard fd >= 0 else {
+            let opened = descriptorOrErrno(system_openat(parent.fd, name, Int32(SFD_O_PATH) | O_NOFOLLOW | O_CLOEXEC))
+            guard case .success(let fd) = opened else {
                 let error = SystemError.last("open")
-                throw TrustError(path: path, problem: error.errno == ENOENT ? .notFound : .system(error))
+                throw TrustError(path: path, problem: error.errno == .noSuchFileOrDirectory ? .notFound : .system(error))
             }
             let status: FileStatus
             do throws(SystemError) { status = try FileStatus(descriptor: fd, path: path) } catch {
-                close(fd)
+                fd.close()
                 throw TrustError(path: path, problem: .system(error))
             }
             if status.kind == .symbolicLink {
-                defer { close(fd) }
+                defer { fd.close() }
                 let othersMayWrite = parent.status.isWritableByOthers || parent.status.isWritableByGroup
                 if othersMayWrite && status.ownerUID != 0 && status.ownerUID != FileStatus.effectiveUID {
                     throw TrustError(path: path, problem: .untrustedLink(uid: status.ownerUID))
@@ -169,11 +170,11 @@ struct Walk {
             // The kind first: "chmod go-w /dev/zero" would be no answer to "a device is not a file".
             let isLast = pending.isEmpty
             if isLast && !wantDirectory {
-                guard status.isRegularFile else { close(fd); throw TrustError(path: path, problem: .notARegularFile(status.kind)) }
+                guard status.isRegularFile else { fd.close(); throw TrustError(path: path, problem: .notARegularFile(status.kind)) }
             } else {
-                guard status.isDirectory else { close(fd); throw TrustError(path: path, problem: .notADirectory(status.kind)) }
+                guard status.isDirectory else { fd.close(); throw TrustError(path: path, problem: .notADirectory(status.kind)) }
             }
-            do { try TrustedPath.check(status, at: path) } catch { close(fd); throw error }
+            do { try TrustedPath.check(status, at: path) } catch { fd.close(); throw error }
             if isLast && !wantDirectory { return (fd, path, status, name) }
             chain.append((fd, path, status))
         }
@@ -184,9 +185,9 @@ struct Walk {
     }
 
     /// readlinkat(2) on an O_PATH descriptor of the link itself (empty name).
-    private static func linkTarget(_ fd: Int32, _ path: String) throws(TrustError) -> String {
+    private static func linkTarget(_ fd: Descriptor, _ path: String) throws(TrustError) -> String {
         var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = buffer.withUnsafeMutableBytes { readlinkat(fd, "", $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
+        let n = buffer.withUnsafeMutableBytes { system_readlinkat(fd, "", $0) }
         guard n >= 0 else { throw TrustError(path: path, problem: .system(SystemError.last("readlink"))) }
         return String(decoding: buffer[0..<n], as: UTF8.self)
     }

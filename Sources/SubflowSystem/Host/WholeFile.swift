@@ -1,4 +1,5 @@
 import Glibc
+import SubflowFormats
 
 /// The one way subflowd and subflowctl read a whole file (configuration, traces, scenarios,
 /// expectations, /proc and /proc/sys): opened without blocking, only a regular file, and never
@@ -9,13 +10,13 @@ extension OpenedFile {
     /// files subflowd acts on with its privileges go through TrustedPath). O_NONBLOCK: opening a
     /// FIFO never waits for a writer. Anything but a regular file is refused.
     public static func openRegularFile(_ path: String) throws(SystemError) -> OpenedFile {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError.last("open", InputExcerpt.of(path, limit: 200)) }
+        let fd = try Descriptor.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+            .orThrow("open", InputExcerpt.of(path, limit: 200))
         let status: FileStatus
-        do throws(SystemError) { status = try FileStatus(descriptor: fd, path: path) } catch { close(fd); throw error }
+        do throws(SystemError) { status = try FileStatus(descriptor: fd, path: path) } catch { fd.close(); throw error }
         guard status.isRegularFile else {
-            close(fd)
-            throw SystemError.refused("open", path, errno: EINVAL, "it is \(status.kind), not a regular file")
+            fd.close()
+            throw SystemError.refused("open", path, errno: .invalidArgument, "it is \(status.kind), not a regular file")
         }
         return OpenedFile(descriptor: fd, path: path, status: status)
     }
@@ -24,23 +25,17 @@ extension OpenedFile {
     /// silent cut.
     public func readAll(limit: Int) throws(SystemError) -> [UInt8] {
         func tooLarge() -> SystemError {
-            SystemError.refused("read", path, errno: EFBIG, "larger than the limit of \(limit) bytes")
+            SystemError.refused("read", path, errno: .fileTooLarge, "larger than the limit of \(limit) bytes")
         }
         guard status.size <= limit else { throw tooLarge() }
         var result: [UInt8] = []
         result.reserveCapacity(status.size)
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        var offset = 0
         while true {
-            let want = min(chunk.count, limit + 1 - result.count)
-            let n = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, want, off_t(offset)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError.last("read", InputExcerpt.of(path, limit: 200))
-            }
-            if n == 0 { return result }
-            result += chunk[0..<n]
-            offset += n
+            // One byte more than the limit allows: reading it proves the file grew past it.
+            let chunk = try read(at: result.count, count: min(1 << 16, limit + 1 - result.count),
+                                 shownPath: InputExcerpt.of(path, limit: 200))
+            if chunk.isEmpty { return result }
+            result += chunk
             if result.count > limit { throw tooLarge() }
         }
     }

@@ -15,20 +15,19 @@ final class DescriptorWatches {
     /// every ready descriptor, the timerfd among them, gets its turn).
     static let eventsPerTurn = 256
 
-    let epollFD: Int32
+    let epollFD: Descriptor
     private var registrations: [UInt64: WatchRegistration] = [:]
     /// Which registration owns each descriptor number now, so a stale cancel (a watch whose
     /// descriptor was closed and reused) never removes its successor's registration.
-    private var tokenByDescriptor: [Int32: UInt64] = [:]
+    private var tokenByDescriptor: [Descriptor: UInt64] = [:]
     private var nextToken: UInt64 = 1
     private var ready = [epoll_event](repeating: epoll_event(), count: DescriptorWatches.eventsPerTurn)
 
     init() throws(SystemError) {
-        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epollFD >= 0 else { throw SystemError.last("epoll_create1") }
+        epollFD = try descriptorOrErrno(system_epoll_create1(Int32(EPOLL_CLOEXEC))).orThrow("epoll_create1")
     }
 
-    deinit { Glibc.close(epollFD) }
+    deinit { epollFD.close() }
 
     var count: Int { registrations.count }
 
@@ -40,7 +39,7 @@ final class DescriptorWatches {
         var event = epoll_event()
         event.events = registration.interest
         event.data.u64 = token
-        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, registration.fd, &event) == 0 else {
+        guard system_epoll_ctl(epollFD, EPOLL_CTL_ADD, registration.fd, &event) == 0 else {
             throw SystemError.last("epoll_ctl(EPOLL_CTL_ADD)", "descriptor \(registration.fd)")
         }
         registrations[token] = registration
@@ -54,7 +53,7 @@ final class DescriptorWatches {
         var event = epoll_event()
         event.events = registration.interest
         event.data.u64 = token
-        guard epoll_ctl(epollFD, EPOLL_CTL_MOD, registration.fd, &event) == 0 else {
+        guard system_epoll_ctl(epollFD, EPOLL_CTL_MOD, registration.fd, &event) == 0 else {
             throw SystemError.last("epoll_ctl(EPOLL_CTL_MOD)", "descriptor \(registration.fd)")
         }
     }
@@ -68,14 +67,15 @@ final class DescriptorWatches {
         // EBADF/ENOENT: the owner closed the descriptor first, which already removed it from
         // the epoll set (when it was the last reference). Nothing else can fail here.
         var unused = epoll_event()
-        _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, registration.fd, &unused)
+        _ = system_epoll_ctl(epollFD, EPOLL_CTL_DEL, registration.fd, &unused)
     }
 
     /// Waits up to `milliseconds` (-1: until one is ready) and serves at most `eventsPerTurn`
-    /// ready descriptors. A signal interrupting the wait (EINTR) just ends the turn.
+    /// ready descriptors. A signal interrupting the wait (EINTR) just ends the turn (not
+    /// retried: the loop checks for a stop request and waits again).
     func dispatchReady(waitingMilliseconds milliseconds: Int32) {
         let n = ready.withUnsafeMutableBufferPointer {
-            epoll_wait(epollFD, $0.baseAddress, Int32($0.count), milliseconds)
+            system_epoll_wait(epollFD, $0.baseAddress, Int32($0.count), milliseconds)
         }
         guard n > 0 else { return }
         for i in 0..<Int(n) {
@@ -91,12 +91,12 @@ final class DescriptorWatches {
 /// One watched descriptor and its handlers. The handlers are the watch owner's closures; the
 /// registration never closes the descriptor.
 final class WatchRegistration {
-    let fd: Int32
+    let fd: Descriptor
     var onReadable: (() -> Void)?
     var onWritable: (() -> Void)?
     var onHangUp: (() -> Void)?
 
-    init(fd: Int32, onReadable: (() -> Void)?, onHangUp: (() -> Void)? = nil) {
+    init(fd: Descriptor, onReadable: (() -> Void)?, onHangUp: (() -> Void)? = nil) {
         self.fd = fd
         self.onReadable = onReadable
         self.onHangUp = onHangUp

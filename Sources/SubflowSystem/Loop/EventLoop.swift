@@ -22,7 +22,7 @@ public final class EventLoop {
     private var timerWatch: FileWatch?
     private var ellWatch: FileWatch?
     /// The signalfds of `onSignal`, closed with the loop.
-    private var signalWatches: [(fd: Int32, watch: FileWatch)] = []
+    private var signalWatches: [(fd: Descriptor, watch: FileWatch)] = []
     private var onTerminate: ((Int32) -> Void)?
     private var stopRequested = false
 
@@ -36,11 +36,11 @@ public final class EventLoop {
     /// EBUSY while another EventLoop exists in this process.
     public init() throws(SystemError) {
         guard Self.exists.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
-            throw SystemError(operation: "l_main_init", errno: EBUSY, detail: "(another EventLoop exists in this process)")
+            throw SystemError(operation: "l_main_init", errno: .resourceBusy, detail: "(another EventLoop exists in this process)")
         }
         guard l_main_init() else {
             Self.exists.store(false, ordering: .releasing)
-            throw SystemError(operation: "l_main_init", errno: EBUSY)
+            throw SystemError(operation: "l_main_init", errno: .resourceBusy)
         }
         do {
             watches = try DescriptorWatches()
@@ -52,7 +52,7 @@ public final class EventLoop {
         }
         // From here a throw runs deinit, which undoes whatever was set up.
         timerWatch = try watchReadable(fd: timers.fd) { [unowned timers] in timers.fireDue() }
-        ellWatch = try watchReadable(fd: l_main_get_epoll_fd()) { l_main_iterate(0) }
+        ellWatch = try watchReadable(fd: Descriptor(rawValue: l_main_get_epoll_fd())) { l_main_iterate(0) }
         // Our own signalfds rather than l_main_run_with_signal's, which ELL would watch in its
         // own table (only descriptors 0–127: SIGTERM would then be ignored).
         for signal in [SIGINT, SIGTERM] {
@@ -65,7 +65,7 @@ public final class EventLoop {
         ellWatch?.cancel()
         for (fd, watch) in signalWatches {
             watch.cancel()
-            Glibc.close(fd)
+            fd.close()
         }
         signalWatches.removeAll()
         _ = l_main_exit()
@@ -76,13 +76,13 @@ public final class EventLoop {
     /// returned watch is cancelled (level-triggered: read until EAGAIN, or be called again).
     /// Any descriptor number works. The descriptor is not closed by the watch. Throws when the
     /// kernel refuses the watch (e.g. the descriptor is already watched: EEXIST).
-    public func watchReadable(fd: Int32, _ handler: @escaping () -> Void) throws(SystemError) -> FileWatch {
+    public func watchReadable(fd: Descriptor, _ handler: @escaping () -> Void) throws(SystemError) -> FileWatch {
         try FileWatch(registration: WatchRegistration(fd: fd, onReadable: handler), in: watches)
     }
 
     /// A watch with a read handler and a hang-up handler (called on EPOLLERR/EPOLLHUP once
     /// reading has stopped); the write handler is set later on the watch.
-    func watch(fd: Int32, onReadable: @escaping () -> Void, onHangUp: @escaping () -> Void) throws(SystemError) -> FileWatch {
+    func watch(fd: Descriptor, onReadable: @escaping () -> Void, onHangUp: @escaping () -> Void) throws(SystemError) -> FileWatch {
         try FileWatch(registration: WatchRegistration(fd: fd, onReadable: onReadable, onHangUp: onHangUp), in: watches)
     }
 
@@ -109,19 +109,19 @@ public final class EventLoop {
         sigemptyset(&set)
         sigaddset(&set, signal)
         guard pthread_sigmask(SIG_BLOCK, &set, nil) == 0 else { throw SystemError.last("pthread_sigmask") }
-        let fd = signalfd(-1, &set, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
-        guard fd >= 0 else { throw SystemError.last("signalfd") }
+        let fd = try descriptorOrErrno(system_signalfd(&set, Int32(SFD_NONBLOCK | SFD_CLOEXEC))).orThrow("signalfd")
         do {
             signalWatches.append((fd, try watchReadable(fd: fd) {
                 var info = signalfd_siginfo()
                 var delivered = false
-                while withUnsafeMutableBytes(of: &info, { Glibc.read(fd, $0.baseAddress, $0.count) }) == MemoryLayout<signalfd_siginfo>.size {
+                while withUnsafeMutableBytes(of: &info, { raw in retryingOnInterrupt { system_read(fd, raw.baseAddress, raw.count) } })
+                    == .success(MemoryLayout<signalfd_siginfo>.size) {
                     delivered = true
                 }
                 if delivered { handler() }
             }))
         } catch {
-            Glibc.close(fd)
+            fd.close()
             throw error
         }
     }

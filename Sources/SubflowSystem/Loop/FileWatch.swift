@@ -3,7 +3,7 @@
 /// acted on by the loop. `cancel` is safe from inside the watch's own handlers, from a timer,
 /// and more than once. The descriptor is never closed by the watch.
 public final class FileWatch {
-    public let fd: Int32
+    public let fd: Descriptor
     private weak var watches: DescriptorWatches?
     private let registration: WatchRegistration
     private let token: UInt64

@@ -15,7 +15,7 @@ final class TimerQueue {
     /// I/O; the rest fire on the following turns, still in deadline order.
     static let firesPerTurn = 1024
 
-    let fd: Int32
+    let fd: Descriptor
     private var heap = Heap<Entry>()
     /// The deadline the timerfd is armed for (CLOCK_MONOTONIC µs), nil when disarmed.
     private var armedDeadline: UInt64?
@@ -25,11 +25,10 @@ final class TimerQueue {
     private(set) var pendingCount = 0
 
     init() throws(SystemError) {
-        fd = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))
-        guard fd >= 0 else { throw SystemError.last("timerfd_create") }
+        fd = try descriptorOrErrno(system_timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))).orThrow("timerfd_create")
     }
 
-    deinit { Glibc.close(fd) }
+    deinit { fd.close() }
 
     /// Queues `timer` to fire `milliseconds` from now; it never fires earlier.
     func schedule(_ timer: OneShotTimer, afterMilliseconds milliseconds: UInt64) {
@@ -58,7 +57,7 @@ final class TimerQueue {
     /// then arms the timerfd for the next live deadline.
     func fireDue() {
         var expirations: UInt64 = 0
-        _ = Glibc.read(fd, &expirations, MemoryLayout<UInt64>.size)   // EAGAIN: nothing new, fine
+        _ = retryingOnInterrupt { system_read(fd, &expirations, MemoryLayout<UInt64>.size) }   // EAGAIN: nothing new, fine
         armedDeadline = nil
         let now = MonotonicClock.nowMicroseconds
         // Timers a handler schedules now wait for the next turn, even with a 0 ms delay.
@@ -86,8 +85,8 @@ final class TimerQueue {
         spec.it_value.tv_sec = Int(seconds)
         spec.it_value.tv_nsec = Int(deadline % 1_000_000) * 1000
         // Only EINVAL (a malformed value) can fail here, and the value is built above.
-        let rc = timerfd_settime(fd, Int32(TFD_TIMER_ABSTIME), &spec, nil)
-        precondition(rc == 0, "timerfd_settime: errno \(errno)")
+        let rc = system_timerfd_settime(fd, Int32(TFD_TIMER_ABSTIME), &spec)
+        precondition(rc == 0, "timerfd_settime: \(Errno.current)")
         armedDeadline = deadline
     }
 

@@ -37,4 +37,12 @@ public enum HostByteOrder {
     public static func uint64(_ data: ArraySlice<UInt8>, at offset: Int) -> UInt64? {
         bytes(data, offset, 8).map { UInt64(littleEndian: littleEndianValue($0)) }
     }
+
+    /// Appends `value` in host byte order: the writing side of the readers above, for the
+    /// fixed headers (`struct ifinfomsg`, `struct inet_diag_req_v2`, ...) the kernel lays out
+    /// in host order.
+    public static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        let host = T(littleEndian: value)
+        for shift in stride(from: 0, to: T.bitWidth, by: 8) { bytes.append(UInt8(truncatingIfNeeded: host >> shift)) }
+    }
 }

@@ -1,3 +1,6 @@
+// CELL before CMNL: with Swift 6.3, a file of this module that imports CMNL first without
+// CELL loaded can lose macros such as NLM_F_DUMP ("structure not supported").
+import CELL
 import CMNL
 
 /// The values of kernel constants as the *installed* uapi headers define them, by C name.
@@ -171,4 +174,74 @@ public enum InstalledKernelHeaders {
         "MPTCP_PM_CMD_GRP_NAME": MPTCP_PM_CMD_GRP_NAME,
         "MPTCP_PM_EV_GRP_NAME": MPTCP_PM_EV_GRP_NAME,
     ]
+    /// Socket-diagnostics numbers (`<linux/sock_diag.h>`, `<linux/inet_diag.h>`, the subflow
+    /// part of `<linux/mptcp.h>`), keyed by C name; MPTCPWire's `SockDiag.installedHeaderAgrees`
+    /// compares the codec's copies with them.
+    public static let socketDiagnostics: [String: Int64] = [
+        "NETLINK_SOCK_DIAG": v(NETLINK_SOCK_DIAG),
+        "SOCK_DIAG_BY_FAMILY": v(SOCK_DIAG_BY_FAMILY),
+        "IPPROTO_MPTCP": v(SFD_IPPROTO_MPTCP),
+        "INET_DIAG_REQ_PROTOCOL": v(INET_DIAG_REQ_PROTOCOL),
+        "INET_DIAG_INFO": v(INET_DIAG_INFO),
+        "INET_DIAG_SHUTDOWN": v(INET_DIAG_SHUTDOWN),
+        "INET_DIAG_MARK": v(INET_DIAG_MARK),
+        "INET_DIAG_ULP_INFO": v(INET_DIAG_ULP_INFO),
+        "INET_DIAG_CGROUP_ID": v(INET_DIAG_CGROUP_ID),
+        "INET_DIAG_SOCKOPT": v(INET_DIAG_SOCKOPT),
+        "INET_ULP_INFO_NAME": v(INET_ULP_INFO_NAME),
+        "INET_ULP_INFO_MPTCP": v(INET_ULP_INFO_MPTCP),
+        "MPTCP_SUBFLOW_ATTR_TOKEN_REM": v(MPTCP_SUBFLOW_ATTR_TOKEN_REM),
+        "MPTCP_SUBFLOW_ATTR_TOKEN_LOC": v(MPTCP_SUBFLOW_ATTR_TOKEN_LOC),
+        "MPTCP_SUBFLOW_ATTR_RELWRITE_SEQ": v(MPTCP_SUBFLOW_ATTR_RELWRITE_SEQ),
+        "MPTCP_SUBFLOW_ATTR_MAP_SEQ": v(MPTCP_SUBFLOW_ATTR_MAP_SEQ),
+        "MPTCP_SUBFLOW_ATTR_MAP_SFSEQ": v(MPTCP_SUBFLOW_ATTR_MAP_SFSEQ),
+        "MPTCP_SUBFLOW_ATTR_SSN_OFFSET": v(MPTCP_SUBFLOW_ATTR_SSN_OFFSET),
+        "MPTCP_SUBFLOW_ATTR_MAP_DATALEN": v(MPTCP_SUBFLOW_ATTR_MAP_DATALEN),
+        "MPTCP_SUBFLOW_ATTR_FLAGS": v(MPTCP_SUBFLOW_ATTR_FLAGS),
+        "MPTCP_SUBFLOW_ATTR_ID_REM": v(MPTCP_SUBFLOW_ATTR_ID_REM),
+        "MPTCP_SUBFLOW_ATTR_ID_LOC": v(MPTCP_SUBFLOW_ATTR_ID_LOC),
+        "MPTCP_SUBFLOW_ATTR_PAD": v(MPTCP_SUBFLOW_ATTR_PAD),
+        "MPTCP_SUBFLOW_FLAG_MCAP_REM": v(SFD_MPTCP_SUBFLOW_FLAG_MCAP_REM),
+        "MPTCP_SUBFLOW_FLAG_MCAP_LOC": v(SFD_MPTCP_SUBFLOW_FLAG_MCAP_LOC),
+        "MPTCP_SUBFLOW_FLAG_JOIN_REM": v(SFD_MPTCP_SUBFLOW_FLAG_JOIN_REM),
+        "MPTCP_SUBFLOW_FLAG_JOIN_LOC": v(SFD_MPTCP_SUBFLOW_FLAG_JOIN_LOC),
+        "MPTCP_SUBFLOW_FLAG_BKUP_REM": v(SFD_MPTCP_SUBFLOW_FLAG_BKUP_REM),
+        "MPTCP_SUBFLOW_FLAG_BKUP_LOC": v(SFD_MPTCP_SUBFLOW_FLAG_BKUP_LOC),
+        "MPTCP_SUBFLOW_FLAG_FULLY_ESTABLISHED": v(SFD_MPTCP_SUBFLOW_FLAG_FULLY_ESTABLISHED),
+        "MPTCP_SUBFLOW_FLAG_CONNECTED": v(SFD_MPTCP_SUBFLOW_FLAG_CONNECTED),
+        "MPTCP_SUBFLOW_FLAG_MAPVALID": v(SFD_MPTCP_SUBFLOW_FLAG_MAPVALID),
+    ]
+
+    /// Sizes and field offsets of the socket-diagnostics structs, keyed "struct.field" (and
+    /// "struct" for the size); a field of the embedded `inet_diag_sockid` counts from the
+    /// start of `inet_diag_msg`.
+    public static let socketDiagnosticsLayout: [String: Int] = {
+        typealias M = MemoryLayout<inet_diag_msg>
+        typealias R = MemoryLayout<inet_diag_req_v2>
+        typealias S = MemoryLayout<inet_diag_sockid>
+        let id = M.offset(of: \inet_diag_msg.id) ?? -1
+        var layout: [String: Int] = ["inet_diag_msg": M.size, "inet_diag_req_v2": R.size]
+        layout["inet_diag_msg.idiag_family"] = M.offset(of: \inet_diag_msg.idiag_family)
+        layout["inet_diag_msg.idiag_state"] = M.offset(of: \inet_diag_msg.idiag_state)
+        layout["inet_diag_msg.idiag_timer"] = M.offset(of: \inet_diag_msg.idiag_timer)
+        layout["inet_diag_msg.idiag_retrans"] = M.offset(of: \inet_diag_msg.idiag_retrans)
+        layout["inet_diag_msg.idiag_expires"] = M.offset(of: \inet_diag_msg.idiag_expires)
+        layout["inet_diag_msg.idiag_rqueue"] = M.offset(of: \inet_diag_msg.idiag_rqueue)
+        layout["inet_diag_msg.idiag_wqueue"] = M.offset(of: \inet_diag_msg.idiag_wqueue)
+        layout["inet_diag_msg.idiag_uid"] = M.offset(of: \inet_diag_msg.idiag_uid)
+        layout["inet_diag_msg.idiag_inode"] = M.offset(of: \inet_diag_msg.idiag_inode)
+        layout["inet_diag_msg.id.idiag_sport"] = S.offset(of: \inet_diag_sockid.idiag_sport).map { id + $0 }
+        layout["inet_diag_msg.id.idiag_dport"] = S.offset(of: \inet_diag_sockid.idiag_dport).map { id + $0 }
+        layout["inet_diag_msg.id.idiag_src"] = S.offset(of: \inet_diag_sockid.idiag_src).map { id + $0 }
+        layout["inet_diag_msg.id.idiag_dst"] = S.offset(of: \inet_diag_sockid.idiag_dst).map { id + $0 }
+        layout["inet_diag_msg.id.idiag_if"] = S.offset(of: \inet_diag_sockid.idiag_if).map { id + $0 }
+        layout["inet_diag_msg.id.idiag_cookie"] = S.offset(of: \inet_diag_sockid.idiag_cookie).map { id + $0 }
+        layout["inet_diag_req_v2.sdiag_family"] = R.offset(of: \inet_diag_req_v2.sdiag_family)
+        layout["inet_diag_req_v2.sdiag_protocol"] = R.offset(of: \inet_diag_req_v2.sdiag_protocol)
+        layout["inet_diag_req_v2.idiag_ext"] = R.offset(of: \inet_diag_req_v2.idiag_ext)
+        layout["inet_diag_req_v2.pad"] = R.offset(of: \inet_diag_req_v2.pad)
+        layout["inet_diag_req_v2.idiag_states"] = R.offset(of: \inet_diag_req_v2.idiag_states)
+        layout["inet_diag_req_v2.id"] = R.offset(of: \inet_diag_req_v2.id)
+        return layout
+    }()
 }

@@ -75,6 +75,8 @@ public enum NetlinkExtendedAckAttribute {
 public enum NetlinkProtocolNumber {
     /// `NETLINK_ROUTE`.
     public static let route: Int32 = 0
+    /// `NETLINK_SOCK_DIAG` (alias `NETLINK_INET_DIAG`): socket dumps, what `ss` uses.
+    public static let sockDiag: Int32 = 4
     /// `NETLINK_GENERIC`.
     public static let generic: Int32 = 16
 }

@@ -30,7 +30,7 @@ public final class SharedObject {
             throw SharedObjectError(path: file.path, reason: error.reason)
         }
         _ = dlerror()
-        guard let h = dlopen("/proc/self/fd/\(file.descriptor)", RTLD_NOW | RTLD_LOCAL) else {
+        guard let h = dlopen("/proc/self/fd/\(file.descriptor.rawValue)", RTLD_NOW | RTLD_LOCAL) else {
             throw SharedObjectError(path: file.path, reason: SharedObject.lastError() ?? "dlopen failed")
         }
         _ = file.keepOpenForever()

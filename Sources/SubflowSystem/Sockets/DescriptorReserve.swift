@@ -6,32 +6,26 @@ import Glibc
 /// pending connections be accepted and closed at once — the clients see the connection end
 /// instead of hanging — after which the descriptor is taken back.
 public final class DescriptorReserve {
-    private var fd: Int32
+    private var reserve: Descriptor?
 
-    public init() { fd = open("/dev/null", O_RDONLY | O_CLOEXEC) }
+    public init() { reserve = Self.take() }
 
-    deinit { if fd >= 0 { Glibc.close(fd) } }
+    deinit { reserve?.close() }
+
+    private static func take() -> Descriptor? { try? Descriptor.open("/dev/null", O_RDONLY | O_CLOEXEC).get() }
 
     /// Accepts and closes at most `maximum` connections pending on the listening socket
     /// `listener`; returns how many.
-    public func shed(listener: Int32, maximum: Int) -> Int {
-        if fd >= 0 { Glibc.close(fd); fd = -1 }
-        defer { fd = open("/dev/null", O_RDONLY | O_CLOEXEC) }
+    public func shed(listener: Descriptor, maximum: Int) -> Int {
+        reserve?.close()
+        reserve = nil
+        defer { reserve = Self.take() }
         var shed = 0
         while shed < maximum {
-            let client = accept(listener, nil, nil)
-            guard client >= 0 else {
-                if errno == EINTR || errno == ECONNABORTED { continue }
-                break
-            }
-            Glibc.close(client)
+            guard case .success(let client) = AcceptedSocket.retryingAborted({ system_accept(listener, nil, nil) }) else { break }
+            client.close()
             shed += 1
         }
         return shed
     }
-}
-
-extension SystemError {
-    /// EMFILE or ENFILE: this process, or the whole system, has no descriptor left.
-    public var isDescriptorExhaustion: Bool { errno == EMFILE || errno == ENFILE }
 }

@@ -1,17 +1,18 @@
 import Glibc
+import SubflowPolicy
 
 /// A stream socket of protocol IPPROTO_MPTCP (262): listen/accept/connect/send/receive/close
 /// plus `mptcpInfo()`. Blocking by default; `setNonBlocking(true)` plus `wait(for:timeout:)`
 /// for callers that need deadlines. Every call retries EINTR; failures throw
-/// `MPTCPSocketError` naming the operation. Not thread-safe: one owner at a time.
+/// `SystemError` naming the operation. Not thread-safe: one owner at a time.
 public final class MPTCPSocket {
     public static let ipprotoMPTCP: Int32 = 262
     public static let solMPTCP: Int32 = 284
     public static let optionInfo: Int32 = 1
 
-    /// The file descriptor, or -1 once closed.
-    public private(set) var fd: Int32
-    public let family: InetAddress.Family
+    /// The descriptor (`Descriptor.closed`, on which every call fails with EBADF, once closed).
+    public private(set) var fd: Descriptor
+    public let family: AddressFamily
 
     /// The stream protocol: MPTCP, or plain TCP for baselines in benchmarks.
     public enum Transport: Sendable {
@@ -21,15 +22,14 @@ public final class MPTCPSocket {
     }
 
     /// socket(AF_INET|AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_MPTCP or IPPROTO_TCP).
-    public init(family: InetAddress.Family, transport: Transport = .mptcp) throws(MPTCPSocketError) {
-        let s = socket(family.domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
-                       transport.protocolNumber)
-        guard s >= 0 else { throw .last("socket(\(family == .ipv4 ? "AF_INET" : "AF_INET6"), \(transport.name))") }
-        fd = s
+    public init(family: AddressFamily, transport: Transport = .mptcp) throws(SystemError) {
+        fd = try descriptorOrErrno(system_socket(family.domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                                                 transport.protocolNumber))
+            .orThrow("socket(\(family == .ipv4 ? "AF_INET" : "AF_INET6"), \(transport.name))")
         self.family = family
     }
 
-    private init(adopting fd: Int32, family: InetAddress.Family) {
+    private init(adopting fd: Descriptor, family: AddressFamily) {
         self.fd = fd
         self.family = family
     }
@@ -41,7 +41,7 @@ public final class MPTCPSocket {
     public func outstandingBytes() -> Int? {
         var value: Int32 = 0
         let request = UInt(0x5411)   // SIOCOUTQ (= TIOCOUTQ)
-        guard ioctl(fd, request, &value) == 0 else { return nil }
+        guard system_ioctl(fd, request, &value) == 0 else { return nil }
         return Int(value)
     }
 
@@ -50,79 +50,72 @@ public final class MPTCPSocket {
     /// MP_FASTCLOSE) instead of the orderly FIN exchange.
     public func abort() {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        _ = system_setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         close()
     }
 
     public func close() {
-        guard fd >= 0 else { return }
-        _ = Glibc.close(fd)   // never retry close() on Linux, even after EINTR
-        fd = -1
+        guard isOpen else { return }
+        fd.close()
+        fd = .closed
     }
 
-    public var isOpen: Bool { fd >= 0 }
+    public var isOpen: Bool { fd != .closed }
 
     // MARK: server side
 
     /// A listening MPTCP socket on `address` (SO_REUSEADDR set).
-    public static func listening(on address: InetAddress, backlog: Int32 = 128,
-                                 transport: Transport = .mptcp) throws(MPTCPSocketError) -> MPTCPSocket {
+    public static func listening(on address: SocketEndpoint, backlog: Int32 = 128,
+                                 transport: Transport = .mptcp) throws(SystemError) -> MPTCPSocket {
         let socket = try MPTCPSocket(family: address.family, transport: transport)
         var one: Int32 = 1
-        _ = setsockopt(socket.fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        _ = system_setsockopt(socket.fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         try socket.bind(to: address)
-        guard Glibc.listen(socket.fd, backlog) == 0 else { throw .last("listen(\(address))") }
+        guard system_listen(socket.fd, backlog) == 0 else { throw .last("listen(\(address))") }
         return socket
     }
 
     /// Binds to a local address (port 0 = any port).
-    public func bind(to address: InetAddress) throws(MPTCPSocketError) {
-        let result = address.withSockaddr { Glibc.bind(fd, $0, $1) }
+    public func bind(to address: SocketEndpoint) throws(SystemError) {
+        let result = address.withSockaddr { system_bind(fd, $0, $1) }
         guard result == 0 else { throw .last("bind(\(address))") }
     }
 
     /// Accepts one connection and returns it (blocking unless the listener is non-blocking,
     /// in which case EAGAIN is thrown). The new socket is blocking.
-    public func accept() throws(MPTCPSocketError) -> (socket: MPTCPSocket, peer: InetAddress?) {
+    public func accept() throws(SystemError) -> (socket: MPTCPSocket, peer: SocketEndpoint?) {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        while true {
-            let s = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.accept(fd, $0, &length)
-                }
+        let s = try withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                AcceptedSocket.retryingAborted { system_accept(fd, address, &length) }
             }
-            if s >= 0 {
-                // accept4(SOCK_CLOEXEC) is not visible without _GNU_SOURCE; single-threaded
-                // callers lose nothing by setting the flag right after.
-                _ = fcntl(s, F_SETFD, FD_CLOEXEC)
-                return (MPTCPSocket(adopting: s, family: family), InetAddress(storage: storage))
-            }
-            if errno == EINTR || errno == ECONNABORTED { continue }
-            throw .last("accept")
-        }
+        }.orThrow("accept")
+        // accept4(SOCK_CLOEXEC) is not visible without _GNU_SOURCE; single-threaded
+        // callers lose nothing by setting the flag right after.
+        _ = system_fcntl(s, F_SETFD, FD_CLOEXEC)
+        return (MPTCPSocket(adopting: s, family: family), SocketEndpoint(storage: storage))
     }
 
     // MARK: client side
 
     /// Connects to `remote`, optionally from a given source address, giving up after `timeout`
     /// (thrown as ETIMEDOUT). The returned socket is blocking.
-    public static func connect(to remote: InetAddress, from local: InetAddress? = nil,
+    public static func connect(to remote: SocketEndpoint, from local: SocketEndpoint? = nil,
                                timeout: Duration = .seconds(10),
-                               transport: Transport = .mptcp) throws(MPTCPSocketError) -> MPTCPSocket {
+                               transport: Transport = .mptcp) throws(SystemError) -> MPTCPSocket {
         let socket = try MPTCPSocket(family: remote.family, transport: transport)
         if let local { try socket.bind(to: local) }
         try socket.setNonBlocking(true)
         let operation = "connect(\(remote))"
-        let result = remote.withSockaddr { Glibc.connect(socket.fd, $0, $1) }
-        if result != 0 {
-            // EINTR: the connection attempt goes on asynchronously, exactly like EINPROGRESS.
-            guard errno == EINPROGRESS || errno == EINTR else { throw .last(operation) }
+        // Not retried on EINTR: the connection attempt goes on asynchronously, exactly like EINPROGRESS.
+        if case .failure(let error) = valueOrErrno(remote.withSockaddr({ system_connect(socket.fd, $0, $1) })) {
+            guard error == .inProgress || error == .interrupted else { throw SystemError(operation: operation, errno: error) }
             guard try socket.wait(for: .writable, timeout: timeout) else {
-                throw MPTCPSocketError(operation: operation, errno: ETIMEDOUT)
+                throw SystemError(operation: operation, errno: .timedOut)
             }
             let pending = try socket.intOption(level: SOL_SOCKET, name: SO_ERROR, operation: operation)
-            guard pending == 0 else { throw MPTCPSocketError(operation: operation, errno: pending) }
+            guard pending == 0 else { throw SystemError(operation: operation, errno: Errno(rawValue: pending)) }
         }
         try socket.setNonBlocking(false)
         return socket
@@ -132,18 +125,16 @@ public final class MPTCPSocket {
 
     /// One send(2) of `bytes` with MSG_NOSIGNAL. Returns how many bytes the kernel took (may be
     /// fewer than offered); 0 when a non-blocking socket has no room (EAGAIN).
-    public func send(_ bytes: ArraySlice<UInt8>) throws(MPTCPSocketError) -> Int {
-        while true {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n >= 0 { return n }
-            if errno == EINTR { continue }
-            if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
-            throw .last("send")
+    public func send(_ bytes: ArraySlice<UInt8>) throws(SystemError) -> Int {
+        switch bytes.withUnsafeBytes({ raw in retryingOnInterrupt { system_send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) } }) {
+        case .success(let n): return n
+        case .failure(.wouldBlock): return 0
+        case .failure(let error): throw SystemError(operation: "send", errno: error)
         }
     }
 
     /// Sends every byte, looping over partial writes (waiting for room on a non-blocking socket).
-    public func sendAll(_ bytes: ArraySlice<UInt8>) throws(MPTCPSocketError) {
+    public func sendAll(_ bytes: ArraySlice<UInt8>) throws(SystemError) {
         var rest = bytes
         while !rest.isEmpty {
             let n = try send(rest)
@@ -154,53 +145,49 @@ public final class MPTCPSocket {
 
     /// One recv(2) into `buffer` (up to its count). Returns the byte count, 0 at end of stream,
     /// nil when a non-blocking socket has nothing to read (EAGAIN).
-    public func receive(into buffer: inout [UInt8]) throws(MPTCPSocketError) -> Int? {
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
-            if n >= 0 { return n }
-            if errno == EINTR { continue }
-            if errno == EAGAIN || errno == EWOULDBLOCK { return nil }
-            throw .last("recv")
+    public func receive(into buffer: inout [UInt8]) throws(SystemError) -> Int? {
+        switch buffer.withUnsafeMutableBytes({ raw in retryingOnInterrupt { system_recv(fd, raw.baseAddress, raw.count, 0) } }) {
+        case .success(let n): return n
+        case .failure(.wouldBlock): return nil
+        case .failure(let error): throw SystemError(operation: "recv", errno: error)
         }
     }
 
     /// shutdown(SHUT_WR): sends DATA_FIN, keeps receiving.
-    public func shutdownWrite() throws(MPTCPSocketError) {
-        guard Glibc.shutdown(fd, Int32(SHUT_WR)) == 0 else { throw .last("shutdown(SHUT_WR)") }
+    public func shutdownWrite() throws(SystemError) {
+        guard system_shutdown(fd, Int32(SHUT_WR)) == 0 else { throw .last("shutdown(SHUT_WR)") }
     }
 
     // MARK: state
 
-    public func setNonBlocking(_ on: Bool) throws(MPTCPSocketError) {
-        let flags = fcntl(fd, F_GETFL)
-        guard flags >= 0 else { throw .last("fcntl(F_GETFL)") }
-        let wanted = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK
-        guard fcntl(fd, F_SETFL, wanted) == 0 else { throw .last("fcntl(F_SETFL)") }
+    public func setNonBlocking(_ on: Bool) throws(SystemError) {
+        if let error = fd.setNonBlocking(on) { throw SystemError(operation: "fcntl(O_NONBLOCK)", errno: error) }
     }
 
-    public func localAddress() throws(MPTCPSocketError) -> InetAddress {
-        try address(getsockname, "getsockname")
+    public func localAddress() throws(SystemError) -> SocketEndpoint {
+        try address(system_getsockname, "getsockname")
     }
 
-    public func remoteAddress() throws(MPTCPSocketError) -> InetAddress {
-        try address(getpeername, "getpeername")
+    public func remoteAddress() throws(SystemError) -> SocketEndpoint {
+        try address(system_getpeername, "getpeername")
     }
 
     /// getsockopt(SOL_MPTCP, MPTCP_INFO). Nil when the connection fell back to plain TCP (the
     /// kernel then forwards the call to the TCP subflow, which answers EOPNOTSUPP/ENOPROTOOPT).
-    public func mptcpInfo() throws(MPTCPSocketError) -> MPTCPInfo? {
+    public func mptcpInfo() throws(SystemError) -> MPTCPInfo? {
         var buffer = [UInt8](repeating: 0, count: MPTCPInfo.newestKnownSize)
         var length = socklen_t(buffer.count)
         let result = buffer.withUnsafeMutableBytes {
-            getsockopt(fd, Self.solMPTCP, Self.optionInfo, $0.baseAddress, &length)
+            system_getsockopt(fd, Self.solMPTCP, Self.optionInfo, $0.baseAddress, &length)
         }
         if result != 0 {
-            if errno == EOPNOTSUPP || errno == ENOPROTOOPT { return nil }
-            throw .last("getsockopt(SOL_MPTCP, MPTCP_INFO)")
+            let error = Errno.current
+            if error == .notSupported || error == .protocolNotAvailable { return nil }
+            throw SystemError(operation: "getsockopt(SOL_MPTCP, MPTCP_INFO)", errno: error)
         }
         let info = MPTCPInfo(bytes: Array(buffer.prefix(Int(length))))
         guard let info else {
-            throw MPTCPSocketError(operation: "getsockopt(SOL_MPTCP, MPTCP_INFO) returned \(length) bytes", errno: EPROTO)
+            throw SystemError(operation: "getsockopt(SOL_MPTCP, MPTCP_INFO) returned \(length) bytes", errno: .protocolError)
         }
         return info
     }
@@ -211,62 +198,39 @@ public final class MPTCPSocket {
 
     /// poll(2) for one socket. Returns false on timeout (nil = wait forever). Error and hang-up
     /// conditions count as ready: the next call reports them.
-    public func wait(for readiness: Readiness, timeout: Duration?) throws(MPTCPSocketError) -> Bool {
+    public func wait(for readiness: Readiness, timeout: Duration?) throws(SystemError) -> Bool {
         let events = Int16(readiness == .readable ? POLLIN : POLLOUT)
-        var entry = [pollfd(fd: fd, events: events, revents: 0)]
-        return try Self.poll(&entry, timeout: timeout) > 0
+        var entry = [pollfd(fd: fd.rawValue, events: events, revents: 0)]
+        return try PollWait.poll(&entry, until: PollWait.deadline(after: timeout)).orThrow("poll") > 0
     }
 
     /// Waits until any of `sockets` is readable (or at end of stream / in error); returns the
     /// indices of those that are. Empty on timeout.
-    public static func readable(_ sockets: [MPTCPSocket], timeout: Duration?) throws(MPTCPSocketError) -> [Int] {
-        var entries = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-        guard try poll(&entries, timeout: timeout) > 0 else { return [] }
+    public static func readable(_ sockets: [MPTCPSocket], timeout: Duration?) throws(SystemError) -> [Int] {
+        var entries = sockets.map { pollfd(fd: $0.fd.rawValue, events: Int16(POLLIN), revents: 0) }
+        guard try PollWait.poll(&entries, until: PollWait.deadline(after: timeout)).orThrow("poll") > 0 else { return [] }
         return entries.indices.filter { entries[$0].revents != 0 }
-    }
-
-    private static func poll(_ entries: inout [pollfd], timeout: Duration?) throws(MPTCPSocketError) -> Int32 {
-        let clock = ContinuousClock()
-        let deadline = timeout.map { clock.now.advanced(by: $0) }
-        while true {
-            var milliseconds: Int32 = -1
-            if let deadline {
-                let left = clock.now.duration(to: deadline)
-                milliseconds = left <= .zero ? 0 : Int32(clamping: Self.milliseconds(rounding: left))
-            }
-            let n = entries.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t($0.count), milliseconds) }
-            if n >= 0 { return n }
-            if errno == EINTR { continue }
-            throw .last("poll")
-        }
-    }
-
-    /// Milliseconds in `duration`, rounded up so a short wait is never a busy zero-timeout poll.
-    static func milliseconds(rounding duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let perMillisecond: Int64 = 1_000_000_000_000_000
-        return seconds * 1000 + (attoseconds + perMillisecond - 1) / perMillisecond
     }
 
     // MARK: helpers
 
-    private func intOption(level: Int32, name: Int32, operation: String) throws(MPTCPSocketError) -> Int32 {
+    private func intOption(level: Int32, name: Int32, operation: String) throws(SystemError) -> Int32 {
         var value: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
-        guard getsockopt(fd, level, name, &value, &length) == 0 else { throw .last(operation) }
+        guard system_getsockopt(fd, level, name, &value, &length) == 0 else { throw .last(operation) }
         return value
     }
 
-    private func address(_ call: (Int32, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?) -> Int32,
-                         _ name: String) throws(MPTCPSocketError) -> InetAddress {
+    private func address(_ call: (Descriptor, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?) -> Int32,
+                         _ name: String) throws(SystemError) -> SocketEndpoint {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, &length) }
         }
         guard result == 0 else { throw .last(name) }
-        guard let address = InetAddress(storage: storage) else {
-            throw MPTCPSocketError(operation: "\(name): unexpected address family", errno: EAFNOSUPPORT)
+        guard let address = SocketEndpoint(storage: storage) else {
+            throw SystemError(operation: "\(name): unexpected address family", errno: .addressFamilyNotSupported)
         }
         return address
     }

@@ -21,24 +21,24 @@ public struct PeerCredentials: Sendable, Hashable, CustomStringConvertible {
     static let optionPeerGroups: Int32 = 59
 
     /// Reads the credentials of the peer of the connected UNIX socket `fd`.
-    public init(socket fd: Int32) throws(SystemError) {
+    public init(socket fd: Descriptor) throws(SystemError) {
         // struct ucred { pid_t pid; uid_t uid; gid_t gid; } (only declared with _GNU_SOURCE).
         var raw: (Int32, UInt32, UInt32) = (0, 0, 0)
         var length = socklen_t(MemoryLayout<(Int32, UInt32, UInt32)>.size)
-        guard getsockopt(fd, SOL_SOCKET, Self.optionPeerCredentials, &raw, &length) == 0 else {
+        guard system_getsockopt(fd, SOL_SOCKET, Self.optionPeerCredentials, &raw, &length) == 0 else {
             throw SystemError.last("getsockopt(SO_PEERCRED)")
         }
         self.init(pid: raw.0, uid: raw.1, gid: raw.2, groups: Self.peerGroups(fd))
     }
 
     /// `SO_PEERGROUPS`; the kernel answers ERANGE with the size it needs when the buffer is short.
-    private static func peerGroups(_ fd: Int32) -> [UInt32] {
+    private static func peerGroups(_ fd: Descriptor) -> [UInt32] {
         var groups = [UInt32](repeating: 0, count: 64)
         for _ in 0..<2 {
             var length = socklen_t(groups.count * MemoryLayout<UInt32>.size)
-            let result = groups.withUnsafeMutableBytes { getsockopt(fd, SOL_SOCKET, optionPeerGroups, $0.baseAddress, &length) }
+            let result = groups.withUnsafeMutableBytes { system_getsockopt(fd, SOL_SOCKET, optionPeerGroups, $0.baseAddress, &length) }
             if result == 0 { return Array(groups.prefix(Int(length) / MemoryLayout<UInt32>.size)) }
-            guard errno == ERANGE else { return [] }
+            guard Errno.current == .resultOutOfRange else { return [] }
             groups = [UInt32](repeating: 0, count: Int(length) / MemoryLayout<UInt32>.size + 1)
         }
         return []

@@ -6,21 +6,14 @@ import Glibc
 public enum StandardStream: Sendable {
     case output, error
 
-    var fd: Int32 { self == .output ? 1 : 2 }
+    var fd: Descriptor { self == .output ? .standardOutput : .standardError }
 
     /// Writes `text` followed by a newline. Returns false if the stream is gone (EPIPE, EBADF…).
     @discardableResult
     public func writeLine(_ text: String) -> Bool {
         var bytes = Array(text.utf8)
         bytes.append(0x0A)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n > 0 { offset += n; continue }
-            if n < 0 && errno == EINTR { continue }
-            return false
-        }
-        return true
+        return fd.writeAll(bytes) == nil
     }
 }
 

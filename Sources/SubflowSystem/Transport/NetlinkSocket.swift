@@ -5,7 +5,7 @@ import Glibc
 /// It never interprets bytes: decoding belongs to the codec, so live traffic and recorded
 /// traces take the same path.
 public final class NetlinkSocket {
-    public let fd: Int32
+    public let fd: Descriptor
     /// The port ID the kernel assigned (nlmsg_pid of our requests' replies).
     public private(set) var portID: UInt32 = 0
     private var buffer: [UInt8]
@@ -23,22 +23,22 @@ public final class NetlinkSocket {
     /// Opens and binds a netlink socket of `protocol` (NETLINK_GENERIC = 16, NETLINK_ROUTE = 0).
     /// Extended acks are requested so errors carry the kernel's explanation.
     public init(protocol netlinkProtocol: Int32, receiveBufferBytes: Int = 1 << 20) throws(SystemError) {
-        let s = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue),
-                       netlinkProtocol)
-        guard s >= 0 else { throw SystemError.last("socket(AF_NETLINK)") }
+        let s = try descriptorOrErrno(system_socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+                                                    | Int32(SOCK_NONBLOCK.rawValue), netlinkProtocol))
+            .orThrow("socket(AF_NETLINK)")
         fd = s
         buffer = [UInt8](repeating: 0, count: 65536)
         var address = sockaddr_nl()
         address.nl_family = sa_family_t(AF_NETLINK)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(s, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
+                system_bind(s, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
             }
         }
-        guard bound == 0 else { let e = SystemError.last("bind(AF_NETLINK)"); close(s); throw e }
+        guard bound == 0 else { let e = SystemError.last("bind(AF_NETLINK)"); s.close(); throw e }
         var length = socklen_t(MemoryLayout<sockaddr_nl>.size)
         _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &length) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { system_getsockname(s, $0, &length) }
         }
         portID = address.nl_pid
         setOption(level: Int32(SFD_SOL_NETLINK), NETLINK_EXT_ACK, 1)
@@ -46,7 +46,7 @@ public final class NetlinkSocket {
         setReceiveBuffer(bytes: receiveBufferBytes)
     }
 
-    deinit { close(fd) }
+    deinit { fd.close() }
 
     /// Sizes the receive buffer for event bursts. SO_RCVBUFFORCE (needs CAP_NET_ADMIN) goes
     /// past net.core.rmem_max; without the capability the capped SO_RCVBUF is used.
@@ -58,14 +58,14 @@ public final class NetlinkSocket {
         }
         var granted: Int32 = 0
         var length = socklen_t(4)
-        getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &length)
+        _ = system_getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &length)
         return Int(granted)
     }
 
     /// Joins a multicast group (a genl group ID or an RTNLGRP_* number).
     public func join(group: UInt32) throws(SystemError) {
         var g = group
-        guard setsockopt(fd, Int32(SFD_SOL_NETLINK), NETLINK_ADD_MEMBERSHIP, &g, socklen_t(4)) == 0 else {
+        guard system_setsockopt(fd, Int32(SFD_SOL_NETLINK), NETLINK_ADD_MEMBERSHIP, &g, socklen_t(4)) == 0 else {
             throw SystemError.last("NETLINK_ADD_MEMBERSHIP", "group \(group)")
         }
     }
@@ -74,18 +74,16 @@ public final class NetlinkSocket {
     public func send(_ bytes: [UInt8]) throws(SystemError) {
         var kernel = sockaddr_nl()
         kernel.nl_family = sa_family_t(AF_NETLINK)
-        while true {
-            let n = bytes.withUnsafeBytes { raw in
-                withUnsafePointer(to: &kernel) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(fd, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
+        let sent = bytes.withUnsafeBytes { raw in
+            withUnsafePointer(to: &kernel) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                    retryingOnInterrupt {
+                        system_sendto(fd, raw.baseAddress, raw.count, 0, address, socklen_t(MemoryLayout<sockaddr_nl>.size))
                     }
                 }
             }
-            if n >= 0 { return }
-            if errno == EINTR { continue }
-            throw SystemError.last("sendto(netlink)")
         }
+        _ = try sent.orThrow("sendto(netlink)")
     }
 
     /// Reads one datagram without blocking. Datagrams that do not come from the kernel
@@ -94,20 +92,19 @@ public final class NetlinkSocket {
         while true {
             var from = sockaddr_nl()
             var fromLength = socklen_t(MemoryLayout<sockaddr_nl>.size)
-            let n = buffer.withUnsafeMutableBytes { raw in
+            let received = buffer.withUnsafeMutableBytes { raw in
                 withUnsafeMutablePointer(to: &from) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        recvfrom(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, &fromLength)
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                        retryingOnInterrupt { system_recvfrom(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), address, &fromLength) }
                     }
                 }
             }
-            if n < 0 {
-                switch errno {
-                case EINTR: continue
-                case EAGAIN, EWOULDBLOCK: return .empty
-                case ENOBUFS: return .overrun
-                default: throw SystemError.last("recvfrom(netlink)")
-                }
+            let n: Int
+            switch received {
+            case .success(let count): n = count
+            case .failure(.wouldBlock): return .empty
+            case .failure(.noBufferSpace): return .overrun
+            case .failure(let error): throw SystemError(operation: "recvfrom(netlink)", errno: error)
             }
             if from.nl_pid != 0 { continue }
             return .datagram(Array(buffer[0..<n]))
@@ -139,6 +136,6 @@ public final class NetlinkSocket {
     @discardableResult
     private func setOption(level: Int32, _ name: Int32, _ value: Int32) -> Bool {
         var v = value
-        return setsockopt(fd, level, name, &v, 4) == 0
+        return system_setsockopt(fd, level, name, &v, 4) == 0
     }
 }

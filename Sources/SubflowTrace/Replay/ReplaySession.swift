@@ -2,6 +2,7 @@ import Logging
 import MPTCPWire
 import SubflowCore
 import SubflowPolicy
+import SubflowSimulation
 import SubflowSystem
 
 /// Feeds a recorded trace through the same decoder, state tracking, dispatcher and policy

@@ -1,4 +1,5 @@
 import MPTCPWire
+import SubflowFormats
 import SubflowPolicy
 import SubflowSystem
 

@@ -1,4 +1,5 @@
 import MPTCPWire
+import SubflowFormats
 import SubflowPolicy
 import SubflowSystem
 
@@ -29,7 +30,7 @@ public enum Scenario {
         var parser = ScenarioParser()
         var records = [TraceRecord(timestampMicroseconds: startMicroseconds, direction: .received,
                                    netlinkProtocol: TraceRecord.generic,
-                                   bytes: SyntheticMessages.mptcpFamily(id: familyID, eventsGroup: eventsGroup))]
+                                   bytes: KernelMessageEncoding.mptcpFamily(id: familyID, eventsGroup: eventsGroup))]
         var time: UInt64 = 0
         for (number, raw) in TextLines.split(text).enumerated() {
             var line = Substring(raw)

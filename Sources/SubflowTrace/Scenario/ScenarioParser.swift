@@ -1,4 +1,5 @@
 import MPTCPWire
+import SubflowFormats
 import SubflowPolicy
 import SubflowSystem
 
@@ -72,11 +73,11 @@ struct ScenarioParser {
             }
             let index = try interface(name)
             switch w.last {
-            case "up": return [(TraceRecord.route, SyntheticMessages.link(RouteNetlink.MessageType.newLink, index: index, name: name, up: true))]
-            case "down": return [(TraceRecord.route, SyntheticMessages.link(RouteNetlink.MessageType.newLink, index: index, name: name, up: false))]
+            case "up": return [(TraceRecord.route, KernelMessageEncoding.link(RouteNetlink.MessageType.newLink, index: index, name: name, up: true))]
+            case "down": return [(TraceRecord.route, KernelMessageEncoding.link(RouteNetlink.MessageType.newLink, index: index, name: name, up: false))]
             case "removed":
                 interfaces[name] = nil
-                return [(TraceRecord.route, SyntheticMessages.link(RouteNetlink.MessageType.deleteLink, index: index, name: name, up: false))]
+                return [(TraceRecord.route, KernelMessageEncoding.link(RouteNetlink.MessageType.deleteLink, index: index, name: name, up: false))]
             default: throw fail("a link statement ends with up, down or removed")
             }
         case ("address", _):
@@ -89,9 +90,9 @@ struct ScenarioParser {
                   Int(length) <= address.bytes.count * 8 else {
                 throw fail("\(quoted(rest[0])) is not ADDRESS/LENGTH (LENGTH at most 32 for IPv4, 128 for IPv6)")
             }
-            let flags: UInt32 = rest.contains("tentative") ? 0x40 : 0
+            let flags: InterfaceAddressFlags = rest.contains("tentative") ? .tentative : []
             let type = removed ? RouteNetlink.MessageType.deleteAddress : RouteNetlink.MessageType.newAddress
-            return [(TraceRecord.route, SyntheticMessages.address(type, index: try interface(rest[2]), address: address,
+            return [(TraceRecord.route, KernelMessageEncoding.address(type, index: try interface(rest[2]), address: address,
                                                                     prefixLength: length, flags: flags))]
         case ("connection", _):
             // connection TOKEN created|established client|server LOCAL -> REMOTE [deny-join-id0]

@@ -1,9 +1,11 @@
 import Glibc
 import SubflowSystem
+import SubflowTestSupport
 import Testing
 
 /// Every daemon test that creates an EventLoop is nested in this suite (see
-/// `HoldsTheEventLoop`: one loop per process, shared with SubflowSystemTests).
+/// `HoldsTheEventLoop` in SubflowTestSupport: one loop per process, shared with
+/// SubflowSystemTests).
 @Suite(.serialized, .holdsTheEventLoop) struct DaemonLoopTests {}
 
 /// Turns the loop until `done()` holds or `seconds` pass (a generous deadline, so a loaded
@@ -21,30 +23,30 @@ func turn(_ loop: EventLoop, until done: () -> Bool, seconds: UInt64 = 60) -> Bo
 /// The test's side of a connection: the other end of a non-blocking UNIX socketpair whose
 /// first end the code under test serves.
 final class Peer {
-    let fd: Int32
+    let fd: Descriptor
     /// Everything read so far.
     private(set) var received: [UInt8] = []
     /// The daemon's end closed (a read returned 0).
     private(set) var sawEnd = false
 
     /// Returns (the descriptor for the code under test, its peer).
-    static func pair() -> (Int32, Peer) {
+    static func pair() -> (Descriptor, Peer) {
         var fds: [Int32] = [-1, -1]
         let rc = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
         precondition(rc == 0, "socketpair: errno \(errno)")
-        return (fds[0], Peer(fd: fds[1]))
+        return (Descriptor(rawValue: fds[0]), Peer(fd: Descriptor(rawValue: fds[1])))
     }
 
     private var isOpen = true
 
-    private init(fd: Int32) { self.fd = fd }
+    private init(fd: Descriptor) { self.fd = fd }
     deinit { hangUp() }
 
     /// Closes the test's end: the daemon's end sees end of stream and EPOLLHUP.
     func hangUp() {
         guard isOpen else { return }
         isOpen = false
-        Glibc.close(fd)
+        fd.close()
     }
 
     func send(_ text: String) { send(Array(text.utf8)) }
@@ -56,7 +58,7 @@ final class Peer {
     func send(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             guard n > 0 else { sendFailed = true; return }
             offset += n
         }
@@ -68,7 +70,7 @@ final class Peer {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var total = 0
         while true {
-            let n = Glibc.read(fd, &buffer, buffer.count)
+            let n = Glibc.read(fd.rawValue, &buffer, buffer.count)
             if n > 0 { received += buffer.prefix(n); total += n; continue }
             if n == 0 { sawEnd = true }
             return total
@@ -88,5 +90,5 @@ final class Peer {
         return lines
     }
 
-    func shutdownSending() { shutdown(fd, Int32(SHUT_WR)) }
+    func shutdownSending() { shutdown(fd.rawValue, Int32(SHUT_WR)) }
 }

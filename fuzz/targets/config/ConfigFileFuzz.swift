@@ -1,5 +1,5 @@
 import FuzzSupport
-import SubflowDaemon
+import SubflowConfiguration
 
 /// The configuration file (`--config`, also read by `subflowctl replay --config`): parse and
 /// apply; every refusal names the file.

@@ -1,7 +1,9 @@
 import FuzzSupport
 import Logging
 import SubflowCore
+import SubflowSimulation
 import SubflowDaemon
+import SubflowFormats
 import SubflowSystem
 
 /// One control-socket request line, answered as the daemon answers it (over an idle path

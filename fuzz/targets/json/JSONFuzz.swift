@@ -1,4 +1,5 @@
 import FuzzSupport
+import SubflowFormats
 import SubflowSystem
 
 /// The control socket's JSON parser: what parses, written out, parses to the same value.

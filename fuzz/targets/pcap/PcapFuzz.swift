@@ -1,4 +1,5 @@
 import FuzzSupport
+import SubflowFormats
 import SubflowSystem
 import SubflowTrace
 

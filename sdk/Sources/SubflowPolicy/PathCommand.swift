@@ -46,27 +46,5 @@ public enum PathCommand: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The kernel's answer to one command: its errno and its extended-ack text.
-public struct KernelError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// Positive errno value (22 for EINVAL).
-    public var errno: Int32
-    /// The kernel's extended-ack message, e.g. "invalid token" (nil if it sent none).
-    public var message: String?
-    public init(errno: Int32, message: String? = nil) { self.errno = errno; self.message = message }
-    public var description: String {
-        let name = KernelError.errnoNames[errno] ?? "errno \(errno)"
-        return message.map { "\(name): \($0)" } ?? name
-    }
-
-    /// The errno names a path manager meets; others print as "errno N".
-    public static let errnoNames: [Int32: String] = [
-        1: "EPERM", 2: "ENOENT", 3: "ESRCH", 11: "EAGAIN", 12: "ENOMEM", 13: "EACCES", 16: "EBUSY",
-        17: "EEXIST", 19: "ENODEV", 22: "EINVAL", 28: "ENOSPC", 34: "ERANGE", 95: "EOPNOTSUPP",
-        97: "EAFNOSUPPORT", 98: "EADDRINUSE", 99: "EADDRNOTAVAIL", 101: "ENETUNREACH", 103: "ECONNABORTED",
-        104: "ECONNRESET", 105: "ENOBUFS", 107: "ENOTCONN", 110: "ETIMEDOUT", 111: "ECONNREFUSED",
-        113: "EHOSTUNREACH",
-    ]
-}
-
 /// The outcome of one command, handed back to the policy that issued it.
 public typealias CommandResult = Result<Void, KernelError>

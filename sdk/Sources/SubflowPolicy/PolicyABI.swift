@@ -20,7 +20,7 @@ public enum PolicyABI {
     /// number a literal inside each plugin, so the daemon reads the plugin's own value, not
     /// the one in the shared library it happens to load.
     @_alwaysEmitIntoClient
-    public static var version: UInt32 { 2 }
+    public static var version: UInt32 { 3 }
 
     /// Symbol of `@convention(c) () -> UInt32` returning the plugin's `PolicyABI.version`.
     public static let versionSymbol = "subflowd_policy_abi_version"
