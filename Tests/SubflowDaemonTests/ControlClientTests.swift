@@ -1,6 +1,7 @@
 import Glibc
 import SubflowFormats
 import SubflowSystem
+import SubflowTestSupport
 import Testing
 @testable import SubflowDaemon
 

@@ -8,18 +8,6 @@ import Testing
 /// suites one test after another, and `.holdsTheEventLoop` keeps other targets' loops out.
 @Suite(.serialized, .holdsTheEventLoop) struct EventLoopTests {}
 
-/// Turns the loop until `done()` holds or `seconds` pass (a generous deadline, so a loaded
-/// machine only makes the test slower, never wrong). Returns whether `done()` held.
-@discardableResult
-func turn(_ loop: EventLoop, until done: () -> Bool, seconds: UInt64 = 30) -> Bool {
-    let deadline = MonotonicClock.nowMilliseconds + seconds * 1000
-    while !done() {
-        if MonotonicClock.nowMilliseconds > deadline { return false }
-        loop.iterate(timeoutMilliseconds: 50)
-    }
-    return true
-}
-
 /// How many descriptors of the kinds an EventLoop opens (epoll sets, timerfds, signalfds)
 /// this process holds, counted in /proc/self/fd. Only those kinds: the test binary runs other
 /// suites in parallel, whose pipes and sockets come and go, so the total would be noise.

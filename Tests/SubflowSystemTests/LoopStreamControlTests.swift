@@ -1,5 +1,6 @@
 import Glibc
 import SubflowSystem
+import SubflowTestSupport
 import Testing
 
 extension EventLoopTests {

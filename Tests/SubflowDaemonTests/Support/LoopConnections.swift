@@ -8,18 +8,6 @@ import Testing
 /// SubflowSystemTests).
 @Suite(.serialized, .holdsTheEventLoop) struct DaemonLoopTests {}
 
-/// Turns the loop until `done()` holds or `seconds` pass (a generous deadline, so a loaded
-/// machine only makes the test slower, never wrong). Returns whether `done()` held.
-@discardableResult
-func turn(_ loop: EventLoop, until done: () -> Bool, seconds: UInt64 = 60) -> Bool {
-    let deadline = MonotonicClock.nowMilliseconds + seconds * 1000
-    while !done() {
-        if MonotonicClock.nowMilliseconds > deadline { return false }
-        loop.iterate(timeoutMilliseconds: 50)
-    }
-    return true
-}
-
 /// The test's side of a connection: the other end of a non-blocking UNIX socketpair whose
 /// first end the code under test serves.
 final class Peer {

@@ -1,4 +1,5 @@
 import Glibc
+import SubflowSystem
 import Testing
 
 /// Runs each test it applies to while no test of any other target holds the process's
@@ -39,4 +40,16 @@ public struct HoldsTheEventLoop: SuiteTrait, TestTrait, TestScoping {
 extension Trait where Self == HoldsTheEventLoop {
     /// See `HoldsTheEventLoop`.
     public static var holdsTheEventLoop: Self { HoldsTheEventLoop() }
+}
+
+/// Turns the loop until `done()` holds or `seconds` pass (a generous deadline, so a loaded
+/// machine only makes the test slower, never wrong). Returns whether `done()` held.
+@discardableResult
+public func turn(_ loop: EventLoop, until done: () -> Bool, seconds: UInt64 = 60) -> Bool {
+    let deadline = MonotonicClock.nowMilliseconds + seconds * 1000
+    while !done() {
+        if MonotonicClock.nowMilliseconds > deadline { return false }
+        loop.iterate(timeoutMilliseconds: 50)
+    }
+    return true
 }
