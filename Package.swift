@@ -42,80 +42,115 @@ let package = Package(
         // line splitting. No dependencies at all.
         .target(name: "SubflowFormats", swiftSettings: strict),
         // The only module that touches C, unsafe pointers, syscalls, sockets, ELL and dlopen.
-        .target(name: "SubflowSystem",
-                dependencies: ["CELL", "CMNL", "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
-                               .product(name: "HeapModule", package: "swift-collections")],
-                swiftSettings: strict),
+        .target(
+            name: "SubflowSystem",
+            dependencies: [
+                "CELL", "CMNL", "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict),
         // Every kernel message format in both directions and every kernel number (Numbers/).
         // Never touches a socket: live traffic, recorded streams and fuzzers share it.
-        .target(name: "MPTCPWire",
-                dependencies: ["SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")],
-                swiftSettings: strict),
+        .target(
+            name: "MPTCPWire",
+            dependencies: ["SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")],
+            swiftSettings: strict),
         // Connection state, network state, policy dispatch, recovery planning. No I/O.
-        .target(name: "SubflowCore",
-                dependencies: ["MPTCPWire", "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
-                               .product(name: "Logging", package: "swift-log"),
-                               .product(name: "HeapModule", package: "swift-collections")],
-                swiftSettings: strict),
+        .target(
+            name: "SubflowCore",
+            dependencies: [
+                "MPTCPWire", "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict),
         // Stand-ins for the kernel and the clock (the role NIOEmbedded plays in swift-nio): a
         // simulated path-manager kernel, a manual scheduler, simulated listeners, the replay kernel.
-        .target(name: "SubflowSimulation",
-                dependencies: ["SubflowCore", "MPTCPWire", .product(name: "SubflowPolicy", package: "sdk"),
-                               .product(name: "HeapModule", package: "swift-collections")],
-                swiftSettings: strict),
+        .target(
+            name: "SubflowSimulation",
+            dependencies: [
+                "SubflowCore", "MPTCPWire", .product(name: "SubflowPolicy", package: "sdk"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict),
         // Traces: pcap (LINKTYPE_NETLINK) records, scenarios, and deterministic replay through
         // the same decoder, state and policies as the live daemon. No sockets.
-        .target(name: "SubflowTrace",
-                dependencies: ["SubflowSimulation", "SubflowCore", "MPTCPWire", "SubflowSystem", "SubflowFormats",
-                               .product(name: "SubflowPolicy", package: "sdk"),
-                               .product(name: "Logging", package: "swift-log")],
-                swiftSettings: strict),
+        .target(
+            name: "SubflowTrace",
+            dependencies: [
+                "SubflowSimulation", "SubflowCore", "MPTCPWire", "SubflowSystem", "SubflowFormats",
+                .product(name: "SubflowPolicy", package: "sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // The configuration file and its keys, the plugin loader, and the one rule that lays a
         // command line over a file (subflowd and subflowctl replay share it).
-        .target(name: "SubflowConfiguration",
-                dependencies: ["SubflowCore", "SubflowSimulation", "SubflowSystem", "SubflowFormats", "MPTCPWire",
-                               .product(name: "SubflowPolicy", package: "sdk"),
-                               .product(name: "Logging", package: "swift-log")],
-                swiftSettings: strict),
+        .target(
+            name: "SubflowConfiguration",
+            dependencies: [
+                "SubflowCore", "SubflowSimulation", "SubflowSystem", "SubflowFormats", "MPTCPWire",
+                .product(name: "SubflowPolicy", package: "sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // The running daemon: start-up, kernel link, network monitor, control plane, recovery.
-        .target(name: "SubflowDaemon",
-                dependencies: ["SubflowConfiguration", "SubflowCore", "MPTCPWire", "SubflowSystem", "SubflowTrace",
-                               "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
-                               .product(name: "Logging", package: "swift-log")],
-                swiftSettings: strict),
+        .target(
+            name: "SubflowDaemon",
+            dependencies: [
+                "SubflowConfiguration", "SubflowCore", "MPTCPWire", "SubflowSystem", "SubflowTrace",
+                "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // What subflowd's and subflowctl's command lines share (ArgumentParser stays out of
         // the libraries): main() that prints argument errors through InputExcerpt.
-        .target(name: "SubflowCommandLine",
-                dependencies: ["SubflowSystem", "SubflowFormats",
-                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                swiftSettings: strict),
+        .target(
+            name: "SubflowCommandLine",
+            dependencies: [
+                "SubflowSystem", "SubflowFormats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
         // The daemon's command line and logging bootstrap.
-        .executableTarget(name: "subflowd",
-                          dependencies: ["SubflowDaemon", "SubflowConfiguration", "SubflowCommandLine", "SubflowCore", "SubflowSystem",
-                                         "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
-                                         .product(name: "Logging", package: "swift-log"),
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: strict),
-        .executableTarget(name: "subflowctl",
-                          dependencies: ["SubflowTrace", "SubflowConfiguration", "SubflowCommandLine", "SubflowCore", "SubflowSystem",
-                                         "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: strict),
-        .executableTarget(name: "subflow-traffic", dependencies: ["SubflowSystem", "SubflowFormats"], swiftSettings: strict),
+        .executableTarget(
+            name: "subflowd",
+            dependencies: [
+                "SubflowDaemon", "SubflowConfiguration", "SubflowCommandLine", "SubflowCore", "SubflowSystem",
+                "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "subflowctl",
+            dependencies: [
+                "SubflowTrace", "SubflowConfiguration", "SubflowCommandLine", "SubflowCore", "SubflowSystem",
+                "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "subflow-traffic", dependencies: ["SubflowSystem", "SubflowFormats"], swiftSettings: strict),
 
-        .target(name: "FullMeshPolicy", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
-                path: "plugins/fullmesh", swiftSettings: strict),
-        .target(name: "SignalPerInterfacePolicy", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
-                path: "plugins/signal-per-interface", swiftSettings: strict),
-        .target(name: "BackupOnLossPolicy", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
-                path: "plugins/backup-on-loss", swiftSettings: strict),
+        .target(
+            name: "FullMeshPolicy", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
+            path: "plugins/fullmesh", swiftSettings: strict),
+        .target(
+            name: "SignalPerInterfacePolicy", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
+            path: "plugins/signal-per-interface", swiftSettings: strict),
+        .target(
+            name: "BackupOnLossPolicy", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
+            path: "plugins/backup-on-loss", swiftSettings: strict),
 
-        .target(name: "FixtureWrongABI", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
-                path: "Tests/Fixtures/plugins/wrong-abi", swiftSettings: strict),
-        .target(name: "FixtureNoEntry", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
-                path: "Tests/Fixtures/plugins/no-entry", swiftSettings: strict),
-        .target(name: "FixtureInitFails", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
-                path: "Tests/Fixtures/plugins/init-fails", swiftSettings: strict),
+        .target(
+            name: "FixtureWrongABI", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
+            path: "Tests/Fixtures/plugins/wrong-abi", swiftSettings: strict),
+        .target(
+            name: "FixtureNoEntry", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
+            path: "Tests/Fixtures/plugins/no-entry", swiftSettings: strict),
+        .target(
+            name: "FixtureInitFails", dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
+            path: "Tests/Fixtures/plugins/init-fails", swiftSettings: strict),
         .target(name: "FixtureIntruder", path: "Tests/Fixtures/plugins/intruder"),
 
         // Tests mirror the modules: <Module>Tests tests <Module> without root; PolicyPluginTests
@@ -123,59 +158,84 @@ let package = Package(
         // daemon against the real kernel in network namespaces (root). CONTRIBUTING.md has more.
         // Shared helpers: hex and address literals, the built-products finder, plugin
         // directories, the namespace testbed and processes.
-        .target(name: "SubflowTestSupport",
-                dependencies: ["SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")],
-                path: "Tests/SubflowTestSupport", swiftSettings: strict),
+        .target(
+            name: "SubflowTestSupport",
+            dependencies: ["SubflowSystem", .product(name: "SubflowPolicy", package: "sdk")],
+            path: "Tests/SubflowTestSupport", swiftSettings: strict),
         // A PathManager wired to a simulated kernel and a manual clock, with the shipped policies.
         // The policy modules are linked in so their logic can be tested directly. Each one also
         // exports the plugin ABI's two C entry points, so the single Linux test binary sees them
         // several times: allowed for the targets that link them, and harmless, because tests never
         // call those symbols (the loader tests dlopen the real .so files, where each plugin's own
         // symbols are used).
-        .target(name: "PathManagerHarness",
-                dependencies: ["SubflowCore", "SubflowSimulation", "MPTCPWire", "FullMeshPolicy", "SignalPerInterfacePolicy",
-                               "BackupOnLossPolicy", .product(name: "SubflowPolicy", package: "sdk"),
-                               .product(name: "Logging", package: "swift-log")],
-                path: "Tests/PathManagerHarness", swiftSettings: strict),
+        .target(
+            name: "PathManagerHarness",
+            dependencies: [
+                "SubflowCore", "SubflowSimulation", "MPTCPWire", "FullMeshPolicy", "SignalPerInterfacePolicy",
+                "BackupOnLossPolicy", .product(name: "SubflowPolicy", package: "sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PathManagerHarness", swiftSettings: strict),
         .testTarget(name: "SubflowFormatsTests", dependencies: ["SubflowFormats"], swiftSettings: strict),
-        .testTarget(name: "SubflowSystemTests", dependencies: ["SubflowSystem", "MPTCPWire", "SubflowTestSupport"],
-                    swiftSettings: strict),
-        .testTarget(name: "MPTCPWireTests", dependencies: ["MPTCPWire", "SubflowSystem", "SubflowTestSupport"],
-                    resources: [.copy("Captures")], swiftSettings: strict),
-        .testTarget(name: "SubflowCoreTests",
-                    dependencies: ["SubflowCore", "SubflowSimulation", "PathManagerHarness", "SubflowTestSupport",
-                                   .product(name: "SubflowPolicy", package: "sdk"),
-                                   .product(name: "InMemoryLogging", package: "swift-log")],
-                    swiftSettings: strict,
-                    linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
-        .testTarget(name: "SubflowSimulationTests",
-                    dependencies: ["SubflowSimulation", "SubflowCore", "MPTCPWire", "SubflowSystem",
-                                   .product(name: "SubflowPolicy", package: "sdk")],
-                    swiftSettings: strict),
-        .testTarget(name: "PolicyPluginTests",
-                    dependencies: ["PathManagerHarness", "SubflowCore", "SubflowSimulation", "FullMeshPolicy",
-                                   "SignalPerInterfacePolicy", "BackupOnLossPolicy", "SubflowTestSupport",
-                                   .product(name: "SubflowPolicy", package: "sdk"),
-                                   .product(name: "InMemoryLogging", package: "swift-log")],
-                    swiftSettings: strict,
-                    linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
-        .testTarget(name: "SubflowTraceTests",
-                    dependencies: ["SubflowTrace", "SubflowSimulation", "SubflowConfiguration", "SubflowCore", "MPTCPWire",
-                                   "SubflowSystem", "SubflowFormats", "SubflowTestSupport",
-                                   .product(name: "SubflowPolicy", package: "sdk")],
-                    exclude: ["Scenarios"], swiftSettings: strict),
-        .testTarget(name: "SubflowConfigurationTests",
-                    dependencies: ["SubflowConfiguration", "SubflowCore", "SubflowSystem", "SubflowFormats",
-                                   "SubflowTestSupport", .product(name: "SubflowPolicy", package: "sdk"),
-                                   .product(name: "Logging", package: "swift-log")],
-                    swiftSettings: strict),
-        .testTarget(name: "SubflowDaemonTests",
-                    dependencies: ["SubflowDaemon", "SubflowConfiguration", "SubflowCore", "SubflowSystem", "SubflowFormats",
-                                   "SubflowTestSupport", .product(name: "InMemoryLogging", package: "swift-log")],
-                    swiftSettings: strict),
+        .testTarget(
+            name: "SubflowSystemTests", dependencies: ["SubflowSystem", "MPTCPWire", "SubflowTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MPTCPWireTests", dependencies: ["MPTCPWire", "SubflowSystem", "SubflowTestSupport"],
+            resources: [.copy("Captures")], swiftSettings: strict),
+        .testTarget(
+            name: "SubflowCoreTests",
+            dependencies: [
+                "SubflowCore", "SubflowSimulation", "PathManagerHarness", "SubflowTestSupport",
+                .product(name: "SubflowPolicy", package: "sdk"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: strict,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
+        .testTarget(
+            name: "SubflowSimulationTests",
+            dependencies: [
+                "SubflowSimulation", "SubflowCore", "MPTCPWire", "SubflowSystem",
+                .product(name: "SubflowPolicy", package: "sdk"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PolicyPluginTests",
+            dependencies: [
+                "PathManagerHarness", "SubflowCore", "SubflowSimulation", "FullMeshPolicy",
+                "SignalPerInterfacePolicy", "BackupOnLossPolicy", "SubflowTestSupport",
+                .product(name: "SubflowPolicy", package: "sdk"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: strict,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--allow-multiple-definition"])]),
+        .testTarget(
+            name: "SubflowTraceTests",
+            dependencies: [
+                "SubflowTrace", "SubflowSimulation", "SubflowConfiguration", "SubflowCore", "MPTCPWire",
+                "SubflowSystem", "SubflowFormats", "SubflowTestSupport",
+                .product(name: "SubflowPolicy", package: "sdk"),
+            ],
+            exclude: ["Scenarios"], swiftSettings: strict),
+        .testTarget(
+            name: "SubflowConfigurationTests",
+            dependencies: [
+                "SubflowConfiguration", "SubflowCore", "SubflowSystem", "SubflowFormats",
+                "SubflowTestSupport", .product(name: "SubflowPolicy", package: "sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SubflowDaemonTests",
+            dependencies: [
+                "SubflowDaemon", "SubflowConfiguration", "SubflowCore", "SubflowSystem", "SubflowFormats",
+                "SubflowTestSupport", .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["SubflowTestSupport"], swiftSettings: strict),
-        .testTarget(name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire", "SubflowTestSupport"],
-                    swiftSettings: strict),
+        .testTarget(
+            name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire", "SubflowTestSupport"],
+            swiftSettings: strict),
     ]
 )
 
@@ -197,18 +257,27 @@ if Context.environment["SUBFLOWD_FUZZ"] == "1" {
         ("fuzz-scenario", ["SubflowTrace", "SubflowSystem"]),
         ("fuzz-config", ["SubflowConfiguration"]),
         ("fuzz-json", ["SubflowFormats"]),
-        ("fuzz-control-request", ["SubflowDaemon", "SubflowCore", "SubflowSimulation", "SubflowSystem", "SubflowFormats",
-                                  .product(name: "Logging", package: "swift-log")]),
+        (
+            "fuzz-control-request",
+            [
+                "SubflowDaemon", "SubflowCore", "SubflowSimulation", "SubflowSystem", "SubflowFormats",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         ("fuzz-http-head", ["SubflowDaemon"]),
     ]
     package.targets += [
         .target(name: "CFuzzer", path: "fuzz/CFuzzer"),
-        .target(name: "FuzzSupport", dependencies: ["CFuzzer", "SubflowSystem"], path: "fuzz/Support", swiftSettings: strict),
+        .target(
+            name: "FuzzSupport", dependencies: ["CFuzzer", "SubflowSystem"], path: "fuzz/Support", swiftSettings: strict
+        ),
     ]
     for target in fuzzTargets {
         package.products.append(.executable(name: target.name, targets: [target.name]))
-        package.targets.append(.executableTarget(name: target.name, dependencies: target.dependencies + ["FuzzSupport"],
-                                                 path: "fuzz/targets/\(target.name.dropFirst("fuzz-".count))",
-                                                 swiftSettings: strict))
+        package.targets.append(
+            .executableTarget(
+                name: target.name, dependencies: target.dependencies + ["FuzzSupport"],
+                path: "fuzz/targets/\(target.name.dropFirst("fuzz-".count))",
+                swiftSettings: strict))
     }
 }

@@ -63,16 +63,17 @@ place() { # place SOURCE DEST MODE RUNPATH
     mv -f "$tmp" "$2"
 }
 
+# The tools sit in PKGLIBDIR/tools and use the SDK's library (its address types) like the daemon.
 if [[ $SWIFT_RUNTIME == bundle ]]; then
     rt_exe="\$ORIGIN/../lib/subflowd:\$ORIGIN/../lib/subflowd/swift"
     rt_sdk="\$ORIGIN/swift"
     rt_plugin="\$ORIGIN:\$ORIGIN/swift"
-    rt_tool="\$ORIGIN/../swift"
+    rt_tool="\$ORIGIN/..:\$ORIGIN/../swift"
 else
     rt_exe="\$ORIGIN/../lib/subflowd:$swift_runtime_dir"
     rt_sdk="$swift_runtime_dir"
     rt_plugin="\$ORIGIN:$swift_runtime_dir"
-    rt_tool="$swift_runtime_dir"
+    rt_tool="\$ORIGIN/..:$swift_runtime_dir"
 fi
 
 for exe in "${EXECUTABLES[@]}"; do place "$BIN_DIR/$exe" "$D$BINDIR/$exe" 0755 "$rt_exe"; done

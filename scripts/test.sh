@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 scripts/install-deps.sh
+# Formatting first: it takes seconds and needs nothing built (CONTRIBUTING.md, .swift-format).
+scripts/format.sh --check
 swift test --package-path sdk
 # Build everything first: the loader tests dlopen the plugin products and the real-kernel
 # tests run the subflowd and subflow-traffic executables.

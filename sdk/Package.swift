@@ -7,7 +7,7 @@ import PackageDescription
 let package = Package(
     name: "SubflowPolicySDK",
     products: [
-        .library(name: "SubflowPolicy", type: .dynamic, targets: ["SubflowPolicy"]),
+        .library(name: "SubflowPolicy", type: .dynamic, targets: ["SubflowPolicy"])
     ],
     targets: [
         .target(name: "SubflowPolicy", swiftSettings: [.treatAllWarnings(as: .error)]),

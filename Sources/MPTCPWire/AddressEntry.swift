@@ -19,8 +19,10 @@ public struct AddressEntry: Sendable, Hashable, CustomStringConvertible {
     public var flags: AddressFlags
     public var interface: InterfaceIndex?
 
-    public init(family: AddressFamily, address: IPAddress?, id: AddressID? = nil, port: UInt16 = 0,
-                flags: AddressFlags = [], interface: InterfaceIndex? = nil) {
+    public init(
+        family: AddressFamily, address: IPAddress?, id: AddressID? = nil, port: UInt16 = 0,
+        flags: AddressFlags = [], interface: InterfaceIndex? = nil
+    ) {
         self.family = family
         self.address = address
         self.id = id
@@ -30,8 +32,10 @@ public struct AddressEntry: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// An entry for `address`, with its family.
-    public init(_ address: IPAddress, id: AddressID? = nil, port: UInt16 = 0, flags: AddressFlags = [],
-                interface: InterfaceIndex? = nil) {
+    public init(
+        _ address: IPAddress, id: AddressID? = nil, port: UInt16 = 0, flags: AddressFlags = [],
+        interface: InterfaceIndex? = nil
+    ) {
         self.init(family: address.family, address: address, id: id, port: port, flags: flags, interface: interface)
     }
 
@@ -98,11 +102,12 @@ public struct AddressEntry: Sendable, Hashable, CustomStringConvertible {
         }
         // Without an address the family means nothing (it is never encoded): decode it as
         // `init(id:)` builds such an entry, so that equal entries compare equal.
-        self.init(family: address == nil ? .ipv4 : family, address: address,
-                  id: try nest.u8(MPTCPAddressAttribute.id).map(AddressID.init(rawValue:)),
-                  port: try nest.u16(MPTCPAddressAttribute.port) ?? 0,
-                  flags: AddressFlags(rawValue: try nest.u32(MPTCPAddressAttribute.flags) ?? 0),
-                  interface: try nest.s32(MPTCPAddressAttribute.interfaceIndex).map(InterfaceIndex.init(rawValue:)))
+        self.init(
+            family: address == nil ? .ipv4 : family, address: address,
+            id: try nest.u8(MPTCPAddressAttribute.id).map(AddressID.init(rawValue:)),
+            port: try nest.u16(MPTCPAddressAttribute.port) ?? 0,
+            flags: AddressFlags(rawValue: try nest.u32(MPTCPAddressAttribute.flags) ?? 0),
+            interface: try nest.s32(MPTCPAddressAttribute.interfaceIndex).map(InterfaceIndex.init(rawValue:)))
     }
 
     /// `id 5 198.18.1.1 port 8080 flags signal dev 3`, in `pm_nl_ctl dump` order.

@@ -7,7 +7,8 @@ extension MPTCPCommand {
     public init(decoding message: NetlinkMessage, familyID: UInt16? = nil) throws(NetlinkDecodeError) {
         let (header, attributes) = try GenericNetlinkHeader.parse(message, familyID: familyID)
         guard let number = MPTCPCommandNumber(rawValue: header.command) else {
-            throw NetlinkDecodeError(.invalidValue(nil, value: Int64(header.command), reason: "unknown mptcp_pm command"))
+            throw NetlinkDecodeError(
+                .invalidValue(nil, value: Int64(header.command), reason: "unknown mptcp_pm command"))
         }
         do {
             self = try MPTCPCommand.decode(number, attributes, isDump: message.flags.contains(.dump))
@@ -16,8 +17,11 @@ extension MPTCPCommand {
         }
     }
 
-    private static func decode(_ number: MPTCPCommandNumber, _ a: NetlinkAttributes, isDump: Bool)
-        throws(NetlinkDecodeError) -> MPTCPCommand {
+    private static func decode(
+        _ number: MPTCPCommandNumber, _ a: NetlinkAttributes, isDump: Bool
+    )
+        throws(NetlinkDecodeError) -> MPTCPCommand
+    {
         let token = try a.u32(MPTCPAttribute.token).map(ConnectionToken.init(rawValue:))
         func requiredToken() throws(NetlinkDecodeError) -> ConnectionToken {
             guard let token else { throw NetlinkDecodeError(.missingAttribute(MPTCPAttribute.token.attributeName)) }
@@ -32,7 +36,9 @@ extension MPTCPCommand {
             }
         }
         func requiredEntry(_ attribute: MPTCPAttribute) throws(NetlinkDecodeError) -> AddressEntry {
-            guard let value = try entry(attribute) else { throw NetlinkDecodeError(.missingAttribute(attribute.attributeName)) }
+            guard let value = try entry(attribute) else {
+                throw NetlinkDecodeError(.missingAttribute(attribute.attributeName))
+            }
             return value
         }
         switch number {
@@ -44,11 +50,13 @@ extension MPTCPCommand {
             }
             return .remove(token: try requiredToken(), id: AddressID(id))
         case .subflowCreate:
-            return .subflowCreate(token: try requiredToken(), local: try requiredEntry(.address),
-                                  remote: try requiredEntry(.addressRemote))
+            return .subflowCreate(
+                token: try requiredToken(), local: try requiredEntry(.address),
+                remote: try requiredEntry(.addressRemote))
         case .subflowDestroy:
-            return .subflowDestroy(token: try requiredToken(), local: try requiredEntry(.address),
-                                   remote: try requiredEntry(.addressRemote))
+            return .subflowDestroy(
+                token: try requiredToken(), local: try requiredEntry(.address),
+                remote: try requiredEntry(.addressRemote))
         case .setFlags:
             return .setFlags(token: token, local: try requiredEntry(.address), remote: try entry(.addressRemote))
         case .getAddress:
@@ -66,8 +74,9 @@ extension MPTCPCommand {
         case .flushAddresses:
             return .flushEndpoints
         case .setLimits:
-            return .setLimits(receivedAddAddrs: try a.u32(MPTCPAttribute.receivedAddAddrs),
-                              subflows: try a.u32(MPTCPAttribute.subflows))
+            return .setLimits(
+                receivedAddAddrs: try a.u32(MPTCPAttribute.receivedAddAddrs),
+                subflows: try a.u32(MPTCPAttribute.subflows))
         case .getLimits:
             return .getLimits
         }

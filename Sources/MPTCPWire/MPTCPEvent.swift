@@ -86,9 +86,11 @@ public struct ConnectionEventInfo: Sendable, Hashable {
     /// The raw FLAGS attribute (0 when absent).
     public var flags: UInt16
 
-    public init(token: ConnectionToken, local: SocketEndpoint, remote: SocketEndpoint,
-                localID: AddressID = .initial, remoteID: AddressID = .initial,
-                serverSide: Bool = false, denyJoinInitialEndpoint: Bool = false, flags: UInt16 = 0) {
+    public init(
+        token: ConnectionToken, local: SocketEndpoint, remote: SocketEndpoint,
+        localID: AddressID = .initial, remoteID: AddressID = .initial,
+        serverSide: Bool = false, denyJoinInitialEndpoint: Bool = false, flags: UInt16 = 0
+    ) {
         self.token = token
         self.local = local
         self.remote = remote
@@ -121,10 +123,12 @@ public struct SubflowEventInfo: Sendable, Hashable {
     /// RESET_FLAGS.
     public var resetFlags: UInt32?
 
-    public init(token: ConnectionToken, local: SocketEndpoint, remote: SocketEndpoint,
-                localID: AddressID, remoteID: AddressID, backup: Bool = false,
-                interface: InterfaceIndex? = nil, error: UInt8? = nil,
-                resetReason: UInt32? = nil, resetFlags: UInt32? = nil) {
+    public init(
+        token: ConnectionToken, local: SocketEndpoint, remote: SocketEndpoint,
+        localID: AddressID, remoteID: AddressID, backup: Bool = false,
+        interface: InterfaceIndex? = nil, error: UInt8? = nil,
+        resetReason: UInt32? = nil, resetFlags: UInt32? = nil
+    ) {
         self.token = token
         self.local = local
         self.remote = remote

@@ -32,13 +32,15 @@ public struct MPTCPEventAttributes: Sendable, Hashable {
     /// Types of attributes this codec does not know, in wire order.
     public var unknownTypes: [UInt16]
 
-    public init(token: ConnectionToken? = nil, family: UInt16? = nil, localID: AddressID? = nil,
-                remoteID: AddressID? = nil, sourceIPv4: IPAddress? = nil, sourceIPv6: IPAddress? = nil,
-                destinationIPv4: IPAddress? = nil, destinationIPv6: IPAddress? = nil,
-                sourcePort: UInt16? = nil, destinationPort: UInt16? = nil, backup: UInt8? = nil,
-                error: UInt8? = nil, flags: UInt16? = nil, timeout: UInt32? = nil,
-                interface: InterfaceIndex? = nil, resetReason: UInt32? = nil, resetFlags: UInt32? = nil,
-                serverSide: UInt8? = nil, unknownTypes: [UInt16] = []) {
+    public init(
+        token: ConnectionToken? = nil, family: UInt16? = nil, localID: AddressID? = nil,
+        remoteID: AddressID? = nil, sourceIPv4: IPAddress? = nil, sourceIPv6: IPAddress? = nil,
+        destinationIPv4: IPAddress? = nil, destinationIPv6: IPAddress? = nil,
+        sourcePort: UInt16? = nil, destinationPort: UInt16? = nil, backup: UInt8? = nil,
+        error: UInt8? = nil, flags: UInt16? = nil, timeout: UInt32? = nil,
+        interface: InterfaceIndex? = nil, resetReason: UInt32? = nil, resetFlags: UInt32? = nil,
+        serverSide: UInt8? = nil, unknownTypes: [UInt16] = []
+    ) {
         self.token = token
         self.family = family
         self.localID = localID

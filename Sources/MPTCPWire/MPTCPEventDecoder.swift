@@ -16,8 +16,11 @@ public struct GenericNetlinkHeader: Sendable, Hashable {
     /// Splits a generic netlink message into its header and its attributes. The message type
     /// must be a family ID (>= 0x10, not a control message) and, when `familyID` is given,
     /// equal to it.
-    public static func parse(_ message: NetlinkMessage, familyID: UInt16? = nil)
-        throws(NetlinkDecodeError) -> (header: GenericNetlinkHeader, attributes: NetlinkAttributes) {
+    public static func parse(
+        _ message: NetlinkMessage, familyID: UInt16? = nil
+    )
+        throws(NetlinkDecodeError) -> (header: GenericNetlinkHeader, attributes: NetlinkAttributes)
+    {
         guard message.type >= NetlinkMessageType.minimumFamilyType else {
             throw NetlinkDecodeError(.unexpectedMessageType(message.type, expected: "a generic netlink family message"))
         }
@@ -26,9 +29,11 @@ public struct GenericNetlinkHeader: Sendable, Hashable {
         }
         let payload = message.payload
         guard payload.count >= 4 else {
-            throw NetlinkDecodeError(.truncatedHeader(what: "generic netlink header", needed: 4, available: payload.count))
+            throw NetlinkDecodeError(
+                .truncatedHeader(what: "generic netlink header", needed: 4, available: payload.count))
         }
-        let header = GenericNetlinkHeader(command: payload[payload.startIndex], version: payload[payload.startIndex + 1])
+        let header = GenericNetlinkHeader(
+            command: payload[payload.startIndex], version: payload[payload.startIndex + 1])
         return (header, try NetlinkAttributes(parsing: payload.dropFirst(4)))
     }
 }
@@ -37,8 +42,11 @@ public struct GenericNetlinkHeader: Sendable, Hashable {
 public enum MPTCPEventDecoder {
     /// The event type number and every attribute, without per-event checks: what a trace
     /// printer shows. Throws only for malformed bytes.
-    public static func decodeAttributes(_ message: NetlinkMessage, familyID: UInt16? = nil)
-        throws(NetlinkDecodeError) -> (type: UInt8, attributes: MPTCPEventAttributes) {
+    public static func decodeAttributes(
+        _ message: NetlinkMessage, familyID: UInt16? = nil
+    )
+        throws(NetlinkDecodeError) -> (type: UInt8, attributes: MPTCPEventAttributes)
+    {
         let (header, attributes) = try GenericNetlinkHeader.parse(message, familyID: familyID)
         let name = MPTCPEventType(rawValue: header.command)?.name ?? "event \(header.command)"
         do {
@@ -52,7 +60,9 @@ public enum MPTCPEventDecoder {
     /// family `familyID` when given); unknown attributes are ignored; an unknown event type
     /// gives `.unknown`; a missing required attribute or a wrong-sized one throws, naming the
     /// event and the attribute ("SUB_ESTABLISHED: missing attribute token (1)").
-    public static func decode(_ message: NetlinkMessage, familyID: UInt16? = nil) throws(NetlinkDecodeError) -> MPTCPEvent {
+    public static func decode(
+        _ message: NetlinkMessage, familyID: UInt16? = nil
+    ) throws(NetlinkDecodeError) -> MPTCPEvent {
         let (raw, attributes) = try decodeAttributes(message, familyID: familyID)
         guard let type = MPTCPEventType(rawValue: raw) else { return .unknown(type: raw) }
         do {
@@ -74,8 +84,9 @@ extension MPTCPEvent {
         case .closed:
             self = .closed(try required(a.token, .token))
         case .announced:
-            self = .announced(token: try required(a.token, .token), id: try required(a.remoteID, .remoteID),
-                              endpoint: try a.endpoint(.destination, port: .dport))
+            self = .announced(
+                token: try required(a.token, .token), id: try required(a.remoteID, .remoteID),
+                endpoint: try a.endpoint(.destination, port: .dport))
         case .removed:
             self = .removed(token: try required(a.token, .token), id: try required(a.remoteID, .remoteID))
         case .subflowEstablished:
@@ -103,8 +114,10 @@ extension MPTCPEventAttributes {
     /// SADDR4/6 (or DADDR4/6) chosen by FAMILY; without FAMILY (ANNOUNCED has none) by
     /// whichever of the two is present.
     func address(_ side: Side) throws(NetlinkDecodeError) -> IPAddress {
-        let (v4, v6): (IPAddress?, IPAddress?) = side == .source ? (sourceIPv4, sourceIPv6) : (destinationIPv4, destinationIPv6)
-        let (a4, a6): (MPTCPEventAttribute, MPTCPEventAttribute) = side == .source ? (.saddr4, .saddr6) : (.daddr4, .daddr6)
+        let (v4, v6): (IPAddress?, IPAddress?) =
+            side == .source ? (sourceIPv4, sourceIPv6) : (destinationIPv4, destinationIPv6)
+        let (a4, a6): (MPTCPEventAttribute, MPTCPEventAttribute) =
+            side == .source ? (.saddr4, .saddr6) : (.daddr4, .daddr6)
         if let family {
             switch try addressFamily(family, attribute: MPTCPEventAttribute.family.attributeName) {
             case .ipv4: return try required(v4, a4)
@@ -125,8 +138,10 @@ extension MPTCPEventAttributes {
     func endpoints() throws(NetlinkDecodeError) -> (local: SocketEndpoint, remote: SocketEndpoint) {
         let local = try endpoint(.source, port: .sport), remote = try endpoint(.destination, port: .dport)
         guard local.family == remote.family else {
-            throw NetlinkDecodeError(.invalidValue(MPTCPEventAttribute.family.attributeName, value: Int64(remote.family.rawValue),
-                                                   reason: "source and destination addresses are of different families"))
+            throw NetlinkDecodeError(
+                .invalidValue(
+                    MPTCPEventAttribute.family.attributeName, value: Int64(remote.family.rawValue),
+                    reason: "source and destination addresses are of different families"))
         }
         return (local, remote)
     }
@@ -137,25 +152,27 @@ extension ConnectionEventInfo {
         let flags = a.flags ?? 0
         let eventFlags = MPTCPEventFlags(rawValue: flags)
         let (local, remote) = try a.endpoints()
-        self.init(token: try required(a.token, .token),
-                  local: local, remote: remote,
-                  localID: try required(a.localID, .localID),
-                  remoteID: try required(a.remoteID, .remoteID),
-                  serverSide: a.serverSide == 1 || eventFlags.contains(.serverSide),
-                  denyJoinInitialEndpoint: eventFlags.contains(.denyJoinInitialEndpoint),
-                  flags: flags)
+        self.init(
+            token: try required(a.token, .token),
+            local: local, remote: remote,
+            localID: try required(a.localID, .localID),
+            remoteID: try required(a.remoteID, .remoteID),
+            serverSide: a.serverSide == 1 || eventFlags.contains(.serverSide),
+            denyJoinInitialEndpoint: eventFlags.contains(.denyJoinInitialEndpoint),
+            flags: flags)
     }
 }
 
 extension SubflowEventInfo {
     init(_ a: MPTCPEventAttributes) throws(NetlinkDecodeError) {
         let (local, remote) = try a.endpoints()
-        self.init(token: try required(a.token, .token),
-                  local: local, remote: remote,
-                  localID: try required(a.localID, .localID),
-                  remoteID: try required(a.remoteID, .remoteID),
-                  backup: try required(a.backup, .backup) != 0,
-                  interface: a.interface, error: a.error,
-                  resetReason: a.resetReason, resetFlags: a.resetFlags)
+        self.init(
+            token: try required(a.token, .token),
+            local: local, remote: remote,
+            localID: try required(a.localID, .localID),
+            remoteID: try required(a.remoteID, .remoteID),
+            backup: try required(a.backup, .backup) != 0,
+            interface: a.interface, error: a.error,
+            resetReason: a.resetReason, resetFlags: a.resetFlags)
     }
 }

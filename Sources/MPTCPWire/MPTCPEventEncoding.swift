@@ -11,11 +11,15 @@ extension MPTCPEventAttributes {
         switch event {
         case .created, .established:
             // TOKEN, SERVER_SIDE (only when 1), FLAGS (only when non-zero), then the subflow.
-            [.token, .serverSide, .flags, .family, .saddr4, .saddr6, .daddr4, .daddr6,
-             .sport, .dport, .localID, .remoteID]
+            [
+                .token, .serverSide, .flags, .family, .saddr4, .saddr6, .daddr4, .daddr6,
+                .sport, .dport, .localID, .remoteID,
+            ]
         case .subflowEstablished, .subflowClosed, .subflowPriority:
-            [.token, .family, .saddr4, .saddr6, .daddr4, .daddr6, .sport, .dport,
-             .localID, .remoteID, .backup, .interfaceIndex, .error, .resetReason, .resetFlags]
+            [
+                .token, .family, .saddr4, .saddr6, .daddr4, .daddr6, .sport, .dport,
+                .localID, .remoteID, .backup, .interfaceIndex, .error, .resetReason, .resetFlags,
+            ]
         case .announced:
             [.token, .remoteID, .dport, .daddr4, .daddr6]
         case .removed:
@@ -59,8 +63,10 @@ extension MPTCPEventAttributes {
 
     /// A whole event message: `nlmsghdr` (flags 0, as multicast events have) + `genlmsghdr`
     /// (cmd = event type) + attributes.
-    public func encode(eventType: UInt8, familyID: UInt16, sequence: UInt32 = 0,
-                       version: UInt8 = MPTCPFamily.version) -> [UInt8] {
+    public func encode(
+        eventType: UInt8, familyID: UInt16, sequence: UInt32 = 0,
+        version: UInt8 = MPTCPFamily.version
+    ) -> [UInt8] {
         var b = NetlinkMessageBuilder(type: familyID, flags: [], sequence: sequence)
         b.putGenericHeader(command: eventType, version: version)
         encode(into: &b, for: MPTCPEventType(rawValue: eventType))
@@ -90,7 +96,8 @@ extension MPTCPEvent {
         case .created(let info), .established(let info):
             a.token = info.token
             if info.serverSide { a.serverSide = 1 }
-            let flags = info.flags | (info.denyJoinInitialEndpoint ? MPTCPEventFlags.denyJoinInitialEndpoint.rawValue : 0)
+            let flags =
+                info.flags | (info.denyJoinInitialEndpoint ? MPTCPEventFlags.denyJoinInitialEndpoint.rawValue : 0)
             if flags != 0 { a.flags = flags }
             a.setSource(info.local)
             a.setDestination(info.remote)

@@ -7,10 +7,13 @@ public enum MPTCPReply {
     /// nest filled by `mptcp_nl_fill_addr`. With a token these are the connection's local
     /// addresses: ANNOUNCEd ones carry `signal`, SUBFLOW_CREATE ones `subflow` (the kernel
     /// adds it) plus `backup` when asked.
-    public static func address(_ message: NetlinkMessage, familyID: UInt16? = nil) throws(NetlinkDecodeError) -> AddressEntry {
+    public static func address(
+        _ message: NetlinkMessage, familyID: UInt16? = nil
+    ) throws(NetlinkDecodeError) -> AddressEntry {
         let (_, attributes) = try GenericNetlinkHeader.parse(message, familyID: familyID)
         guard let nest = try attributes.nested(MPTCPAttribute.address) else {
-            throw NetlinkDecodeError(.missingAttribute(MPTCPAttribute.address.attributeName), context: ["GET_ADDR reply"])
+            throw NetlinkDecodeError(
+                .missingAttribute(MPTCPAttribute.address.attributeName), context: ["GET_ADDR reply"])
         }
         do {
             return try AddressEntry(decoding: nest)
@@ -20,11 +23,14 @@ public enum MPTCPReply {
     }
 
     /// The GET_LIMITS reply.
-    public static func limits(_ message: NetlinkMessage, familyID: UInt16? = nil) throws(NetlinkDecodeError) -> MPTCPLimits {
+    public static func limits(
+        _ message: NetlinkMessage, familyID: UInt16? = nil
+    ) throws(NetlinkDecodeError) -> MPTCPLimits {
         let (_, attributes) = try GenericNetlinkHeader.parse(message, familyID: familyID)
         do {
-            return MPTCPLimits(receivedAddAddrs: try attributes.u32(MPTCPAttribute.receivedAddAddrs),
-                               subflows: try attributes.u32(MPTCPAttribute.subflows))
+            return MPTCPLimits(
+                receivedAddAddrs: try attributes.u32(MPTCPAttribute.receivedAddAddrs),
+                subflows: try attributes.u32(MPTCPAttribute.subflows))
         } catch {
             throw error.within("GET_LIMITS reply")
         }

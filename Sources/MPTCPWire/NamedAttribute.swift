@@ -1,5 +1,5 @@
-import SubflowSystem
 import SubflowPolicy
+import SubflowSystem
 
 /// An attribute number with the kernel's name for it, so decode errors can say
 /// "attribute 1 (token)" instead of "attribute 1".

@@ -53,20 +53,23 @@ public enum NetlinkReply: Sendable, Hashable {
     private static func decodeError(_ message: NetlinkMessage) throws(NetlinkDecodeError) -> NetlinkReply {
         let payload = message.payload
         guard payload.count >= 20, let error = HostByteOrder.int32(payload, at: 0),
-              let originalLength = HostByteOrder.uint32(payload, at: 4) else {
+            let originalLength = HostByteOrder.uint32(payload, at: 4)
+        else {
             throw NetlinkDecodeError(.truncatedHeader(what: "struct nlmsgerr", needed: 20, available: payload.count))
         }
         if error == 0 { return .ack(sequence: message.sequence) }
         guard error < 0, error != Int32.min else {
-            throw NetlinkDecodeError(.invalidValue(nil, value: Int64(error), reason: "error code must be negative or 0"))
+            throw NetlinkDecodeError(
+                .invalidValue(nil, value: Int64(error), reason: "error code must be negative or 0"))
         }
         var text: String?
         if message.flags.contains(.ackTLVs) {
             let echoed = message.flags.contains(.capped) ? 16 : (Int(originalLength) + 3) & ~3
             let start = 4 + echoed
             guard echoed >= 16, start <= payload.count else {
-                throw NetlinkDecodeError(.messageLengthExceedsData(length: Int(originalLength), available: payload.count - 4),
-                                         context: ["echoed request"])
+                throw NetlinkDecodeError(
+                    .messageLengthExceedsData(length: Int(originalLength), available: payload.count - 4),
+                    context: ["echoed request"])
             }
             text = try extendedAckText(payload.dropFirst(start))
         }

@@ -34,7 +34,9 @@ extension Configuration {
     /// for both subflowd and `subflowctl replay`. The file is `settings.configFile` if given
     /// (it must then exist), else `defaultFile` if that exists (subflowd's
     /// /etc/subflowd/subflowd.conf; replay passes nil: no file unless asked for).
-    public static func resolve(_ settings: CommandLineSettings, defaultFile: String?) throws(ConfigurationError) -> Configuration {
+    public static func resolve(
+        _ settings: CommandLineSettings, defaultFile: String?
+    ) throws(ConfigurationError) -> Configuration {
         var configuration = Configuration()
         if let path = settings.configFile ?? defaultFile, settings.configFile != nil || Files.exists(path) {
             try configuration.apply(fileAt: path)
@@ -58,7 +60,9 @@ extension Configuration {
         if !line.rules.isEmpty {
             rules = []
             for text in line.rules {
-                do throws(PolicyRuleError) { rules.append((try PolicyRule(parsing: text), origin)) } catch { throw fail("--rule \(error)") }
+                do throws(PolicyRuleError) { rules.append((try PolicyRule(parsing: text), origin)) } catch {
+                    throw fail("--rule \(error)")
+                }
             }
         }
         if !line.pluginDirectories.isEmpty { pluginDirectories = line.pluginDirectories }
@@ -69,12 +73,16 @@ extension Configuration {
             logLevel = level
         }
         if let text = line.logTarget {
-            guard let target = LogTarget(rawValue: text) else { throw fail("--log \(excerpt: text): expected stderr, journal or null") }
+            guard let target = LogTarget(rawValue: text) else {
+                throw fail("--log \(excerpt: text): expected stderr, journal or null")
+            }
             logTarget = target
         }
         if let set = line.setPathManager { setPathManager = set }
         if let seconds = line.livenessIntervalSeconds {
-            guard (1...86_400).contains(seconds) else { throw fail("--liveness-interval \(seconds): expected 1 to 86400 seconds") }
+            guard (1...86_400).contains(seconds) else {
+                throw fail("--liveness-interval \(seconds): expected 1 to 86400 seconds")
+            }
             livenessIntervalSeconds = seconds
         }
         if let path = line.recordPath { recordPath = path }
@@ -88,7 +96,9 @@ extension Configuration {
         }
         try applyControl(line)
         let grouped: [String: PolicySettings]
-        do { grouped = try PolicySettingAssignment.group(line.policySettings, policies: policies) } catch { throw fail("\(error)") }
+        do { grouped = try PolicySettingAssignment.group(line.policySettings, policies: policies) } catch {
+            throw fail("\(error)")
+        }
         for (policy, values) in grouped {
             for (key, value) in values.values { policySettings[policy, default: [:]][key] = (value, origin) }
         }
@@ -110,7 +120,8 @@ extension Configuration {
         }
         if let listen = line.metricsListen {
             guard listen == "none" || ControlSettings.listenAddress(listen) != nil else {
-                throw fail("--metrics-listen \(listen): expected ADDRESS:PORT, [IPv6]:PORT, or :PORT / PORT for 127.0.0.1")
+                throw fail(
+                    "--metrics-listen \(listen): expected ADDRESS:PORT, [IPv6]:PORT, or :PORT / PORT for 127.0.0.1")
             }
             metricsListen = listen == "none" ? nil : listen
             controlOrigin = .commandLine

@@ -36,7 +36,8 @@ package struct ConfigFile {
             if line.isEmpty { continue }
             if line.first == "[" {
                 guard line.last == "]", line.count > 2 else {
-                    throw ConfigurationError(path, number, "malformed section header '\(excerpt: line)': expected [name]")
+                    throw ConfigurationError(
+                        path, number, "malformed section header '\(excerpt: line)': expected [name]")
                 }
                 section = String(line.dropFirst().dropLast()).lowercased()
                 sectionLine = number
@@ -46,10 +47,13 @@ package struct ConfigFile {
                 throw ConfigurationError(path, number, "'\(excerpt: line)' is not KEY = VALUE")
             }
             let key = line[..<equals].trimmingWhitespace().lowercased()
-            guard !key.isEmpty else { throw ConfigurationError(path, number, "a line starts with '=': the key is missing") }
+            guard !key.isEmpty else {
+                throw ConfigurationError(path, number, "a line starts with '=': the key is missing")
+            }
             var value = line[line.index(after: equals)...].trimmingWhitespace()
             if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
-            entries.append(Entry(section: section, sectionLine: sectionLine, key: key, value: String(value), line: number))
+            entries.append(
+                Entry(section: section, sectionLine: sectionLine, key: key, value: String(value), line: number))
         }
         self.entries = entries
     }
@@ -72,7 +76,9 @@ public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvert
     public var line: Int?
     public var message: String
 
-    public init(_ path: String, _ line: Int?, _ message: String) { self.path = path; self.line = line; self.message = message }
+    public init(_ path: String, _ line: Int?, _ message: String) {
+        self.path = path; self.line = line; self.message = message
+    }
 
     /// Values in messages are already cut and escaped where they are quoted; the whole
     /// message is bounded too, so that no source of text can make one error huge.

@@ -49,7 +49,8 @@ enum ConfigurationKeys {
             case "stderr": c.logTarget = .stderr
             case "journal", "syslog": c.logTarget = .journal
             case "null": c.logTarget = .null
-            default: throw KeyProblem("log = \(excerpt: v): expected stderr, journal (syslog is taken as journal) or null")
+            default:
+                throw KeyProblem("log = \(excerpt: v): expected stderr, journal (syslog is taken as journal) or null")
             }
         },
         Key(name: "log-level") { c, v, _ throws(KeyProblem) in
@@ -68,12 +69,17 @@ enum ConfigurationKeys {
                 case "existing", "check_route": break
                 case "skip_loopback": c.filter.skipLoopback = true
                 case "skip_link_local": c.filter.skipLinkLocal = true
-                default: throw KeyProblem("notify-flags: unknown flag '\(excerpt: flag)': expected existing, skip_link_local, skip_loopback, check_route")
+                default:
+                    throw KeyProblem(
+                        "notify-flags: unknown flag '\(excerpt: flag)': expected existing, skip_link_local, skip_loopback, check_route"
+                    )
                 }
             }
         },
         Key(name: "addr-flags") { _, _, _ throws(KeyProblem) in
-            throw KeyProblem("addr-flags sets mptcpd's in-kernel endpoint flags; subflowd drives subflows itself and creates no endpoints: remove the line (choose a policy instead)")
+            throw KeyProblem(
+                "addr-flags sets mptcpd's in-kernel endpoint flags; subflowd drives subflows itself and creates no endpoints: remove the line (choose a policy instead)"
+            )
         },
         Key(name: "record") { c, v, _ in c.recordPath = v.isEmpty ? nil : v },
         Key(name: "record-max-bytes") { c, v, _ throws(KeyProblem) in
@@ -93,7 +99,9 @@ enum ConfigurationKeys {
         Key(name: "metrics-listen") { c, v, o throws(KeyProblem) in
             c.controlOrigin = o
             guard v.isEmpty || v.contains(":") else {
-                throw KeyProblem("metrics-listen = \(excerpt: v): expected ADDRESS:PORT such as 127.0.0.1:9638, or nothing to turn it off")
+                throw KeyProblem(
+                    "metrics-listen = \(excerpt: v): expected ADDRESS:PORT such as 127.0.0.1:9638, or nothing to turn it off"
+                )
             }
             c.metricsListen = v.isEmpty ? nil : v
         },
@@ -120,8 +128,10 @@ enum ConfigurationKeys {
 
     static let rules: [Key] = [
         Key(name: "rule", repeatable: true) { c, v, o throws(KeyProblem) in
-            do throws(PolicyRuleError) { c.rules.append((try PolicyRule(parsing: v), o)) } catch { throw KeyProblem(error.problem) }
-        },
+            do throws(PolicyRuleError) { c.rules.append((try PolicyRule(parsing: v), o)) } catch {
+                throw KeyProblem(error.problem)
+            }
+        }
     ]
 
     // MARK: Value parsers
@@ -140,14 +150,18 @@ enum ConfigurationKeys {
 
     static func integer(_ v: String, _ range: ClosedRange<Int>, _ unit: String) throws(KeyProblem) -> Int {
         guard let n = Int(v), range.contains(n) else {
-            throw KeyProblem("'\(excerpt: v)': expected a whole number of \(unit)"
-                             + (range.upperBound == Int.max ? " (at least \(range.lowerBound))" : " from \(range.lowerBound) to \(range.upperBound)"))
+            throw KeyProblem(
+                "'\(excerpt: v)': expected a whole number of \(unit)"
+                    + (range.upperBound == Int.max
+                        ? " (at least \(range.lowerBound))" : " from \(range.lowerBound) to \(range.upperBound)"))
         }
         return n
     }
 
     static func policyName(_ v: String) throws(KeyProblem) -> String {
-        guard !v.isEmpty, v.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f }) else {
+        guard !v.isEmpty,
+            v.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f })
+        else {
             throw KeyProblem("'\(excerpt: v)' is not a policy name: lower-case letters, digits, '-' and '_'")
         }
         return v

@@ -34,24 +34,30 @@ extension Configuration {
             if entry.section.hasPrefix("policy.") {
                 let policy = String(entry.section.dropFirst("policy.".count))
                 guard (try? ConfigurationKeys.policyName(policy)) != nil else {
-                    throw ConfigurationError(file.path, entry.line, "[\(excerpt: entry.section)]: '\(excerpt: policy)' is not a policy name")
+                    throw ConfigurationError(
+                        file.path, entry.line, "[\(excerpt: entry.section)]: '\(excerpt: policy)' is not a policy name")
                 }
                 policySettings[policy, default: [:]][entry.key] = (entry.value, origin)
                 continue
             }
             guard let keys = ConfigurationKeys.sections[entry.section] else {
-                let known = (Array(ConfigurationKeys.sections.keys) + ["policy.NAME"]).sorted().joined(separator: "], [")
-                throw ConfigurationError(file.path, entry.sectionLine, "unknown section [\(excerpt: entry.section)]: expected [\(known)]")
+                let known = (Array(ConfigurationKeys.sections.keys) + ["policy.NAME"]).sorted().joined(
+                    separator: "], [")
+                throw ConfigurationError(
+                    file.path, entry.sectionLine, "unknown section [\(excerpt: entry.section)]: expected [\(known)]")
             }
             guard let key = keys.first(where: { $0.name == entry.key || $0.aliases.contains(entry.key) }) else {
                 let names = keys.map(\.name)
-                let hint = ConfigurationKeys.suggestion(for: entry.key, among: names + keys.flatMap(\.aliases))
+                let hint =
+                    ConfigurationKeys.suggestion(for: entry.key, among: names + keys.flatMap(\.aliases))
                     .map { "; did you mean '\($0)'?" } ?? "; known keys: \(names.joined(separator: ", "))"
-                throw ConfigurationError(file.path, entry.line, "unknown key '\(excerpt: entry.key)' in [\(excerpt: entry.section)]\(hint)")
+                throw ConfigurationError(
+                    file.path, entry.line, "unknown key '\(excerpt: entry.key)' in [\(excerpt: entry.section)]\(hint)")
             }
             let id = "\(entry.section).\(key.name)"
             if !key.repeatable, let first = seen[id] {
-                throw ConfigurationError(file.path, entry.line, "'\(excerpt: entry.key)' is set again (first on line \(first)); keep one")
+                throw ConfigurationError(
+                    file.path, entry.line, "'\(excerpt: entry.key)' is set again (first on line \(first)); keep one")
             }
             seen[id] = entry.line
             do { try key.apply(&self, entry.value, origin) } catch {

@@ -1,5 +1,5 @@
-import SubflowSystem
 import SubflowPolicy
+import SubflowSystem
 
 /// The control socket's and metrics listener's configuration, checked: the group resolved
 /// to an ID, the listen address parsed.
@@ -29,7 +29,10 @@ public struct ControlSettings {
         }
         if let text = configuration.metricsListen {
             guard let address = Self.listenAddress(text) else {
-                throw Problem(description: "metrics-listen \(text): expected ADDRESS:PORT, [IPv6]:PORT or :PORT (loopback), with a port from 1 to 65535")
+                throw Problem(
+                    description:
+                        "metrics-listen \(text): expected ADDRESS:PORT, [IPv6]:PORT or :PORT (loopback), with a port from 1 to 65535"
+                )
             }
             metricsAddress = address
         }
@@ -47,7 +50,7 @@ public struct ControlSettings {
                 guard given.hasSuffix("]"), given.count > 2 else { return nil }
                 host = String(given.dropFirst().dropLast())
             } else if !given.isEmpty {
-                guard !given.contains(":") else { return nil }   // IPv6 needs brackets
+                guard !given.contains(":") else { return nil }  // IPv6 needs brackets
                 host = String(given)
             }
         }

@@ -22,7 +22,9 @@ public struct PluginLoader {
     public static var defaultDirectory: String {
         let exe = (try? SymbolicLink.destination("/proc/self/exe")) ?? ""
         let bin = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let installed = bin.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/lib/subflowd"
+        let installed =
+            bin.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            + "/lib/subflowd"
         if (try? FileStatus(path: installed))?.isDirectory == true { return installed }
         return bin.isEmpty ? "." : bin
     }
@@ -34,8 +36,14 @@ public struct PluginLoader {
     /// belong to root or the running user and be writable by nobody else); the plugin is
     /// opened from that directory's descriptor by the same rules, and the descriptor that
     /// was checked is the one loaded.
-    public func load(policyNamed name: String) throws(PluginLoadError) -> (registration: PolicyRegistration, path: String) {
-        guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f }) else {
+    public func load(
+        policyNamed name: String
+    ) throws(PluginLoadError) -> (registration: PolicyRegistration, path: String) {
+        guard !name.isEmpty,
+            name.utf8.allSatisfy({
+                ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f
+            })
+        else {
             throw PluginLoadError(path: directories.joined(separator: ":"), reason: .badName(name))
         }
         var searched: [String] = []
@@ -58,7 +66,8 @@ public struct PluginLoader {
                 let path = "\(directory)/\(fileName)"
                 let registration = try open(file, shownAs: path)
                 guard registration.name == name else {
-                    throw PluginLoadError(path: path, reason: .nameMismatch(requested: name, registered: registration.name))
+                    throw PluginLoadError(
+                        path: path, reason: .nameMismatch(requested: name, registered: registration.name))
                 }
                 return (registration, path)
             }
@@ -69,12 +78,14 @@ public struct PluginLoader {
     /// Names of the plugins in the directories (file names without `lib` and `.so`), sorted.
     public func availablePolicyNames() -> [String] {
         let names = directories.flatMap { (try? DirectoryListing.names(in: $0)) ?? [] }
-        return Set(names.filter { $0.hasSuffix(".so") && !$0.hasPrefix("libSubflowPolicy") && !$0.hasPrefix("libfixture-") }
-            .map { name -> String in
-                var n = Substring(name.dropLast(3))
-                if n.hasPrefix("lib") { n = n.dropFirst(3) }
-                return String(n)
-            }).sorted()
+        return Set(
+            names.filter { $0.hasSuffix(".so") && !$0.hasPrefix("libSubflowPolicy") && !$0.hasPrefix("libfixture-") }
+                .map { name -> String in
+                    var n = Substring(name.dropLast(3))
+                    if n.hasPrefix("lib") { n = n.dropFirst(3) }
+                    return String(n)
+                }
+        ).sorted()
     }
 
     /// Loads one checked, open file and runs the checks that need its code: ABI version,

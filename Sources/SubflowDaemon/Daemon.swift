@@ -33,8 +33,10 @@ public final class Daemon {
 
     /// The daemon logs through `logger` and never bootstraps logging itself: the executable
     /// does, with a handler that reads `logSettings` (see `StandardErrorLogHandler`).
-    public init(configuration: Configuration, directories: [String], logger: Logger, logSettings: LogSettings,
-                reread: @escaping () throws(ConfigurationError) -> Configuration) {
+    public init(
+        configuration: Configuration, directories: [String], logger: Logger, logSettings: LogSettings,
+        reread: @escaping () throws(ConfigurationError) -> Configuration
+    ) {
         self.configuration = configuration
         self.directories = directories
         self.logger = logger
@@ -84,15 +86,17 @@ public final class Daemon {
         let loaded: [PolicyLoading.Loaded]
         do {
             fresh = try reread()
-            loaded = try PolicyLoading.load(fresh, directories: fresh.pluginDirectories.isEmpty ? directories : fresh.pluginDirectories)
+            loaded = try PolicyLoading.load(
+                fresh, directories: fresh.pluginDirectories.isEmpty ? directories : fresh.pluginDirectories)
             try PolicyLoading.validateSettings(loaded, configuration: fresh)
         } catch {
             logger.error("reload refused, keeping the running configuration: \(error)")
             return
         }
         do {
-            try manager.replacePolicies(loaded.map { ($0.registration, $0.settings, $0.path) },
-                                        selection: PolicySelection(rules: fresh.rules.map(\.rule)))
+            try manager.replacePolicies(
+                loaded.map { ($0.registration, $0.settings, $0.path) },
+                selection: PolicySelection(rules: fresh.rules.map(\.rule)))
         } catch {
             logger.error("reload refused, keeping the running configuration: \(error)")
             return
@@ -103,9 +107,11 @@ public final class Daemon {
         if fresh.livenessIntervalSeconds != configuration.livenessIntervalSeconds {
             manager.startLivenessChecks(intervalMilliseconds: UInt64(fresh.livenessIntervalSeconds) * 1000)
         }
-        for (what, old, new) in [("record", configuration.recordPath, fresh.recordPath),
-                                 ("control-socket", configuration.controlSocket, fresh.controlSocket),
-                                 ("metrics-listen", configuration.metricsListen, fresh.metricsListen)] where old != new {
+        for (what, old, new) in [
+            ("record", configuration.recordPath, fresh.recordPath),
+            ("control-socket", configuration.controlSocket, fresh.controlSocket),
+            ("metrics-listen", configuration.metricsListen, fresh.metricsListen),
+        ] where old != new {
             logger.notice("\(what) changed: it takes effect when subflowd restarts")
         }
         if fresh.eventsReceiveBufferBytes != configuration.eventsReceiveBufferBytes {

@@ -1,6 +1,6 @@
-import SubflowConfiguration
 import Logging
 import MPTCPWire
+import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
 import SubflowSystem
@@ -65,7 +65,8 @@ final class KernelLink: PathManagerKernel {
 
     static let eventsReceiveBuffer = 4 << 20
 
-    init(loop: EventLoop, logger: Logger, eventsReceiveBuffer: Int = KernelLink.eventsReceiveBuffer) throws(SystemError) {
+    init(loop: EventLoop, logger: Logger, eventsReceiveBuffer: Int = KernelLink.eventsReceiveBuffer) throws(SystemError)
+    {
         self.loop = loop
         self.logger = logger
         commands = try NetlinkSocket(protocol: 16)
@@ -91,14 +92,17 @@ final class KernelLink: PathManagerKernel {
 
     func submit(_ command: MPTCPCommand, completion: @escaping (CommandResult) -> Void) {
         guard let family else {
-            return failSoon(completion, KernelError(code: .tryAgain, message: "subflowd: the mptcp_pm family is not resolved yet"))
+            return failSoon(
+                completion, KernelError(code: .tryAgain, message: "subflowd: the mptcp_pm family is not resolved yet"))
         }
         let sequence = takeSequence()
         do {
             try send(command.encode(familyID: family.id, sequence: sequence))
             expect(sequence, completion)
         } catch {
-            failSoon(completion, KernelError(errno: error.errno.rawValue, message: "subflowd: sending to the kernel failed: \(error)"))
+            failSoon(
+                completion,
+                KernelError(errno: error.errno.rawValue, message: "subflowd: sending to the kernel failed: \(error)"))
         }
     }
 
@@ -107,7 +111,9 @@ final class KernelLink: PathManagerKernel {
     func probe(answered: @escaping () -> Void) {
         let sequence = takeSequence()
         do {
-            try send(GenericNetlinkControl.encodeGetFamily(name: MPTCPFamily.name, sequence: sequence, flags: [.request, .ack]))
+            try send(
+                GenericNetlinkControl.encodeGetFamily(
+                    name: MPTCPFamily.name, sequence: sequence, flags: [.request, .ack]))
             expect(sequence) { _ in answered() }
         } catch {
             logger.error("cannot send the link probe: \(error)")
@@ -126,10 +132,15 @@ final class KernelLink: PathManagerKernel {
     private func drainEventSocket() {
         var emptied = false
         do {
-            emptied = try events.drain(limit: Self.datagramsPerTurn, datagram: { bytes in
-                onRawMessage?(.received, bytes)
-                decodeEvents(bytes)
-            }, overrun: { eventOverrunPending = true; onOverrun() })
+            emptied = try events.drain(
+                limit: Self.datagramsPerTurn,
+                datagram: { bytes in
+                    onRawMessage?(.received, bytes)
+                    decodeEvents(bytes)
+                },
+                overrun: {
+                    eventOverrunPending = true; onOverrun()
+                })
         } catch {
             logger.error("reading MPTCP events failed: \(error)")
         }
@@ -155,10 +166,12 @@ final class KernelLink: PathManagerKernel {
     private func drainCommandSocket() {
         var emptied = false
         do {
-            emptied = try commands.drain(limit: Self.datagramsPerTurn, datagram: { bytes in
-                onRawMessage?(.received, bytes)
-                handleReplies(bytes)
-            }, overrun: { replyOverrunPending = true })
+            emptied = try commands.drain(
+                limit: Self.datagramsPerTurn,
+                datagram: { bytes in
+                    onRawMessage?(.received, bytes)
+                    handleReplies(bytes)
+                }, overrun: { replyOverrunPending = true })
         } catch {
             logger.error("reading kernel replies failed: \(error)")
         }
@@ -172,16 +185,19 @@ final class KernelLink: PathManagerKernel {
     private func repliesLost() {
         let lost = pending
         pending = [:]
-        logger.error("""
+        logger.error(
+            """
             kernel answers were lost (netlink overrun on the command socket): \(lost.count) command(s) \
             failed with ENOBUFS so that their policies can retry
             """)
-        let error = KernelError(code: .noBufferSpace, message: """
-            subflowd: the kernel's answer was lost (netlink overrun on the command socket); \
-            the command may or may not have taken effect
-            """)
+        let error = KernelError(
+            code: .noBufferSpace,
+            message: """
+                subflowd: the kernel's answer was lost (netlink overrun on the command socket); \
+                the command may or may not have taken effect
+                """)
         for sequence in lost.keys.sorted() { failSoon(lost[sequence]!.completion, error) }
-        if family == nil { start() }   // the family reply may have been among them
+        if family == nil { start() }  // the family reply may have been among them
         onRepliesLost(lost.count)
     }
 
@@ -189,22 +205,29 @@ final class KernelLink: PathManagerKernel {
     private func expect(_ sequence: UInt32, _ completion: @escaping (CommandResult) -> Void) {
         pending[sequence] = Pending(sentAt: MonotonicClock.nowMilliseconds, completion: completion)
         guard overdueSweep?.isPending != true else { return }
-        overdueSweep = loop.after(milliseconds: Self.answerDeadlineMilliseconds / 2) { [weak self] in self?.failOverdue() }
+        overdueSweep = loop.after(milliseconds: Self.answerDeadlineMilliseconds / 2) { [weak self] in
+            self?.failOverdue()
+        }
     }
 
     private func failOverdue() {
         let now = MonotonicClock.nowMilliseconds
         let overdue = pending.filter { now - $0.value.sentAt >= Self.answerDeadlineMilliseconds }.keys.sorted()
         if !overdue.isEmpty {
-            logger.error("\(overdue.count) kernel command(s) unanswered after \(Self.answerDeadlineMilliseconds) ms: failed with ETIMEDOUT")
-            let error = KernelError(code: .timedOut,
-                                    message: "subflowd: no answer from the kernel within \(Self.answerDeadlineMilliseconds) ms")
+            logger.error(
+                "\(overdue.count) kernel command(s) unanswered after \(Self.answerDeadlineMilliseconds) ms: failed with ETIMEDOUT"
+            )
+            let error = KernelError(
+                code: .timedOut,
+                message: "subflowd: no answer from the kernel within \(Self.answerDeadlineMilliseconds) ms")
             for sequence in overdue { failSoon(pending.removeValue(forKey: sequence)!.completion, error) }
             onUnanswered(overdue.count)
         }
         overdueSweep = nil
         if !pending.isEmpty {
-            overdueSweep = loop.after(milliseconds: Self.answerDeadlineMilliseconds / 2) { [weak self] in self?.failOverdue() }
+            overdueSweep = loop.after(milliseconds: Self.answerDeadlineMilliseconds / 2) { [weak self] in
+                self?.failOverdue()
+            }
         }
     }
 
@@ -244,21 +267,27 @@ final class KernelLink: PathManagerKernel {
             return onMalformed("nlctrl family reply: \(error)")
         }
         guard let group = resolved.multicastGroups[MPTCPFamily.eventsGroup] else {
-            logger.error("the mptcp_pm family has no '\(MPTCPFamily.eventsGroup)' group: this kernel predates MPTCP events (Linux 5.12)")
+            logger.error(
+                "the mptcp_pm family has no '\(MPTCPFamily.eventsGroup)' group: this kernel predates MPTCP events (Linux 5.12)"
+            )
             return
         }
         do { try events.join(group: group) } catch {
-            return onFatal("cannot join \(MPTCPFamily.eventsGroup): \(error); subflowd needs CAP_NET_ADMIN in this network namespace")
+            return onFatal(
+                "cannot join \(MPTCPFamily.eventsGroup): \(error); subflowd needs CAP_NET_ADMIN in this network namespace"
+            )
         }
         family = resolved
-        logger.info("kernel link ready: mptcp_pm family \(resolved.id) version \(resolved.version), events group \(group)")
+        logger.info(
+            "kernel link ready: mptcp_pm family \(resolved.id) version \(resolved.version), events group \(group)")
         onReady(resolved)
     }
 
     private func familyMissing(_ error: KernelError) {
         if waitingSince == nil {
             waitingSince = MonotonicClock.nowMilliseconds
-            logger.warning("the kernel has no mptcp_pm family yet (\(error)); waiting for MPTCP to appear (modprobe mptcp?)")
+            logger.warning(
+                "the kernel has no mptcp_pm family yet (\(error)); waiting for MPTCP to appear (modprobe mptcp?)")
         }
         loop.after(milliseconds: 1000) { [weak self] in self?.start() }
     }

@@ -1,5 +1,5 @@
-import SubflowConfiguration
 import Logging
+import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
 
@@ -30,8 +30,10 @@ final class LinkWatchdog {
 
     static let longestAnswerMilliseconds: UInt64 = 5000
 
-    init(scheduler: any Scheduler, logger: Logger, intervalMilliseconds: UInt64,
-         probe: @escaping (@escaping () -> Void) -> Void, isWatched: @escaping () -> Bool, feed: @escaping () -> Void) {
+    init(
+        scheduler: any Scheduler, logger: Logger, intervalMilliseconds: UInt64,
+        probe: @escaping (@escaping () -> Void) -> Void, isWatched: @escaping () -> Bool, feed: @escaping () -> Void
+    ) {
         self.scheduler = scheduler
         self.logger = logger
         self.intervalMilliseconds = max(intervalMilliseconds, 1)
@@ -54,11 +56,15 @@ final class LinkWatchdog {
         if let reason = problem() {
             beatsWithheld += 1
             if withheldBecause == nil {
-                logger.critical("not feeding the systemd watchdog: \(reason); systemd will restart subflowd unless the link recovers")
+                logger.critical(
+                    "not feeding the systemd watchdog: \(reason); systemd will restart subflowd unless the link recovers"
+                )
             }
             withheldBecause = reason
         } else {
-            if let reason = withheldBecause { logger.notice("the kernel link works again (it had \(reason)); feeding the watchdog") }
+            if let reason = withheldBecause {
+                logger.notice("the kernel link works again (it had \(reason)); feeding the watchdog")
+            }
             withheldBecause = nil
             feed()
         }

@@ -1,5 +1,5 @@
-import SubflowConfiguration
 import Logging
+import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
 import SubflowSystem
@@ -39,7 +39,8 @@ final class ListenerSockets: ListenerBackend {
             return .failed(errno: error.errno.rawValue, reason: "\(error)")
         }
         do {
-            let watch = try loop.watchReadable(fd: socket.fd) { [weak self] in self?.refuseNewConnections(on: endpoint) }
+            let watch = try loop.watchReadable(fd: socket.fd) { [weak self] in self?.refuseNewConnections(on: endpoint)
+            }
             sockets[endpoint] = (socket, watch)
             return .opened
         } catch {
@@ -60,12 +61,13 @@ final class ListenerSockets: ListenerBackend {
         while true {
             let accepted: (socket: MPTCPSocket, peer: SocketEndpoint?)
             do { accepted = try listener.accept() } catch {
-                if error.errno != .tryAgain {   // EAGAIN: the queue is empty
+                if error.errno != .tryAgain {  // EAGAIN: the queue is empty
                     logger.warning("listener \(endpoint): accept failed: \(error)")
                 }
                 return
             }
-            logger.info("""
+            logger.info(
+                """
                 listener \(endpoint): reset a new connection from \(accepted.peer.map { "\($0)" } ?? "?"): \
                 subflowd listens here only for joins to announced addresses, no application serves it
                 """)

@@ -47,7 +47,8 @@ struct LogRateLimiter {
         var lines: [String] = []
         for site in owing.sorted() {
             guard var entry = sites[site], now - entry.windowStart >= windowMilliseconds else { continue }
-            lines.append("""
+            lines.append(
+                """
                 \(entry.suppressed) similar messages suppressed in \(windowMilliseconds / 1000) s \
                 (\(site)); the last: \(entry.lastSuppressed)
                 """)

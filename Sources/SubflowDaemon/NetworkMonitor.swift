@@ -1,6 +1,6 @@
-import SubflowConfiguration
 import Logging
 import MPTCPWire
+import SubflowConfiguration
 import SubflowSystem
 
 /// Follows the host's interfaces and addresses over rtnetlink: an initial dump (links, then
@@ -30,8 +30,10 @@ final class NetworkMonitor {
         for group in [RouteNetlink.Group.link, RouteNetlink.Group.ipv4Address, RouteNetlink.Group.ipv6Address] {
             try socket.join(group: group)
         }
-        watches.append(try loop.watchReadable(fd: socket.fd) { [unowned self] in self.drain(self.socket, isDump: false) })
-        watches.append(try loop.watchReadable(fd: dumpSocket.fd) { [unowned self] in self.drain(self.dumpSocket, isDump: true) })
+        watches.append(
+            try loop.watchReadable(fd: socket.fd) { [unowned self] in self.drain(self.socket, isDump: false) })
+        watches.append(
+            try loop.watchReadable(fd: dumpSocket.fd) { [unowned self] in self.drain(self.dumpSocket, isDump: true) })
     }
 
     /// Starts the initial dump. Notifications that arrive meanwhile are applied as they come:
@@ -45,8 +47,10 @@ final class NetworkMonitor {
             switch action {
             case .request(let dump):
                 sequence += 1
-                let request = dump == .links ? RouteNetlink.encodeLinkDump(sequence: sequence)
-                                             : RouteNetlink.encodeAddressDump(sequence: sequence)
+                let request =
+                    dump == .links
+                    ? RouteNetlink.encodeLinkDump(sequence: sequence)
+                    : RouteNetlink.encodeAddressDump(sequence: sequence)
                 do {
                     try dumpSocket.send(request)
                 } catch {
@@ -62,14 +66,16 @@ final class NetworkMonitor {
 
     private func drain(_ source: NetlinkSocket, isDump: Bool) {
         do {
-            try source.drain(datagram: { bytes in
-                onRawMessage?(bytes)
-                handle(bytes, isDump: isDump)
-            }, overrun: {
-                logger.error("rtnetlink notifications were lost (overrun); re-reading interfaces and addresses")
-                onOverrun()
-                perform(dumps.notificationsLost())
-            })
+            try source.drain(
+                datagram: { bytes in
+                    onRawMessage?(bytes)
+                    handle(bytes, isDump: isDump)
+                },
+                overrun: {
+                    logger.error("rtnetlink notifications were lost (overrun); re-reading interfaces and addresses")
+                    onOverrun()
+                    perform(dumps.notificationsLost())
+                })
         } catch {
             logger.error("reading rtnetlink failed: \(error)")
         }

@@ -1,6 +1,6 @@
-import SubflowConfiguration
 import Logging
 import MPTCPWire
+import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
 import SubflowSystem
@@ -22,10 +22,12 @@ import SubflowSystem
 /// later"); a dropped RM_ADDR is only logged, the command having done all it still can.
 final class SignalDropCheck: PathManagerKernel {
     /// The error a policy gets for an ANNOUNCE whose ADD_ADDR the kernel dropped.
-    static let dropped = KernelError(code: .tryAgain, message: """
-        subflowd: the kernel dropped this ADD_ADDR (MPTcpExtAddAddrTxDrop rose): another \
-        ADD_ADDR or RM_ADDR was still pending on the connection; announce again later
-        """)
+    static let dropped = KernelError(
+        code: .tryAgain,
+        message: """
+            subflowd: the kernel dropped this ADD_ADDR (MPTcpExtAddAddrTxDrop rose): another \
+            ADD_ADDR or RM_ADDR was still pending on the connection; announce again later
+            """)
 
     private let link: any PathManagerKernel
     private let logger: Logger
@@ -33,8 +35,10 @@ final class SignalDropCheck: PathManagerKernel {
     private let readCounters: () -> [String: UInt64]?
     private var warnedUnreadable = false
 
-    init(_ link: any PathManagerKernel, logger: Logger,
-         readCounters: @escaping () -> [String: UInt64]? = { try? NetstatCounters.read(group: "MPTcpExt") }) {
+    init(
+        _ link: any PathManagerKernel, logger: Logger,
+        readCounters: @escaping () -> [String: UInt64]? = { try? NetstatCounters.read(group: "MPTcpExt") }
+    ) {
         self.link = link
         self.logger = logger
         self.readCounters = readCounters
@@ -52,7 +56,9 @@ final class SignalDropCheck: PathManagerKernel {
         link.submit(command) { [logger] result in
             guard case .success = result, verdict.dropped else { return completion(result) }
             if case .announce = command { return completion(.failure(SignalDropCheck.dropped)) }
-            logger.warning("the kernel removed the address but dropped its RM_ADDR (\(counter) rose: another signal was pending): \(command)")
+            logger.warning(
+                "the kernel removed the address but dropped its RM_ADDR (\(counter) rose: another signal was pending): \(command)"
+            )
             completion(result)
         }
         // The link's completion never runs inside submit(): the verdict is in before it does.

@@ -36,7 +36,8 @@ public struct StandardErrorLogHandler: LogHandler {
     public func log(event: LogEvent) {
         if settings.target == .null { return }
         let now = MonotonicClock.nowMilliseconds
-        let messages = event.level >= .warning
+        let messages =
+            event.level >= .warning
             ? settings.limiter.admit("\(event.message)", site: "\(event.file):\(event.line)", now: now)
             : ["\(event.message)"]
         for message in messages {
@@ -45,7 +46,8 @@ public struct StandardErrorLogHandler: LogHandler {
             } else {
                 let ms = now - start
                 let stamp = "\(ms / 1000).\(String(1000 + ms % 1000).dropFirst())"
-                StandardStream.error.writeLine("[\(String(repeating: " ", count: max(0, 8 - stamp.count)))\(stamp)] \(event.level): \(message)")
+                StandardStream.error.writeLine(
+                    "[\(String(repeating: " ", count: max(0, 8 - stamp.count)))\(stamp)] \(event.level): \(message)")
             }
         }
     }

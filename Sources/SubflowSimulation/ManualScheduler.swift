@@ -1,5 +1,5 @@
-import SubflowCore
 import HeapModule
+import SubflowCore
 import SubflowPolicy
 
 /// A Scheduler whose clock only moves when told to: for tests and for replay, where time is
@@ -58,7 +58,9 @@ public final class ManualScheduler: Scheduler {
         private var action: (() -> Void)?
         private weak var scheduler: ManualScheduler?
         var cancelled: Bool { action == nil }
-        init(action: @escaping () -> Void, scheduler: ManualScheduler) { self.action = action; self.scheduler = scheduler }
+        init(action: @escaping () -> Void, scheduler: ManualScheduler) {
+            self.action = action; self.scheduler = scheduler
+        }
         func cancel() {
             guard action != nil else { return }
             action = nil

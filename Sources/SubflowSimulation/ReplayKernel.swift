@@ -38,8 +38,10 @@ public final class ReplayKernel: PathManagerKernel {
         if useRecordedReplies, let index = recordedAnswers.firstIndex(where: { $0.command == command }) {
             result = recordedAnswers.remove(at: index).result
         }
-        issued.append(Issued(offsetMilliseconds: scheduler.nowMilliseconds - start,
-                             policy: command.token.flatMap(policyName) ?? "-", command: command, result: result))
+        issued.append(
+            Issued(
+                offsetMilliseconds: scheduler.nowMilliseconds - start,
+                policy: command.token.flatMap(policyName) ?? "-", command: command, result: result))
         _ = scheduler.schedule(afterMilliseconds: 0) { completion(result) }
     }
 }

@@ -1,5 +1,5 @@
-import SubflowCore
 import MPTCPWire
+import SubflowCore
 import SubflowPolicy
 
 /// A kernel double for tests and replay: records every command and answers the way the
@@ -27,7 +27,9 @@ public final class SimulatedKernel: PathManagerKernel {
 
     public func answer(_ command: MPTCPCommand) -> CommandResult {
         if let forced = forcedFailures.first(where: { $0.matches(command) }) { return .failure(forced.error) }
-        func fail(_ code: KernelError.Code, _ text: String) -> CommandResult { .failure(KernelError(code: code, message: text)) }
+        func fail(_ code: KernelError.Code, _ text: String) -> CommandResult {
+            .failure(KernelError(code: code, message: text))
+        }
         switch command {
         case .announce(let token, let entry):
             guard connections.contains(token) else { return fail(.invalidArgument, MPTCPKernelMessage.invalidToken) }
@@ -36,7 +38,9 @@ public final class SimulatedKernel: PathManagerKernel {
             return record(token, id, entry.address)
         case .remove(let token, let id):
             guard connections.contains(token) else { return fail(.invalidArgument, MPTCPKernelMessage.invalidToken) }
-            if id != .initial && localAddresses[token]?[id] == nil { return fail(.invalidArgument, "address with id \(id) not found") }
+            if id != .initial && localAddresses[token]?[id] == nil {
+                return fail(.invalidArgument, "address with id \(id) not found")
+            }
             localAddresses[token]?[id] = nil
             return .success(())
         case .subflowCreate(let token, let local, let remote):
@@ -50,7 +54,9 @@ public final class SimulatedKernel: PathManagerKernel {
             guard remote.port != 0 else { return fail(.invalidArgument, "missing remote port") }
             return .success(())
         case .setFlags(let token, _, let remote):
-            if let token, !connections.contains(token) { return fail(.invalidArgument, MPTCPKernelMessage.invalidToken) }
+            if let token, !connections.contains(token) {
+                return fail(.invalidArgument, MPTCPKernelMessage.invalidToken)
+            }
             if token != nil && remote == nil { return fail(.invalidArgument, "missing remote address") }
             return .success(())
         case .dumpAddresses(let token?), .getAddress(let token?, _):

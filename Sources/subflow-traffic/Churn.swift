@@ -11,10 +11,11 @@ func churn(_ options: Options) -> Never {
     let port = options.port()
     guard let remote = options.address("--to", port: port) else { usageError("missing --to") }
     let local = options.address("--bind", port: 0)
-    let count = options.values["--count"].map { text -> Int in
-        guard let n = Int(text), n > 0 else { usageError("--count must be a positive number, not '\(text)'") }
-        return n
-    } ?? 1000
+    let count =
+        options.values["--count"].map { text -> Int in
+            guard let n = Int(text), n > 0 else { usageError("--count must be a positive number, not '\(text)'") }
+            return n
+        } ?? 1000
     let connectTimeout = options.duration("--connect-timeout") ?? .seconds(5)
     let hold = options.duration("--hold")
     var held: [MPTCPSocket] = []
@@ -31,7 +32,9 @@ func churn(_ options: Options) -> Never {
             if hold == nil { socket.close() } else { held.append(socket) }
             opened += 1
         } catch {
-            if failed == 0 { StandardStream.error.writeLine("subflow-traffic: churn: connection \(index + 1): \(error)") }
+            if failed == 0 {
+                StandardStream.error.writeLine("subflow-traffic: churn: connection \(index + 1): \(error)")
+            }
             failed += 1
         }
     }

@@ -13,7 +13,9 @@ struct ReceiveReports {
         interval = options.milliseconds("--report-interval")
         nextSample = interval.map { clock.now.advanced(by: $0) }
         if let text = options.values["--gap-report"] {
-            guard let ms = Double(text), ms.isFinite, ms > 0 else { usageError("--gap-report must be a positive number of milliseconds") }
+            guard let ms = Double(text), ms.isFinite, ms > 0 else {
+                usageError("--gap-report must be a positive number of milliseconds")
+            }
             gapNanoseconds = UInt64(ms * 1e6)
         }
     }
@@ -27,7 +29,9 @@ struct ReceiveReports {
     /// then), if it lasted at least the --gap-report threshold.
     func received(_ connection: inout Connection, now: UInt64) {
         defer { connection.lastDataNanoseconds = now }
-        guard let gapNanoseconds, let last = connection.lastDataNanoseconds, now - last >= gapNanoseconds else { return }
+        guard let gapNanoseconds, let last = connection.lastDataNanoseconds, now - last >= gapNanoseconds else {
+            return
+        }
         var line = JSONLine(type: "gap")
         line.add("peer", connection.peer?.description ?? "?")
         line.add("from_ns", last)

@@ -48,7 +48,7 @@ struct OpenConnections {
             entries[head].socket.close()
             head += 1
         }
-        if head > 4096 && head * 2 > entries.count {   // drop closed entries now and then
+        if head > 4096 && head * 2 > entries.count {  // drop closed entries now and then
             entries.removeFirst(head)
             head = 0
         }
@@ -60,10 +60,13 @@ func storm(_ options: Options) -> Never {
     guard let remote = options.address("--to", port: port) else { usageError("missing --to") }
     let length = options.duration("--seconds") ?? .seconds(10)
     let hold = options.milliseconds("--hold-ms") ?? .milliseconds(100)
-    let keep = options.values["--keep"].map { text -> Int in
-        guard let n = Int(text), n >= 0 else { usageError("--keep must be a number of connections >= 0, not '\(text)'") }
-        return n
-    } ?? 0
+    let keep =
+        options.values["--keep"].map { text -> Int in
+            guard let n = Int(text), n >= 0 else {
+                usageError("--keep must be a number of connections >= 0, not '\(text)'")
+            }
+            return n
+        } ?? 0
     let keepFor = options.duration("--keep-seconds") ?? .seconds(10)
     let connectTimeout = options.duration("--connect-timeout") ?? .seconds(2)
     let clock = MonotonicClock()
@@ -93,13 +96,15 @@ func storm(_ options: Options) -> Never {
         let now = clock.now
         while now >= secondEnds { reportSecond() }
         open.close(dueAt: now, sparing: keep)
-        let due = pacing.due(total.attempted)   // "attempted" is what was tried, not caught up
+        let due = pacing.due(total.attempted)  // "attempted" is what was tried, not caught up
         if now < due {
             MonotonicClock.blockingSleep(for: min(now.duration(to: due), now.duration(to: secondEnds)))
             continue
         }
         let result: Result<MPTCPSocket, SystemError>
-        do { result = .success(try MPTCPSocket.connect(to: remote, timeout: connectTimeout)) } catch { result = .failure(error) }
+        do { result = .success(try MPTCPSocket.connect(to: remote, timeout: connectTimeout)) } catch {
+            result = .failure(error)
+        }
         total.count(result)
         thisSecond.count(result)
         switch result {
@@ -126,7 +131,9 @@ func storm(_ options: Options) -> Never {
     kept.add("seconds", decimal: seconds(keepFor))
     kept.emit()
     let keepEnd = clock.now.advanced(by: keepFor)
-    while clock.now < keepEnd { MonotonicClock.blockingSleep(for: min(clock.now.duration(to: keepEnd), .milliseconds(100))) }
+    while clock.now < keepEnd {
+        MonotonicClock.blockingSleep(for: min(clock.now.duration(to: keepEnd), .milliseconds(100)))
+    }
     open.close(dueAt: nil, sparing: 0)
     ProcessEnvironment.exit(0)
 }

@@ -15,7 +15,9 @@ func printClock() -> Never {
 /// is sent before the call returns), so the link changed between `before_ns` and `after_ns`:
 ///   {"type":"link","device":"cli-a","up":false,"before_ns":N,"after_ns":M}
 func setLink(_ arguments: ArraySlice<String>) -> Never {
-    guard arguments.count == 2, let device = arguments.first, let state = arguments.last, state == "up" || state == "down" else {
+    guard arguments.count == 2, let device = arguments.first, let state = arguments.last,
+        state == "up" || state == "down"
+    else {
         usageError("usage: subflow-traffic link DEV up|down")
     }
     guard InterfaceLinkChange.isValidName(device) else { usageError("link: '\(device)' is not an interface name") }

@@ -1,3 +1,5 @@
+import SubflowFormats
+import SubflowPolicy
 // subflow-traffic: makes real MPTCP connections for subflowd's end-to-end tests.
 //
 //   subflow-traffic serve --port P [--bind ADDR] [--once] [--report-interval MS] [--gap-report MS]
@@ -13,8 +15,6 @@
 // error. Exit status: 0 success, 1 runtime failure (connect refused, timeout, …), 64 bad usage,
 // 69 MPTCP unavailable in this network namespace.
 import SubflowSystem
-import SubflowFormats
-import SubflowPolicy
 
 let usage = """
     usage: subflow-traffic serve --port P [--bind ADDR] [--once] [--tcp] [--backlog N] [--report-interval MS] [--gap-report MS]
@@ -197,7 +197,9 @@ struct Options {
 
     func milliseconds(_ name: String) -> Duration? {
         guard let text = values[name] else { return nil }
-        guard let value = Int64(text), value > 0 else { usageError("\(name) must be a positive number of milliseconds") }
+        guard let value = Int64(text), value > 0 else {
+            usageError("\(name) must be a positive number of milliseconds")
+        }
         return .milliseconds(value)
     }
 
@@ -239,10 +241,14 @@ func serve(_ options: Options) -> Never {
     let transport: MPTCPSocket.Transport = options.flags.contains("--tcp") ? .tcp : .mptcp
     var backlog: Int32 = 128
     if let text = options.values["--backlog"] {
-        guard let value = Int32(text), value > 0 else { usageError("--backlog must be a positive number, not '\(text)'") }
+        guard let value = Int32(text), value > 0 else {
+            usageError("--backlog must be a positive number, not '\(text)'")
+        }
         backlog = value
     }
-    do { listener = try MPTCPSocket.listening(on: bind, backlog: backlog, transport: transport) } catch { socketFailure(error) }
+    do { listener = try MPTCPSocket.listening(on: bind, backlog: backlog, transport: transport) } catch {
+        socketFailure(error)
+    }
     var ready = JSONLine(type: "listening")
     ready.add("address", bind.address.description)
     ready.add("port", Int(bind.port))
@@ -253,7 +259,7 @@ func serve(_ options: Options) -> Never {
     var buffer = [UInt8](repeating: 0, count: 256 * 1024)
 
     func finish(_ connection: Connection, error: SystemError?, abort: Bool = false) {
-        let info = try? connection.socket.mptcpInfo()   // just before close
+        let info = try? connection.socket.mptcpInfo()  // just before close
         let elapsed = connection.started.duration(to: clock.now)
         var line = JSONLine(type: "connection")
         line.add("local", connection.local?.description ?? "?")
@@ -287,8 +293,10 @@ func serve(_ options: Options) -> Never {
             if accepting && index == 0 {
                 do {
                     let (socket, peer) = try listener.accept()
-                    connections.append(Connection(socket: socket, peer: peer, local: try? socket.localAddress(),
-                                                  started: clock.now))
+                    connections.append(
+                        Connection(
+                            socket: socket, peer: peer, local: try? socket.localAddress(),
+                            started: clock.now))
                     // Keep the listener open: the peer's MP_JOIN SYNs for this connection are
                     // answered by it. --once only stops accepting further connections.
                     if once { accepting = false }
@@ -335,7 +343,9 @@ func send(_ options: Options) -> Never {
 
     let socket: MPTCPSocket
     let transport: MPTCPSocket.Transport = options.flags.contains("--tcp") ? .tcp : .mptcp
-    do { socket = try MPTCPSocket.connect(to: remote, from: local, timeout: connectTimeout, transport: transport) } catch { socketFailure(error) }
+    do {
+        socket = try MPTCPSocket.connect(to: remote, from: local, timeout: connectTimeout, transport: transport)
+    } catch { socketFailure(error) }
     let started = clock.now
     var connected = JSONLine(type: "connected")
     connected.add("local", (try? socket.localAddress())?.description ?? "?")
@@ -449,20 +459,34 @@ ProcessSignals.ignoreBrokenPipe()
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "serve":
-    serve(Options(arguments.dropFirst(), valued: ["--bind", "--port", "--abort-after", "--report-interval", "--gap-report", "--backlog"],
-                  flags: ["--once", "--tcp"]))
+    serve(
+        Options(
+            arguments.dropFirst(),
+            valued: ["--bind", "--port", "--abort-after", "--report-interval", "--gap-report", "--backlog"],
+            flags: ["--once", "--tcp"]))
 case "send":
-    send(Options(arguments.dropFirst(),
-                 valued: ["--to", "--port", "--bind", "--seconds", "--bytes", "--hold", "--report-interval",
-                          "--connect-timeout"],
-                 flags: ["--tcp"]))
+    send(
+        Options(
+            arguments.dropFirst(),
+            valued: [
+                "--to", "--port", "--bind", "--seconds", "--bytes", "--hold", "--report-interval",
+                "--connect-timeout",
+            ],
+            flags: ["--tcp"]))
 case "storm":
-    storm(Options(arguments.dropFirst(),
-                  valued: ["--to", "--port", "--rate", "--seconds", "--hold-ms", "--keep", "--keep-seconds", "--connect-timeout"],
-                  flags: []))
+    storm(
+        Options(
+            arguments.dropFirst(),
+            valued: [
+                "--to", "--port", "--rate", "--seconds", "--hold-ms", "--keep", "--keep-seconds", "--connect-timeout",
+            ],
+            flags: []))
 case "churn":
-    churn(Options(arguments.dropFirst(), valued: ["--to", "--port", "--bind", "--count", "--rate", "--connect-timeout", "--hold"],
-                  flags: ["--tcp"]))
+    churn(
+        Options(
+            arguments.dropFirst(),
+            valued: ["--to", "--port", "--bind", "--count", "--rate", "--connect-timeout", "--hold"],
+            flags: ["--tcp"]))
 case "clock":
     printClock()
 case "link":

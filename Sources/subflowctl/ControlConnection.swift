@@ -1,7 +1,7 @@
-import SubflowConfiguration
 import ArgumentParser
-import SubflowSystem
+import SubflowConfiguration
 import SubflowFormats
+import SubflowSystem
 
 /// `--socket PATH`, shared by the commands that talk to a running subflowd.
 struct ControlSocketOption: ParsableArguments {
@@ -28,11 +28,17 @@ struct ControlConnection {
             let path = option.socket
             switch error.errno {
             case .noSuchFileOrDirectory:
-                throw failure("no control socket at \(path): is subflowd running? (it creates the socket when it starts; see its --control-socket)", ExitStatus.unavailable)
+                throw failure(
+                    "no control socket at \(path): is subflowd running? (it creates the socket when it starts; see its --control-socket)",
+                    ExitStatus.unavailable)
             case .permissionDenied, .operationNotPermitted:
-                throw failure("permission denied on \(path): the control socket is for root (and subflowd's own user, or members of its --control-group); run subflowctl as root", ExitStatus.permissionDenied)
+                throw failure(
+                    "permission denied on \(path): the control socket is for root (and subflowd's own user, or members of its --control-group); run subflowctl as root",
+                    ExitStatus.permissionDenied)
             case .connectionRefused:
-                throw failure("nobody listens on \(path): subflowd is not running (the socket file is left from an earlier run)", ExitStatus.unavailable)
+                throw failure(
+                    "nobody listens on \(path): subflowd is not running (the socket file is left from an earlier run)",
+                    ExitStatus.unavailable)
             default:
                 throw failure("cannot connect to \(path): \(error)", ExitStatus.unavailable)
             }
@@ -56,12 +62,17 @@ struct ControlConnection {
     func readLine(timeout: Duration?) throws(ExitCode) -> JSONValue? {
         let line: [UInt8]?
         do throws(SystemError) { line = try client.readLine(timeout: timeout, maximum: Self.maximumAnswer) } catch {
-            if error.errno == .timedOut { throw failure("subflowd did not answer within \(Self.answerTimeout) on \(client.path)", ExitStatus.unavailable) }
+            if error.errno == .timedOut {
+                throw failure(
+                    "subflowd did not answer within \(Self.answerTimeout) on \(client.path)", ExitStatus.unavailable)
+            }
             throw failure("reading from \(client.path): \(error)", ExitStatus.unavailable)
         }
         guard let line else { return nil }
         do throws(JSONParseError) { return try JSONParser.parse(line) } catch {
-            throw failure("subflowd sent something that is not JSON (\(error)): \(String(decoding: line.prefix(200), as: UTF8.self))", ExitStatus.protocolError)
+            throw failure(
+                "subflowd sent something that is not JSON (\(error)): \(String(decoding: line.prefix(200), as: UTF8.self))",
+                ExitStatus.protocolError)
         }
     }
 
@@ -79,7 +90,9 @@ struct ControlConnection {
             let code = answer["code"]?.stringValue == "permission_denied" ? ExitStatus.permissionDenied : 1
             throw failure("subflowd refused '\(command)': \(message)", code)
         }
-        guard let result = answer["result"] else { throw failure("subflowd's answer has no result: \(answer.text)", ExitStatus.protocolError) }
+        guard let result = answer["result"] else {
+            throw failure("subflowd's answer has no result: \(answer.text)", ExitStatus.protocolError)
+        }
         return result
     }
 }

@@ -26,7 +26,9 @@ enum ControlText {
     static func timeOfDay(_ epochSeconds: Double?) -> String {
         guard let epochSeconds else { return "--:--:--.---" }
         let milliseconds = Int64(epochSeconds * 1000) % 86_400_000
-        let (h, m, s, ms) = (milliseconds / 3_600_000, milliseconds / 60_000 % 60, milliseconds / 1000 % 60, milliseconds % 1000)
+        let (h, m, s, ms) = (
+            milliseconds / 3_600_000, milliseconds / 60_000 % 60, milliseconds / 1000 % 60, milliseconds % 1000
+        )
         return "\(two(Int(h))):\(two(Int(m))):\(two(Int(s))).\(String(1000 + ms).dropFirst())"
     }
 

@@ -5,7 +5,8 @@ import SubflowSystem
 struct MetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
-        abstract: "Print subflowd's metrics in the Prometheus text format (the same as GET /metrics on --metrics-listen).")
+        abstract:
+            "Print subflowd's metrics in the Prometheus text format (the same as GET /metrics on --metrics-listen).")
 
     @OptionGroup var control: ControlSocketOption
 

@@ -1,12 +1,13 @@
 import ArgumentParser
-import SubflowSystem
 import SubflowFormats
+import SubflowSystem
 
 /// `subflowctl monitor`: the live stream of what subflowd handles, until interrupted.
 struct MonitorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "monitor",
-        abstract: "Stream what subflowd handles, live: kernel events (like ip mptcp monitor), network changes, each policy command and the kernel's answer.",
+        abstract:
+            "Stream what subflowd handles, live: kernel events (like ip mptcp monitor), network changes, each policy command and the kernel's answer.",
         discussion: """
             Text lines: TIME (UTC) KIND then the details; KIND is event, network, command (sent to \
             the kernel) or result (its answer, or not_sent when subflowd refused it). --json prints \

@@ -18,7 +18,11 @@ struct ReplayCommand: ParsableCommand {
     @Argument(help: "The pcap file to replay.")
     var file: String
 
-    @Option(name: .long, help: "A subflowd configuration file: its policies, rules, policy settings, plugin directories and address filter are used (options below override it).")
+    @Option(
+        name: .long,
+        help:
+            "A subflowd configuration file: its policies, rules, policy settings, plugin directories and address filter are used (options below override it)."
+    )
     var config: String?
 
     @Option(name: .long, help: "Policy to load (repeatable; the first is the default).")
@@ -36,10 +40,15 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON lines instead of text.")
     var json = false
 
-    @Flag(name: .long, help: "Answer commands with the kernel's replies recorded in the trace where the live daemon sent the same command; simulate the rest.")
+    @Flag(
+        name: .long,
+        help:
+            "Answer commands with the kernel's replies recorded in the trace where the live daemon sent the same command; simulate the rest."
+    )
     var recordedReplies = false
 
-    @Option(name: .long, help: "Compare the output with this file of expected lines; exit 1 with a diff when they differ.")
+    @Option(
+        name: .long, help: "Compare the output with this file of expected lines; exit 1 with a diff when they differ.")
     var expect: String?
 
     @Flag(name: .long, help: "With --expect: write the output to the file instead of comparing.")
@@ -48,7 +57,9 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .long, help: "Also print the commands the live daemon sent, as recorded (lines starting with 'live').")
     var showLive = false
 
-    @Option(name: .long, help: "Replay at N times the recording's speed, from 0.001 to 1000000 (default: as fast as possible).")
+    @Option(
+        name: .long,
+        help: "Replay at N times the recording's speed, from 0.001 to 1000000 (default: as fast as possible).")
     var speed: Double?
 
     /// Beyond these a replay would wait for ages or not at all; and the wait in microseconds
@@ -59,7 +70,8 @@ struct ReplayCommand: ParsableCommand {
         if policy.isEmpty && config == nil { throw ValidationError("missing --policy NAME (or --config FILE)") }
         if updateExpectation && expect == nil { throw ValidationError("--update-expectation needs --expect FILE") }
         if let speed, !Self.speeds.contains(speed) {
-            throw ValidationError("--speed \(speed): expected a number from 0.001 to 1000000 (times the recording's speed)")
+            throw ValidationError(
+                "--speed \(speed): expected a number from 0.001 to 1000000 (times the recording's speed)")
         }
     }
 
@@ -72,25 +84,34 @@ struct ReplayCommand: ParsableCommand {
         line.rules = rule
         line.policySettings = settings
         let configuration: Configuration
-        do { configuration = try Configuration.resolve(line, defaultFile: nil) } catch { throw CleanExit.failure("\(error)") }
-        guard !configuration.policies.isEmpty else { throw CleanExit.failure("\(config ?? "command line"): no policy to replay with") }
-        let loader = PluginLoader(directories: configuration.pluginDirectories.isEmpty ? [PluginLoader.defaultDirectory] : configuration.pluginDirectories)
+        do { configuration = try Configuration.resolve(line, defaultFile: nil) } catch {
+            throw CleanExit.failure("\(error)")
+        }
+        guard !configuration.policies.isEmpty else {
+            throw CleanExit.failure("\(config ?? "command line"): no policy to replay with")
+        }
+        let loader = PluginLoader(
+            directories: configuration.pluginDirectories.isEmpty
+                ? [PluginLoader.defaultDirectory] : configuration.pluginDirectories)
         var policies: [ReplaySession.Policy] = []
         for name in configuration.policies {
             do {
                 let (registration, path) = try loader.load(policyNamed: name)
-                policies.append(ReplaySession.Policy(registration: registration, settings: configuration.settings(for: name), origin: path))
+                policies.append(
+                    ReplaySession.Policy(
+                        registration: registration, settings: configuration.settings(for: name), origin: path))
             } catch { throw CleanExit.failure("\(error)") }
         }
         let rules = configuration.rules.map(\.rule)
-        let session = ReplaySession(policies: policies, rules: rules, filter: configuration.filter,
-                                    useRecordedReplies: recordedReplies)
+        let session = ReplaySession(
+            policies: policies, rules: rules, filter: configuration.filter,
+            useRecordedReplies: recordedReplies)
         let clockStart = MonotonicClock.nowMicroseconds
         let report: ReplaySession.Report
         do {
             report = try session.run(records) { offset in
                 guard let speed else { return }
-                let wait = min(Double(offset) * 1000 / speed, Double(UInt64.max / 2))   // pcap offsets are below 2^42 µs
+                let wait = min(Double(offset) * 1000 / speed, Double(UInt64.max / 2))  // pcap offsets are below 2^42 µs
                 let due = clockStart + UInt64(wait)
                 let now = MonotonicClock.nowMicroseconds
                 if due > now { MonotonicClock.blockingSleep(for: .microseconds(min(due - now, 10_000_000))) }

@@ -6,7 +6,9 @@ import SubflowSystem
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the running subflowd: policies and their API version, the kernel's path-manager mode, uptime, counters, live connections.")
+        abstract:
+            "Show the running subflowd: policies and their API version, the kernel's path-manager mode, uptime, counters, live connections."
+    )
 
     @OptionGroup var control: ControlSocketOption
 

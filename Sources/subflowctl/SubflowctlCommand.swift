@@ -5,9 +5,11 @@ struct SubflowctlCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subflowctl",
         abstract: "Replay and inspect subflowd traces.",
-        subcommands: [ReplayCommand.self, TraceCommand.self,
-                      // Talking to a running subflowd over its control socket (docs/control.md).
-                      StatusCommand.self, ConnectionsCommand.self, MonitorCommand.self, MetricsCommand.self])
+        subcommands: [
+            ReplayCommand.self, TraceCommand.self,
+            // Talking to a running subflowd over its control socket (docs/control.md).
+            StatusCommand.self, ConnectionsCommand.self, MonitorCommand.self, MetricsCommand.self,
+        ])
 }
 
 struct TraceCommand: ParsableCommand {

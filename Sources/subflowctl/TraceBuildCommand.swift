@@ -15,7 +15,9 @@ struct TraceBuildCommand: ParsableCommand {
 
     func run() throws {
         let text: String
-        do { text = try TextFile.read(scenario, limit: 256 << 20) } catch { throw ValidationError("\(scenario): \(error.message)") }
+        do { text = try TextFile.read(scenario, limit: 256 << 20) } catch {
+            throw ValidationError("\(scenario): \(error.message)")
+        }
         let records: [TraceRecord]
         do { records = try Scenario.build(text) } catch { throw CleanExit.failure("\(scenario):\(error)") }
         try TraceFiles.write(records, to: output)

@@ -8,7 +8,9 @@ enum TraceFiles {
     static func read(_ path: String) throws -> [TraceRecord] {
         let bytes: [UInt8]
         do { bytes = try Files.readBytes(path) } catch { throw ValidationError("\(excerpt: path): \(error.message)") }
-        do { return try PcapReader.records(from: bytes) } catch { throw CleanExit.failure("\(excerpt: path): \(error)") }
+        do { return try PcapReader.records(from: bytes) } catch {
+            throw CleanExit.failure("\(excerpt: path): \(error)")
+        }
     }
 
     static func write(_ records: [TraceRecord], to path: String) throws {

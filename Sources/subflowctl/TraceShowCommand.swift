@@ -5,7 +5,9 @@ import SubflowTrace
 struct TraceShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Print a trace, one line per netlink message: record number, time, direction (< from the kernel, > to it), protocol and decoded fields.")
+        abstract:
+            "Print a trace, one line per netlink message: record number, time, direction (< from the kernel, > to it), protocol and decoded fields."
+    )
 
     @Argument(help: "The pcap file (from subflowd --record or subflowctl trace build).")
     var file: String
@@ -25,7 +27,8 @@ struct TraceShowCommand: ParsableCommand {
         // Every line is printed first (the malformed ones say why); a script must still learn
         // that the trace is not clean.
         if printer.malformedMessages > 0 {
-            throw CleanExit.failure("\(file): \(printer.malformedMessages) message(s) could not be decoded (lines marked 'malformed')")
+            throw CleanExit.failure(
+                "\(file): \(printer.malformedMessages) message(s) could not be decoded (lines marked 'malformed')")
         }
     }
 }

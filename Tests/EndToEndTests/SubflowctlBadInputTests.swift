@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// The built `subflowctl` on input that used to trap (defect 12: SIGILL/SIGTRAP from Swift
@@ -18,8 +19,10 @@ struct SubflowctlBadInputTests {
         ("at 1e20 idle", ":line 2: 'at' needs a time in seconds from 0 to 1000000 (not '1e20')"),
         ("at inf idle", ":line 2: 'at' needs a time in seconds from 0 to 1000000 (not 'inf')"),
         ("at 1e16 idle", ":line 2: 'at' needs a time in seconds from 0 to 1000000 (not '1e16')"),
-        ("link \(String(repeating: "n", count: 70_000)) index 3 up",
-         ":line 2: '\(String(repeating: "n", count: 80))… (70000 bytes)' is not an interface name"),
+        (
+            "link \(String(repeating: "n", count: 70_000)) index 3 up",
+            ":line 2: '\(String(repeating: "n", count: 80))… (70000 bytes)' is not an interface name"
+        ),
         ("\(subflow) local-id 300", ":line 2: local-id '300': expected a number from 0 to 255"),
     ])
     func traceBuildRefusesWithTheLine(statement: String, message: String) throws {
@@ -35,7 +38,9 @@ struct SubflowctlBadInputTests {
 
     @Test(arguments: ["1e-300", "0", "-1", "nan", "inf", "2e6"])
     func replayRefusesASpeedOutOfRange(speed: String) throws {
-        let result = try BuiltProducts.subflowctl(["replay", "/nonexistent.pcap", "--policy", "fullmesh", "--speed=\(speed)"])
+        let result = try BuiltProducts.subflowctl([
+            "replay", "/nonexistent.pcap", "--policy", "fullmesh", "--speed=\(speed)",
+        ])
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains("expected a number from 0.001 to 1000000"), "\(result.stderr)")
     }
@@ -56,7 +61,7 @@ struct SubflowctlBadInputTests {
         for length in [UInt32(16 + netlink.count), UInt32(16 + netlink.count)] {
             record += withUnsafeBytes(of: length.littleEndian, Array.init)
         }
-        record += [0, 0, 0x03, 0x38, 0, 0] + [UInt8](repeating: 0, count: 8) + [0, 0]   // to us, ARPHRD_NETLINK, NETLINK_ROUTE
+        record += [0, 0, 0x03, 0x38, 0, 0] + [UInt8](repeating: 0, count: 8) + [0, 0]  // to us, ARPHRD_NETLINK, NETLINK_ROUTE
         let handle = try FileHandle(forWritingTo: trace)
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(record + netlink))
@@ -64,7 +69,9 @@ struct SubflowctlBadInputTests {
 
         let result = try BuiltProducts.subflowctl(["trace", "show", trace.path])
         #expect(result.status == 1, "\(result)")
-        #expect(result.stdout.split(separator: "\n").count == 3 && result.stdout.contains("struct ifinfomsg"), "\(result.stdout)")
+        #expect(
+            result.stdout.split(separator: "\n").count == 3 && result.stdout.contains("struct ifinfomsg"),
+            "\(result.stdout)")
         #expect(result.stderr.contains("1 message(s) could not be decoded"), "\(result.stderr)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// The built `subflowd` run as an admin runs it before starting a service: help, version, and
@@ -17,8 +18,9 @@ struct SubflowdCommandLineTests {
         init(_ text: String) throws {
             let directory = FileManager.default.temporaryDirectory
                 .appendingPathComponent("sfd-e2e-\(getpid())-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: false,
+                attributes: [.posixPermissions: 0o700])
             path = directory.appendingPathComponent("subflowd.conf").path
             try text.write(toFile: path, atomically: false, encoding: .utf8)
         }
@@ -28,8 +30,10 @@ struct SubflowdCommandLineTests {
     @Test func helpListsEveryOptionGroupAndExitsZero() throws {
         let help = try Self.subflowd(["--help"])
         #expect(help.status == 0, "\(help)")
-        for option in ["--config", "--check-config", "--policy", "--rule", "--plugin-dir", "--set", "--record",
-                       "--control-socket", "--metrics-listen", "--list-policies", "--set-path-manager"] {
+        for option in [
+            "--config", "--check-config", "--policy", "--rule", "--plugin-dir", "--set", "--record",
+            "--control-socket", "--metrics-listen", "--list-policies", "--set-path-manager",
+        ] {
             #expect(help.stdout.contains(option), "\(option) missing from --help")
         }
     }
@@ -42,26 +46,35 @@ struct SubflowdCommandLineTests {
 
     @Test func checkConfigAcceptsAGoodFileAndNamesThePolicies() throws {
         let file = try ConfigFile("[core]\npolicy = fullmesh\n[policy.fullmesh]\nmax-subflows = 4\n")
-        let check = try Self.subflowd(["--config", file.path, "--plugin-dir", BuiltProducts.directory.path, "--check-config"])
+        let check = try Self.subflowd([
+            "--config", file.path, "--plugin-dir", BuiltProducts.directory.path, "--check-config",
+        ])
         #expect(check.status == 0, "\(check)")
         #expect(check.stdout.contains("configuration is valid: policies fullmesh"), "\(check.stdout)")
     }
 
     @Test func checkConfigRefusesABadKeyWithItsLineAndStatus78() throws {
         let file = try ConfigFile("[core]\npolicy = fullmesh\nmax-subflow = 4\n")
-        let check = try Self.subflowd(["--config", file.path, "--plugin-dir", BuiltProducts.directory.path, "--check-config"])
+        let check = try Self.subflowd([
+            "--config", file.path, "--plugin-dir", BuiltProducts.directory.path, "--check-config",
+        ])
         #expect(check.status == 78, "\(check)")
         #expect(check.stderr.contains("subflowd.conf:3: unknown key 'max-subflow' in [core]"), "\(check.stderr)")
     }
 
     @Test func theCommandLineOverridesTheFileAndIsCheckedToo() throws {
         let file = try ConfigFile("[core]\npolicy = fullmesh\nlog-level = debug\n")
-        let bad = try Self.subflowd(["--config", file.path, "--plugin-dir", BuiltProducts.directory.path,
-                                     "--log-level", "loud", "--check-config"])
+        let bad = try Self.subflowd([
+            "--config", file.path, "--plugin-dir", BuiltProducts.directory.path,
+            "--log-level", "loud", "--check-config",
+        ])
         #expect(bad.status == 78, "\(bad)")
-        #expect(bad.stderr.contains("--log-level loud: expected debug, info, notice, warning or error"), "\(bad.stderr)")
-        let unknown = try Self.subflowd(["--config", file.path, "--plugin-dir", BuiltProducts.directory.path,
-                                         "--policy", "no-such-policy", "--check-config"])
+        #expect(
+            bad.stderr.contains("--log-level loud: expected debug, info, notice, warning or error"), "\(bad.stderr)")
+        let unknown = try Self.subflowd([
+            "--config", file.path, "--plugin-dir", BuiltProducts.directory.path,
+            "--policy", "no-such-policy", "--check-config",
+        ])
         #expect(unknown.status == 78, "\(unknown)")
         #expect(unknown.stderr.contains("no plugin file for this policy"), "\(unknown.stderr)")
     }

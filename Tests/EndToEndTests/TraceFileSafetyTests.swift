@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// `subflowctl trace show` on files that are not traces (issue 8, defect 9): before, a FIFO

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// `subflow-traffic storm`'s command line (no root needed).

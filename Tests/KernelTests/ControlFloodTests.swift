@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Hostile clients of the control socket and the metrics listener against a daemon that is
@@ -29,7 +30,9 @@ struct ControlFloodTests {
         let idle = (0..<16).compactMap { _ in HostileSocket.unix(socket) }
         #expect(pipeliners.count == 10 && wide.count == 2 && idle.count == 16)
         let long = try #require(HostileSocket.unix(socket))
-        long.push(Array("{\"command\":\"status\",\"pad\":\"".utf8) + [UInt8](repeating: 0x61, count: 70_000) + Array("\"}\n".utf8))
+        long.push(
+            Array("{\"command\":\"status\",\"pad\":\"".utf8) + [UInt8](repeating: 0x61, count: 70_000)
+                + Array("\"}\n".utf8))
         func flood() {
             for client in pipeliners { client.fill(with: Self.metricsRequest) }
             for client in wide { client.fill(with: wideObject, upTo: 4 * wideObject.count) }
@@ -40,22 +43,32 @@ struct ControlFloodTests {
             flood()
             let started = ContinuousClock.now
             let status = try ControlClientTool.run(["status", "--socket", socket, "--json"])
-            #expect(status.succeeded, "round \(round): status during the flood: \(status)\n--- subflowd ---\n\(daemon.stderr.suffix(3000))")
-            let client = try bed.startTrafficClient(in: net.client, to: net.pathA.serverIPv4, port: 5201,
-                                                    ["--seconds", "1", "--hold", "6"], name: "traffic-\(round)")
-            let token = try #require(try waitUntil("client \(round) connected", timeout: .seconds(10), observe: {
-                flood()
-                return client.trafficRecords.first { $0.type == "connected" }?.token
-            }, until: { $0 != nil }))
-            try waitUntil("connection \(round) with its join on path B", timeout: .seconds(15), observe: {
-                flood()
-                return try KernelProbe.establishedSubflows(bed, in: net.client, token: token)
-            }, until: { $0.count == 2 })
+            #expect(
+                status.succeeded,
+                "round \(round): status during the flood: \(status)\n--- subflowd ---\n\(daemon.stderr.suffix(3000))")
+            let client = try bed.startTrafficClient(
+                in: net.client, to: net.pathA.serverIPv4, port: 5201,
+                ["--seconds", "1", "--hold", "6"], name: "traffic-\(round)")
+            let token = try #require(
+                try waitUntil(
+                    "client \(round) connected", timeout: .seconds(10),
+                    observe: {
+                        flood()
+                        return client.trafficRecords.first { $0.type == "connected" }?.token
+                    }, until: { $0 != nil }))
+            try waitUntil(
+                "connection \(round) with its join on path B", timeout: .seconds(15),
+                observe: {
+                    flood()
+                    return try KernelProbe.establishedSubflows(bed, in: net.client, token: token)
+                }, until: { $0.count == 2 })
             print("round \(round): status answered in \(ContinuousClock.now - started) (with the join wait)")
         }
 
         let refusal = long.readAll(timeout: .seconds(30))
-        #expect(refusal.contains("\"code\":\"bad_request\"") && refusal.contains("longer than 65536 bytes"), "\(refusal.prefix(300))")
+        #expect(
+            refusal.contains("\"code\":\"bad_request\"") && refusal.contains("longer than 65536 bytes"),
+            "\(refusal.prefix(300))")
         #expect(!refusal.contains("\"ok\":true"), "the 70,000-byte line must not be served")
         #expect(daemon.isRunning)
         _ = idle
@@ -71,17 +84,26 @@ struct ControlFloodTests {
         let daemon = try bed.startDaemon(in: namespace, ["--control-socket", socket, "--control-group", "nogroup"])
         let tool = try ToolsForOtherUsers.copy("subflowctl", into: bed)
         let monitors = try (0..<32).map {
-            try bed.spawn(nil, ControlClientTool.asUser("nobody", [tool, "monitor", "--socket", socket, "--json"]), name: "monitor-\($0)")
+            try bed.spawn(
+                nil, ControlClientTool.asUser("nobody", [tool, "monitor", "--socket", socket, "--json"]),
+                name: "monitor-\($0)")
         }
         // Settled: every monitor either holds a slot (counted by root's status) or was refused
         // and exited; or root itself was refused, which is the failure this test is about.
-        let root = try waitUntil("every monitor connected or refused", timeout: .seconds(20), observe: {
-            () throws -> (refused: Int, status: CommandResult) in
-            (monitors.filter { !$0.isRunning }.count, try ControlClientTool.run(["status", "--socket", socket, "--json"]))
-        }, until: { refused, status in
-            status.stderr.contains("too many control clients")
-                || (status.succeeded && status.stdout.contains("\"monitors\":\(32 - refused)"))
-        }).status
+        let root = try waitUntil(
+            "every monitor connected or refused", timeout: .seconds(20),
+            observe: {
+                () throws -> (refused: Int, status: CommandResult) in
+                (
+                    monitors.filter { !$0.isRunning }.count,
+                    try ControlClientTool.run(["status", "--socket", socket, "--json"])
+                )
+            },
+            until: { refused, status in
+                status.stderr.contains("too many control clients")
+                    || (status.succeeded && status.stdout.contains("\"monitors\":\(32 - refused)"))
+            }
+        ).status
         #expect(root.succeeded, "root was locked out: \(root)\n\(daemon.stderr.suffix(2000))")
         let nobody = try ControlClientTool.run(["status", "--socket", socket], as: "nobody", in: bed)
         #expect(!nobody.succeeded && nobody.stderr.contains("too many control clients"), "\(nobody)")
@@ -104,8 +126,9 @@ struct ControlFloodTests {
         func drip() throws {
             for index in drippers.indices {
                 if drippers[index].socket?.push([0x47]) != true || drippers[index].socket?.peerClosed == true {
-                    drippers[index].socket = try HostileSocket.tcp(in: namespace, from: drippers[index].source,
-                                                                   to: "127.0.0.1", port: port)
+                    drippers[index].socket = try HostileSocket.tcp(
+                        in: namespace, from: drippers[index].source,
+                        to: "127.0.0.1", port: port)
                     drippers[index].socket?.push([0x47])
                 }
             }
@@ -116,7 +139,8 @@ struct ControlFloodTests {
         let end = clock.now.advanced(by: .seconds(12))
         while clock.now < end {
             try drip()
-            let scrape = try #require(try HostileSocket.tcp(in: namespace, from: "127.0.0.1", to: "127.0.0.1", port: port))
+            let scrape = try #require(
+                try HostileSocket.tcp(in: namespace, from: "127.0.0.1", to: "127.0.0.1", port: port))
             scrape.push(Array("GET /metrics HTTP/1.1\r\nHost: subflowd\r\n\r\n".utf8))
             answers.append(String(scrape.readAll(timeout: .seconds(20)).prefix(15)))
             usleep(500_000)
@@ -126,8 +150,11 @@ struct ControlFloodTests {
 
         for index in drippers.indices { drippers[index].socket?.close() }
         let lone = try #require(try HostileSocket.tcp(in: namespace, from: "127.0.0.2", to: "127.0.0.1", port: port))
-        try waitUntil("a dripping connection closed by the request deadline", timeout: .seconds(15), interval: .seconds(1),
-                      observe: { () -> Bool in lone.push([0x47]); return lone.peerClosed }, until: { $0 })
+        try waitUntil(
+            "a dripping connection closed by the request deadline", timeout: .seconds(15), interval: .seconds(1),
+            observe: { () -> Bool in
+                lone.push([0x47]); return lone.peerClosed
+            }, until: { $0 })
         #expect(daemon.isRunning)
     }
 
@@ -147,23 +174,31 @@ struct ControlFloodTests {
         // The limit caps descriptor numbers, so a client or two may still get a free number
         // below it and be served normally: all but 3 must be turned away.
         var clients: [HostileSocket] = []
-        try waitUntil("100 clients in the backlog and turned away", timeout: .seconds(30), observe: { () -> (Int, Int) in
-            if clients.count < 100 { clients += (0..<20).compactMap { _ in HostileSocket.unix(socket, waitForBacklog: false) } }
-            return (clients.count, clients.filter(\.peerClosed).count)
-        }, until: { $0.0 >= 100 && $0.1 >= $0.0 - 3 })
+        try waitUntil(
+            "100 clients in the backlog and turned away", timeout: .seconds(30),
+            observe: { () -> (Int, Int) in
+                if clients.count < 100 {
+                    clients += (0..<20).compactMap { _ in HostileSocket.unix(socket, waitForBacklog: false) }
+                }
+                return (clients.count, clients.filter(\.peerClosed).count)
+            }, until: { $0.0 >= 100 && $0.1 >= $0.0 - 3 })
         let during = daemon.stderr
         let lines = during.split(separator: "\n").filter { $0.contains("accept") || $0.contains("file descriptors") }
         #expect(lines.count <= 3, "the exhaustion was logged \(lines.count) times: \(lines.prefix(5))")
         #expect(during.contains("out of file descriptors"), "\(during.suffix(2000))")
 
         try bed.check(nil, ["prlimit", "--pid", "\(daemon.pid)", "--nofile=1024:"])
-        let status = try waitUntil("status answered again", timeout: .seconds(10), observe: {
-            try ControlClientTool.run(["status", "--socket", socket, "--json"])
-        }, until: { $0.succeeded })
+        let status = try waitUntil(
+            "status answered again", timeout: .seconds(10),
+            observe: {
+                try ControlClientTool.run(["status", "--socket", socket, "--json"])
+            }, until: { $0.succeeded })
         #expect(status.stdout.contains("\"protocol\":1"))
-        try waitUntil("the episode's end logged", timeout: .seconds(5), observe: { daemon.stderr }, until: {
-            $0.contains("accepting again after") && $0.contains("clients were turned away")
-        })
+        try waitUntil(
+            "the episode's end logged", timeout: .seconds(5), observe: { daemon.stderr },
+            until: {
+                $0.contains("accepting again after") && $0.contains("clients were turned away")
+            })
         #expect(daemon.isRunning)
     }
 

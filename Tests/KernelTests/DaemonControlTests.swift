@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// subflowd's control socket and metrics against the real kernel: `subflowctl status`,
@@ -31,23 +32,29 @@ struct DaemonControlTests {
         #expect(status["connections"] as? Int == 1)
         let counters = try #require(status["counters"] as? [String: Any])
         let events = try #require(counters["events"] as? [String: Int])
-        #expect(events["CREATED"] == 1 && events["ESTABLISHED"] == 1 && (events["SUB_ESTABLISHED"] ?? 0) >= 3, "\(events)")
+        #expect(
+            events["CREATED"] == 1 && events["ESTABLISHED"] == 1 && (events["SUB_ESTABLISHED"] ?? 0) >= 3, "\(events)")
         #expect((counters["subflows_requested"] as? Int ?? 0) >= 3, "\(counters)")
         #expect((counters["commands_sent"] as? Int ?? 0) >= 3)
-        for key in ["subflow_requests_failed", "subflows_failed", "event_overruns", "malformed_messages",
-                    "connections_vanished", "command_errors"] {
+        for key in [
+            "subflow_requests_failed", "subflows_failed", "event_overruns", "malformed_messages",
+            "connections_vanished", "command_errors",
+        ] {
             #expect(counters[key] != nil, "status lacks \(key)")
         }
 
         // The daemon's view settles a moment after ss shows the joins (SUB_ESTABLISHED follows).
         let kernel = try KernelProbe.establishedSubflows(bed, in: net.client, token: token)
         let kernelTuples = Set(kernel.map { "\($0.localAddress):\($0.localPort)>\($0.remoteAddress):\($0.remotePort)" })
-        let connection = try waitUntil("the daemon's subflows equal ss's", timeout: .seconds(5), observe: {
-            let list = try ControlClientTool.json(["connections", "--socket", socket, "--json"])
-            return (list["connections"] as? [[String: Any]] ?? [])
-        }, until: { list in
-            list.count == 1 && Set(ControlClientTool.tuples(list[0])) == kernelTuples
-        })[0]
+        let connection = try waitUntil(
+            "the daemon's subflows equal ss's", timeout: .seconds(5),
+            observe: {
+                let list = try ControlClientTool.json(["connections", "--socket", socket, "--json"])
+                return (list["connections"] as? [[String: Any]] ?? [])
+            },
+            until: { list in
+                list.count == 1 && Set(ControlClientTool.tuples(list[0])) == kernelTuples
+            })[0]
         #expect(kernel.count == 4)
         #expect(connection["token"] as? Int == Int(token))
         #expect(connection["side"] as? String == "client")
@@ -65,7 +72,8 @@ struct DaemonControlTests {
         // The text forms say the same.
         let text = try ControlClientTool.run(["connections", "--socket", socket])
         #expect(text.status == 0, "\(text)")
-        #expect(text.stdout.contains("token \(token) client") && text.stdout.contains("policy fullmesh"), "\(text.stdout)")
+        #expect(
+            text.stdout.contains("token \(token) client") && text.stdout.contains("policy fullmesh"), "\(text.stdout)")
         #expect(text.stdout.components(separatedBy: "  subflow ").count - 1 == 4, "\(text.stdout)")
         let statusText = try ControlClientTool.run(["status", "--socket", socket])
         #expect(statusText.status == 0 && statusText.stdout.contains("fullmesh (API \(api), default)"), "\(statusText)")
@@ -113,7 +121,8 @@ struct DaemonControlTests {
         let attributes = try FileManager.default.attributesOfItem(atPath: socket)
         #expect((attributes[.posixPermissions] as? Int) == 0o660)
         #expect((attributes[.groupOwnerAccountName] as? String) == "nogroup")
-        let member = try ControlClientTool.run(["status", "--socket", socket, "--json"], as: "nobody", group: "nogroup", in: bed)
+        let member = try ControlClientTool.run(
+            ["status", "--socket", socket, "--json"], as: "nobody", group: "nogroup", in: bed)
         #expect(member.status == 0, "\(member)")
     }
 
@@ -127,9 +136,13 @@ struct DaemonControlTests {
         let daemon = try bed.startDaemon(in: namespace, ["--control-socket", socket])
 
         let client = try RawUnixClient(path: socket)
-        try client.send("{\"command\":\"status\",\"id\":7}\nnot json\n{\"command\":\"reboot\"}\n[1]\n{\"id\":\"x\",\"command\":\"connections\"}\n")
+        try client.send(
+            "{\"command\":\"status\",\"id\":7}\nnot json\n{\"command\":\"reboot\"}\n[1]\n{\"id\":\"x\",\"command\":\"connections\"}\n"
+        )
         let answers = try (0..<5).map { _ in try #require(try client.readJSONLine(timeout: 5)) }
-        #expect(answers[0]["ok"] as? Bool == true && answers[0]["id"] as? Int == 7 && answers[0]["command"] as? String == "status")
+        #expect(
+            answers[0]["ok"] as? Bool == true && answers[0]["id"] as? Int == 7
+                && answers[0]["command"] as? String == "status")
         #expect(answers[1]["ok"] as? Bool == false && answers[1]["code"] as? String == "bad_request")
         #expect(answers[2]["code"] as? String == "unknown_command")
         #expect((answers[2]["error"] as? String)?.contains("status, connections, metrics, monitor") == true)
@@ -149,27 +162,44 @@ struct DaemonControlTests {
         let net = try TwoPathTopology(bed, clientSysctls: Self.userspace)
         try bed.check(net.server, ["ip", "mptcp", "limits", "set", "subflows", "8", "add_addr_accepted", "8"])
         let daemon = try bed.startDaemon(in: net.client, ["--control-socket", socket])
-        let json = try bed.spawn(nil, [try ControlClientTool.path, "monitor", "--socket", socket, "--json"], name: "monitor-json")
-        let text = try bed.spawn(nil, [try ControlClientTool.path, "monitor", "--socket", socket], name: "monitor-text")
-        try waitUntil("two monitors connected", timeout: .seconds(5), observe: {
-            try ControlClientTool.json(["status", "--socket", socket, "--json"])["control"] as? [String: Any]
-        }, until: { $0?["monitors"] as? Int == 2 })
+        let json = try bed.spawn(
+            nil, [try ControlClientTool.path, "monitor", "--socket", socket, "--json"], name: "monitor-json")
+        let text = try bed.spawn(
+            nil, [try ControlClientTool.path, "monitor", "--socket", socket], name: "monitor-text")
+        try waitUntil(
+            "two monitors connected", timeout: .seconds(5),
+            observe: {
+                try ControlClientTool.json(["status", "--socket", socket, "--json"])["control"] as? [String: Any]
+            }, until: { $0?["monitors"] as? Int == 2 })
 
         _ = try bed.startTrafficServer(in: net.server, bind: "0.0.0.0", port: 5201)
-        let client = try bed.startTrafficClient(in: net.client, to: net.pathA.serverIPv4, port: 5201, ["--seconds", "1", "--hold", "10"])
-        let token = try #require(try waitUntil("client connected", timeout: .seconds(5), observe: {
-            client.trafficRecords.first { $0.type == "connected" }?.token
-        }, until: { $0 != nil }))
+        let client = try bed.startTrafficClient(
+            in: net.client, to: net.pathA.serverIPv4, port: 5201, ["--seconds", "1", "--hold", "10"])
+        let token = try #require(
+            try waitUntil(
+                "client connected", timeout: .seconds(5),
+                observe: {
+                    client.trafficRecords.first { $0.type == "connected" }?.token
+                }, until: { $0 != nil }))
 
-        let lines = try waitUntil("a join in the monitor", timeout: .seconds(8), observe: {
-            json.stdoutLines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-                .filter { $0["token"] as? Int == Int(token) }
-        }, until: { lines in
-            lines.contains { $0["type"] as? String == "event" && $0["event"] as? String == "SUB_ESTABLISHED" }
-                && lines.contains { $0["type"] as? String == "command" && $0["command"] as? String == "SUBFLOW_CREATE" }
-                && lines.contains { $0["type"] as? String == "result" && $0["command"] as? String == "SUBFLOW_CREATE" && $0["result"] as? String == "ok" }
-        })
-        let created = try #require(lines.first { $0["type"] as? String == "event" && $0["event"] as? String == "CREATED" })
+        let lines = try waitUntil(
+            "a join in the monitor", timeout: .seconds(8),
+            observe: {
+                json.stdoutLines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                    .filter { $0["token"] as? Int == Int(token) }
+            },
+            until: { lines in
+                lines.contains { $0["type"] as? String == "event" && $0["event"] as? String == "SUB_ESTABLISHED" }
+                    && lines.contains {
+                        $0["type"] as? String == "command" && $0["command"] as? String == "SUBFLOW_CREATE"
+                    }
+                    && lines.contains {
+                        $0["type"] as? String == "result" && $0["command"] as? String == "SUBFLOW_CREATE"
+                            && $0["result"] as? String == "ok"
+                    }
+            })
+        let created = try #require(
+            lines.first { $0["type"] as? String == "event" && $0["event"] as? String == "CREATED" })
         #expect((created["text"] as? String)?.hasPrefix("[CREATED] token=\(token)") == true, "\(created)")
         let command = try #require(lines.first { $0["type"] as? String == "command" })
         #expect(command["policy"] as? String == "fullmesh")
@@ -179,10 +209,13 @@ struct DaemonControlTests {
         let resultIndex = lines.firstIndex { $0["type"] as? String == "result" }!
         #expect(commandIndex < resultIndex)
 
-        try waitUntil("text monitor lines", timeout: .seconds(5), observe: { text.stdout }, until: {
-            $0.contains("event   [SF_ESTABLISHED] token=\(token)") && $0.contains("command fullmesh [SUBFLOW_CREATE] token=\(token)")
-                && $0.contains("=> ok")
-        })
+        try waitUntil(
+            "text monitor lines", timeout: .seconds(5), observe: { text.stdout },
+            until: {
+                $0.contains("event   [SF_ESTABLISHED] token=\(token)")
+                    && $0.contains("command fullmesh [SUBFLOW_CREATE] token=\(token)")
+                    && $0.contains("=> ok")
+            })
         #expect(daemon.isRunning)
     }
 
@@ -198,9 +231,11 @@ struct DaemonControlTests {
 
         let slow = try RawUnixClient(path: socket)
         try slow.send("{\"command\":\"monitor\"}\n")
-        try waitUntil("the slow monitor is registered", timeout: .seconds(5), observe: {
-            try ControlClientTool.json(["status", "--socket", socket, "--json"])["control"] as? [String: Any]
-        }, until: { $0?["monitors"] as? Int == 1 })
+        try waitUntil(
+            "the slow monitor is registered", timeout: .seconds(5),
+            observe: {
+                try ControlClientTool.json(["status", "--socket", socket, "--json"])["control"] as? [String: Any]
+            }, until: { $0?["monitors"] as? Int == 1 })
 
         // Bursts of address changes (400 network events each) for the monitor stream, until
         // the slow monitor has been dropped: far more than a socket buffer and the monitor
@@ -217,12 +252,15 @@ struct DaemonControlTests {
             try (addresses.map { "address add \($0)" } + addresses.map { "address del \($0)" } + [""])
                 .joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
             try bed.check(net.client, ["bash", "-c", "ip -batch \(file.path); sleep 0.05"], timeout: .seconds(60))
-            let control = try ControlClientTool.json(["status", "--socket", socket, "--json"])["control"] as? [String: Any]
+            let control =
+                try ControlClientTool.json(["status", "--socket", socket, "--json"])["control"] as? [String: Any]
             dropped = control?["monitors_dropped"] as? Int == 1
         }
-        try waitUntil("the slow monitor dropped", timeout: .seconds(30), observe: {
-            try ControlClientTool.json(["status", "--socket", socket, "--json"])
-        }, until: { ($0["control"] as? [String: Any])?["monitors_dropped"] as? Int == 1 })
+        try waitUntil(
+            "the slow monitor dropped", timeout: .seconds(30),
+            observe: {
+                try ControlClientTool.json(["status", "--socket", socket, "--json"])
+            }, until: { ($0["control"] as? [String: Any])?["monitors_dropped"] as? Int == 1 })
 
         // The stream the slow client finally reads ends with the notice, then the daemon hangs up.
         let drained = try slow.readAll(timeout: 60)
@@ -234,19 +272,30 @@ struct DaemonControlTests {
             #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "torn line: \(line.prefix(120))")
         }
         #expect(daemon.stderr.contains("dropped monitor"), "the drop is logged")
-        try waitUntil("the flood applied and the monitor gone", timeout: .seconds(90), observe: {
-            try ControlClientTool.json(["status", "--socket", socket, "--json"])
-        }, until: { ($0["control"] as? [String: Any])?["monitors"] as? Int == 0 && $0["usable_local_addresses"] as? Int == 4 })
+        try waitUntil(
+            "the flood applied and the monitor gone", timeout: .seconds(90),
+            observe: {
+                try ControlClientTool.json(["status", "--socket", socket, "--json"])
+            },
+            until: {
+                ($0["control"] as? [String: Any])?["monitors"] as? Int == 0 && $0["usable_local_addresses"] as? Int == 4
+            })
 
         // Path management went on: a new connection gets its join on path B.
         _ = try bed.startTrafficServer(in: net.server, bind: "0.0.0.0", port: 5201)
-        let client = try bed.startTrafficClient(in: net.client, to: net.pathA.serverIPv4, port: 5201, ["--seconds", "1", "--hold", "10"])
-        let token = try #require(try waitUntil("client connected", timeout: .seconds(5), observe: {
-            client.trafficRecords.first { $0.type == "connected" }?.token
-        }, until: { $0 != nil }))
-        try waitUntil("2 subflows", timeout: .seconds(8), observe: {
-            try KernelProbe.establishedSubflows(bed, in: net.client, token: token)
-        }, until: { $0.count == 2 })
+        let client = try bed.startTrafficClient(
+            in: net.client, to: net.pathA.serverIPv4, port: 5201, ["--seconds", "1", "--hold", "10"])
+        let token = try #require(
+            try waitUntil(
+                "client connected", timeout: .seconds(5),
+                observe: {
+                    client.trafficRecords.first { $0.type == "connected" }?.token
+                }, until: { $0 != nil }))
+        try waitUntil(
+            "2 subflows", timeout: .seconds(8),
+            observe: {
+                try KernelProbe.establishedSubflows(bed, in: net.client, token: token)
+            }, until: { $0.count == 2 })
         #expect(daemon.isRunning)
     }
 
@@ -265,16 +314,24 @@ struct DaemonControlTests {
         #expect(listening.contains("127.0.0.1:\(port) "), "':PORT' binds loopback: \(listening)")
 
         // The daemon counts a subflow once its SUB_ESTABLISHED arrived, a moment after ss sees it.
-        let viaSocket = try waitUntil("metrics with 4 subflows", timeout: .seconds(5), observe: { () throws -> PrometheusText in
-            let result = try ControlClientTool.run(["metrics", "--socket", socket])
-            guard result.succeeded else { throw CommandFailed(result: result) }
-            return try PrometheusText.parse(result.stdout)
-        }, until: { (metrics: PrometheusText) in metrics.value("subflowd_subflows", [:]) == 4 })
+        let viaSocket = try waitUntil(
+            "metrics with 4 subflows", timeout: .seconds(5),
+            observe: { () throws -> PrometheusText in
+                let result = try ControlClientTool.run(["metrics", "--socket", socket])
+                guard result.succeeded else { throw CommandFailed(result: result) }
+                return try PrometheusText.parse(result.stdout)
+            }, until: { (metrics: PrometheusText) in metrics.value("subflowd_subflows", [:]) == 4 })
         Self.checkFamilies(viaSocket)
 
-        let http = try bed.check(net.client, ["bash", "-c", """
-            exec 3<>/dev/tcp/127.0.0.1/\(port) && printf 'GET /metrics HTTP/1.1\\r\\nHost: subflowd\\r\\n\\r\\n' >&3 && cat <&3
-            """], timeout: .seconds(10)).stdout
+        let http = try bed.check(
+            net.client,
+            [
+                "bash", "-c",
+                """
+                exec 3<>/dev/tcp/127.0.0.1/\(port) && printf 'GET /metrics HTTP/1.1\\r\\nHost: subflowd\\r\\n\\r\\n' >&3 && cat <&3
+                """,
+            ], timeout: .seconds(10)
+        ).stdout
         let split = try #require(http.range(of: "\r\n\r\n"), "\(http)")
         let (head, body) = (String(http[..<split.lowerBound]), String(http[split.upperBound...]))
         #expect(head.hasPrefix("HTTP/1.1 200 OK"), "\(head)")
@@ -284,17 +341,25 @@ struct DaemonControlTests {
         Self.checkFamilies(viaHTTP)
         #expect(Set(viaHTTP.types.keys) == Set(viaSocket.types.keys))
 
-        let missing = try bed.check(net.client, ["bash", "-c", """
-            exec 3<>/dev/tcp/127.0.0.1/\(port) && printf 'GET /other HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3
-            """], timeout: .seconds(10)).stdout
+        let missing = try bed.check(
+            net.client,
+            [
+                "bash", "-c",
+                """
+                exec 3<>/dev/tcp/127.0.0.1/\(port) && printf 'GET /other HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3
+                """,
+            ], timeout: .seconds(10)
+        ).stdout
         #expect(missing.hasPrefix("HTTP/1.1 404"), "\(missing)")
     }
 
     static func checkFamilies(_ metrics: PrometheusText) {
-        for family in ["subflowd_events_total", "subflowd_commands_total", "subflowd_command_errors_total",
-                       "subflowd_subflows_requested_total", "subflowd_subflow_requests_failed_total",
-                       "subflowd_connections", "subflowd_subflows", "subflowd_usable_local_addresses",
-                       "subflowd_policy_loaded", "subflowd_uptime_seconds"] {
+        for family in [
+            "subflowd_events_total", "subflowd_commands_total", "subflowd_command_errors_total",
+            "subflowd_subflows_requested_total", "subflowd_subflow_requests_failed_total",
+            "subflowd_connections", "subflowd_subflows", "subflowd_usable_local_addresses",
+            "subflowd_policy_loaded", "subflowd_uptime_seconds",
+        ] {
             #expect(metrics.types[family] != nil, "no \(family)")
         }
         #expect(metrics.value("subflowd_connections", ["policy": "fullmesh"]) == 1)
@@ -306,7 +371,8 @@ struct DaemonControlTests {
         #expect(metrics.value("subflowd_usable_local_addresses", ["family": "ipv4"]) == 2)
         #expect((metrics.value("subflowd_uptime_seconds", [:]) ?? 0) > 0)
         let loaded = metrics.samples.filter { $0.name == "subflowd_policy_loaded" }
-        #expect(loaded.count == 1 && loaded[0].labels["policy"] == "fullmesh" && loaded[0].labels["api_version"] != nil
+        #expect(
+            loaded.count == 1 && loaded[0].labels["policy"] == "fullmesh" && loaded[0].labels["api_version"] != nil
                 && loaded[0].value == 1, "\(loaded)")
     }
 
@@ -317,17 +383,25 @@ struct DaemonControlTests {
     func runningMesh(_ bed: Testbed, _ extra: [String]) throws -> (TwoPathTopology, BackgroundProcess, UInt32) {
         let net = try TwoPathTopology(bed, clientSysctls: Self.userspace)
         try bed.check(net.server, ["ip", "mptcp", "limits", "set", "subflows", "8", "add_addr_accepted", "8"])
-        try bed.check(net.server, ["ip", "mptcp", "endpoint", "add", net.pathB.serverIPv4, "dev", net.pathB.serverInterface, "signal"])
+        try bed.check(
+            net.server,
+            ["ip", "mptcp", "endpoint", "add", net.pathB.serverIPv4, "dev", net.pathB.serverInterface, "signal"])
         let daemon = try bed.startDaemon(in: net.client, extra)
         _ = try bed.startTrafficServer(in: net.server, bind: "0.0.0.0", port: 5201)
-        let client = try bed.startTrafficClient(in: net.client, to: net.pathA.serverIPv4, port: 5201, ["--seconds", "1", "--hold", "20"])
-        let token = try #require(try waitUntil("client connected", timeout: .seconds(5), observe: {
-            client.trafficRecords.first { $0.type == "connected" }?.token
-        }, until: { $0 != nil }))
+        let client = try bed.startTrafficClient(
+            in: net.client, to: net.pathA.serverIPv4, port: 5201, ["--seconds", "1", "--hold", "20"])
+        let token = try #require(
+            try waitUntil(
+                "client connected", timeout: .seconds(5),
+                observe: {
+                    client.trafficRecords.first { $0.type == "connected" }?.token
+                }, until: { $0 != nil }))
         do {
-            try waitUntil("4 subflows", timeout: .seconds(8), observe: {
-                try KernelProbe.establishedSubflows(bed, in: net.client, token: token)
-            }, until: { $0.count == 4 })
+            try waitUntil(
+                "4 subflows", timeout: .seconds(8),
+                observe: {
+                    try KernelProbe.establishedSubflows(bed, in: net.client, token: token)
+                }, until: { $0.count == 4 })
         } catch {
             Issue.record("\(error)\n--- subflowd log ---\n\(daemon.stderr)")
             throw error
@@ -352,9 +426,12 @@ enum ControlClientTool {
 
     /// `subflowctl ARGS` as `user` (setpriv, supplementary groups cleared), run from a copy in
     /// `bed`'s work directory that the user can reach wherever the checkout lives.
-    static func run(_ arguments: [String], as user: String, group: String = "nogroup", in bed: Testbed) throws -> CommandResult {
-        try Command.run(asUser(user, group: group, [try ToolsForOtherUsers.copy("subflowctl", into: bed)] + arguments),
-                        timeout: .seconds(20))
+    static func run(
+        _ arguments: [String], as user: String, group: String = "nogroup", in bed: Testbed
+    ) throws -> CommandResult {
+        try Command.run(
+            asUser(user, group: group, [try ToolsForOtherUsers.copy("subflowctl", into: bed)] + arguments),
+            timeout: .seconds(20))
     }
 
     /// `arguments` prefixed to run as `user` and `group` with no supplementary groups.
@@ -396,7 +473,9 @@ final class RawUnixClient {
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
@@ -405,7 +484,8 @@ final class RawUnixClient {
 
     func send(_ text: String) throws {
         let bytes = Array(text.utf8)
-        guard bytes.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else {
+        guard bytes.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count
+        else {
             throw POSIXError(.EIO)
         }
     }
@@ -496,11 +576,14 @@ struct PrometheusText {
                 if words[1] == "HELP" {
                     guard helps.insert(name).inserted else { throw invalid("second HELP") }
                 } else {
-                    guard words.count == 4, ["counter", "gauge", "histogram", "summary", "untyped"].contains(words[3]) else {
+                    guard words.count == 4, ["counter", "gauge", "histogram", "summary", "untyped"].contains(words[3])
+                    else {
                         throw invalid("bad TYPE")
                     }
                     guard result.types[name] == nil else { throw invalid("second TYPE") }
-                    guard !result.samples.contains(where: { $0.name == name }) else { throw invalid("TYPE after samples") }
+                    guard !result.samples.contains(where: { $0.name == name }) else {
+                        throw invalid("TYPE after samples")
+                    }
                     result.types[name] = String(words[3])
                 }
                 continue
@@ -530,7 +613,9 @@ struct PrometheusText {
             rest = rest.dropFirst()
             while rest.first != "}" {
                 let label = rest.prefix { $0 != "=" }
-                guard isLabelName(label), labels[String(label)] == nil else { throw invalid("bad or repeated label name") }
+                guard isLabelName(label), labels[String(label)] == nil else {
+                    throw invalid("bad or repeated label name")
+                }
                 rest = rest.dropFirst(label.count)
                 guard rest.hasPrefix("=\"") else { throw invalid("label without =\"") }
                 rest = rest.dropFirst(2)
@@ -552,7 +637,11 @@ struct PrometheusText {
                 guard rest.first == "\"" else { throw invalid("unterminated label value") }
                 rest = rest.dropFirst()
                 labels[String(label)] = value
-                if rest.first == "," { rest = rest.dropFirst() } else if rest.first != "}" { throw invalid("expected , or }") }
+                if rest.first == "," {
+                    rest = rest.dropFirst()
+                } else if rest.first != "}" {
+                    throw invalid("expected , or }")
+                }
             }
             rest = rest.dropFirst()
         }
@@ -568,12 +657,15 @@ struct PrometheusText {
         case "NaN": return .nan
         case "+Inf": return .infinity
         case "-Inf": return -.infinity
-        default: return text.isEmpty || text.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }) ? nil : Double(text)
+        default:
+            return text.isEmpty || text.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }) ? nil : Double(text)
         }
     }
 
     static func isMetricName(_ name: Substring) -> Bool {
-        guard let first = name.first, first.isASCII, first.isLetter || first == "_" || first == ":" else { return false }
+        guard let first = name.first, first.isASCII, first.isLetter || first == "_" || first == ":" else {
+            return false
+        }
         return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// subflowd against files a careless or hostile user controls (issue 8): its own code in an
@@ -10,8 +11,9 @@ import Testing
         let path: String
         init() throws {
             path = "/tmp/sfd-files-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false,
-                                                    attributes: [.posixPermissions: 0o755])
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: false,
+                attributes: [.posixPermissions: 0o755])
         }
         deinit { try? FileManager.default.removeItem(atPath: path) }
 
@@ -41,8 +43,10 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o775], ofItemAtPath: bundle)
         let refused = try Command.run([subflowd, "--check-config", "--policy", "fullmesh"])
         #expect(refused.status == 78, "\(refused)")
-        #expect(refused.stderr.contains("\(bundle): refused: the directory is writable by its group (mode 775); fix with: chmod go-w \(bundle)"),
-                "\(refused)")
+        #expect(
+            refused.stderr.contains(
+                "\(bundle): refused: the directory is writable by its group (mode 775); fix with: chmod go-w \(bundle)"),
+            "\(refused)")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bundle)
         let accepted = try Command.run([subflowd, "--check-config", "--policy", "fullmesh"])
         #expect(accepted.status == 0, "\(accepted)")
@@ -55,9 +59,12 @@ import Testing
         let scratch = try Scratch()
         let fifo = scratch.path + "/subflowd.conf"
         #expect(mkfifo(fifo, 0o644) == 0)
-        let result = try Command.run([try BuiltProducts.subflowd, "--config", fifo, "--check-config"], timeout: .seconds(60))
+        let result = try Command.run(
+            [try BuiltProducts.subflowd, "--config", fifo, "--check-config"], timeout: .seconds(60))
         #expect(!result.timedOut && result.status == 78, "\(result)")
-        #expect(result.stderr.contains("\(fifo): configuration refused: it is a FIFO (named pipe), not a regular file"), "\(result)")
+        #expect(
+            result.stderr.contains("\(fifo): configuration refused: it is a FIFO (named pipe), not a regular file"),
+            "\(result)")
     }
 
     /// SIGHUP when the file has become a FIFO: before, the whole event loop blocked in open(2)
@@ -76,13 +83,16 @@ import Testing
         try FileManager.default.removeItem(atPath: config)
         #expect(mkfifo(config, 0o644) == 0)
         kill(Int32(daemon.pid), SIGHUP)
-        try waitUntil("reload refused", timeout: .seconds(30), observe: { daemon.stderr },
-                      until: { $0.contains("reload refused") })
+        try waitUntil(
+            "reload refused", timeout: .seconds(30), observe: { daemon.stderr },
+            until: { $0.contains("reload refused") })
         #expect(daemon.stderr.contains("it is a FIFO (named pipe), not a regular file"), "\(daemon.stderr)")
         try FileManager.default.removeItem(atPath: config)
         _ = try scratch.write("subflowd.conf", good + "log-level = debug\n")
         kill(Int32(daemon.pid), SIGHUP)
-        try waitUntil("reloaded", timeout: .seconds(30), observe: { daemon.stderr }, until: { $0.contains("configuration reloaded") })
+        try waitUntil(
+            "reloaded", timeout: .seconds(30), observe: { daemon.stderr },
+            until: { $0.contains("configuration reloaded") })
         #expect(daemon.isRunning)
     }
 
@@ -91,8 +101,10 @@ import Testing
     @Test(.enabled(if: isRoot, needsRootComment))
     func aCRLFConfigurationIsReadLineByLine() throws {
         let scratch = try Scratch()
-        let config = try scratch.write("subflowd.conf", "# from a Windows editor\r\n[core]\r\npolicy = fullmesh\r\n"
-                                       + "plugin-dir = \(BuiltProducts.directory.path)\r\n[policy.fullmesh]\r\nmax-subflow = 2\r\n")
+        let config = try scratch.write(
+            "subflowd.conf",
+            "# from a Windows editor\r\n[core]\r\npolicy = fullmesh\r\n"
+                + "plugin-dir = \(BuiltProducts.directory.path)\r\n[policy.fullmesh]\r\nmax-subflow = 2\r\n")
         let result = try Command.run([try BuiltProducts.subflowd, "--config", config, "--check-config"])
         #expect(result.status == 78 && result.stderr.contains("\(config):6: unknown key 'max-subflow'"), "\(result)")
     }
@@ -100,7 +112,8 @@ import Testing
     @Test(.enabled(if: isRoot, needsRootComment))
     func aWorldWritableConfigurationIsRefused() throws {
         let scratch = try Scratch()
-        let config = try scratch.write("subflowd.conf", "[core]\npolicy = fullmesh\nplugin-dir = \(BuiltProducts.directory.path)\n", mode: 0o666)
+        let config = try scratch.write(
+            "subflowd.conf", "[core]\npolicy = fullmesh\nplugin-dir = \(BuiltProducts.directory.path)\n", mode: 0o666)
         let result = try Command.run([try BuiltProducts.subflowd, "--config", config, "--check-config"])
         #expect(result.status == 78 && result.stderr.contains("fix with: chmod go-w \(config)"), "\(result)")
     }

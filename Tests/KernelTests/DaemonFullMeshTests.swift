@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// subflowd + fullmesh against the real kernel. The client namespace runs the userspace path
@@ -20,25 +21,32 @@ struct DaemonFullMeshTests {
     }
 
     /// Starts a long-lived transfer and returns the client's connection token.
-    func connect(_ bed: Testbed, _ net: TwoPathTopology, to server: String, seconds: Int = 1, hold: Int = 20,
-                 serverOptions: [String] = []) throws -> (token: UInt32, client: BackgroundProcess)
-    {
-        _ = try bed.startTrafficServer(in: net.server, bind: server.contains(":") ? "::" : "0.0.0.0", port: 5201,
-                                       serverOptions)
-        let client = try bed.startTrafficClient(in: net.client, to: server, port: 5201,
-                                                ["--seconds", String(seconds), "--hold", String(hold)])
-        let connected = try waitUntil("client connected", timeout: .seconds(5),
-                                      observe: { client.trafficRecords.first { $0.type == "connected" } },
-                                      until: { $0 != nil })
+    func connect(
+        _ bed: Testbed, _ net: TwoPathTopology, to server: String, seconds: Int = 1, hold: Int = 20,
+        serverOptions: [String] = []
+    ) throws -> (token: UInt32, client: BackgroundProcess) {
+        _ = try bed.startTrafficServer(
+            in: net.server, bind: server.contains(":") ? "::" : "0.0.0.0", port: 5201,
+            serverOptions)
+        let client = try bed.startTrafficClient(
+            in: net.client, to: server, port: 5201,
+            ["--seconds", String(seconds), "--hold", String(hold)])
+        let connected = try waitUntil(
+            "client connected", timeout: .seconds(5),
+            observe: { client.trafficRecords.first { $0.type == "connected" } },
+            until: { $0 != nil })
         return (try #require(connected?.token, "\(bed.diagnostics)"), client)
     }
 
-    func waitForSubflows(_ bed: Testbed, _ net: TwoPathTopology, token: UInt32, count: Int,
-                         daemon: BackgroundProcess) throws -> [KernelSubflow] {
+    func waitForSubflows(
+        _ bed: Testbed, _ net: TwoPathTopology, token: UInt32, count: Int,
+        daemon: BackgroundProcess
+    ) throws -> [KernelSubflow] {
         do {
-            return try waitUntil("\(count) established subflows", timeout: .seconds(8),
-                                 observe: { try KernelProbe.establishedSubflows(bed, in: net.client, token: token) },
-                                 until: { $0.count == count })
+            return try waitUntil(
+                "\(count) established subflows", timeout: .seconds(8),
+                observe: { try KernelProbe.establishedSubflows(bed, in: net.client, token: token) },
+                until: { $0.count == count })
         } catch {
             Issue.record("\(error)\n--- subflowd log ---\n\(daemon.stderr)")
             throw error
@@ -74,10 +82,11 @@ struct DaemonFullMeshTests {
         try announce(bed, net, net.pathB.serverIPv4, on: net.pathB)
         let mesh = try waitForSubflows(bed, net, token: token, count: 4, daemon: daemon)
         let pairs = Set(mesh.map { "\($0.localAddress)>\($0.remoteAddress)" })
-        #expect(pairs == [
-            "\(net.pathA.clientIPv4)>\(net.pathA.serverIPv4)", "\(net.pathB.clientIPv4)>\(net.pathA.serverIPv4)",
-            "\(net.pathA.clientIPv4)>\(net.pathB.serverIPv4)", "\(net.pathB.clientIPv4)>\(net.pathB.serverIPv4)",
-        ], "\(mesh)")
+        #expect(
+            pairs == [
+                "\(net.pathA.clientIPv4)>\(net.pathA.serverIPv4)", "\(net.pathB.clientIPv4)>\(net.pathA.serverIPv4)",
+                "\(net.pathA.clientIPv4)>\(net.pathB.serverIPv4)", "\(net.pathB.clientIPv4)>\(net.pathB.serverIPv4)",
+            ], "\(mesh)")
         // No duplicates appear later: the mesh is stable.
         Thread.sleep(forTimeInterval: 1)
         #expect(try KernelProbe.establishedSubflows(bed, in: net.client, token: token).count == 4)
@@ -121,8 +130,9 @@ struct DaemonFullMeshTests {
     @Test func respectsDenyJoinInitialEndpoint() throws {
         let bed = try Testbed()
         defer { bed.teardown() }
-        let net = try TwoPathTopology(bed, clientSysctls: Self.userspace,
-                                      serverSysctls: ["net.mptcp.allow_join_initial_addr_port": "0"])
+        let net = try TwoPathTopology(
+            bed, clientSysctls: Self.userspace,
+            serverSysctls: ["net.mptcp.allow_join_initial_addr_port": "0"])
         try prepareServer(bed, net)
         try announce(bed, net, net.pathB.serverIPv4, on: net.pathB)
         let daemon = try bed.startDaemon(in: net.client)
@@ -151,8 +161,12 @@ struct DaemonFullMeshTests {
 
         try bed.check(net.client, ["ip", "link", "set", net.pathB.clientInterface, "up"])
         // The client's path-B source route went with the link: restore it (ip rules stay).
-        _ = try bed.run(net.client, ["ip", "-4", "route", "add", "default", "via", net.pathB.serverIPv4,
-                                     "dev", net.pathB.clientInterface, "table", String(net.pathB.table)])
+        _ = try bed.run(
+            net.client,
+            [
+                "ip", "-4", "route", "add", "default", "via", net.pathB.serverIPv4,
+                "dev", net.pathB.clientInterface, "table", String(net.pathB.table),
+            ])
         _ = try waitForSubflows(bed, net, token: token, count: 4, daemon: daemon)
     }
 }
@@ -170,18 +184,19 @@ extension DaemonFullMeshTests {
         let daemon = try bed.startDaemon(in: net.client, ["--liveness-interval", "1"])
         let (token, client) = try connect(bed, net, to: net.pathA.serverIPv4, serverOptions: ["--abort-after", "2500"])
         _ = try waitForSubflows(bed, net, token: token, count: 4, daemon: daemon)
-        Thread.sleep(forTimeInterval: 2)   // two liveness rounds on a live connection
+        Thread.sleep(forTimeInterval: 2)  // two liveness rounds on a live connection
         #expect(!daemon.stderr.contains("connection \(token) is gone"), "\(daemon.stderr)")
         #expect(try KernelProbe.establishedSubflows(bed, in: net.client, token: token).count == 4)
 
         for server in bed.processes where server.arguments.contains("serve") {
             #expect(server.waitForExit(timeout: .seconds(5)) == 0, "the server aborts its connection and exits")
         }
-        client.stop(grace: .milliseconds(100))   // the application closes its socket
+        client.stop(grace: .milliseconds(100))  // the application closes its socket
         // On 6.18 no CLOSED arrives here and the liveness check finds the token gone; a kernel
         // that does send CLOSED passes too: either way the state must be dropped.
-        try waitUntil("subflowd drops the aborted connection", timeout: .seconds(5), observe: { daemon.stderr },
-                      until: { $0.contains("connection \(token) is gone") || $0.contains("connection \(token) closed") })
+        try waitUntil(
+            "subflowd drops the aborted connection", timeout: .seconds(5), observe: { daemon.stderr },
+            until: { $0.contains("connection \(token) is gone") || $0.contains("connection \(token) closed") })
     }
 }
 
@@ -192,8 +207,12 @@ struct DaemonStartupTests {
         let bed = try Testbed()
         defer { bed.teardown() }
         let ns = try bed.addNamespace("kpm", sysctls: ["net.mptcp.path_manager": "kernel"])
-        let daemon = try bed.spawn(ns, [try BuiltProducts.subflowd, "--policy", "fullmesh",
-                                        "--plugin-dir", BuiltProducts.directory.path])
+        let daemon = try bed.spawn(
+            ns,
+            [
+                try BuiltProducts.subflowd, "--policy", "fullmesh",
+                "--plugin-dir", BuiltProducts.directory.path,
+            ])
         #expect(daemon.waitForExit(timeout: .seconds(10)) == 78, "\(daemon.stderr)")
         #expect(daemon.stderr.contains("sysctl -w net.mptcp.path_manager=userspace"), "\(daemon.stderr)")
         #expect(daemon.stderr.contains("--set-path-manager"))
@@ -214,8 +233,12 @@ struct DaemonStartupTests {
         let bed = try Testbed()
         defer { bed.teardown() }
         let ns = try bed.addNamespace("usp", sysctls: ["net.mptcp.path_manager": "userspace"])
-        let daemon = try bed.spawn(ns, [try BuiltProducts.subflowd, "--policy", "no-such-policy",
-                                        "--plugin-dir", BuiltProducts.directory.path])
+        let daemon = try bed.spawn(
+            ns,
+            [
+                try BuiltProducts.subflowd, "--policy", "no-such-policy",
+                "--plugin-dir", BuiltProducts.directory.path,
+            ])
         #expect(daemon.waitForExit(timeout: .seconds(10)) == 78)
         #expect(daemon.stderr.contains("no-such-policy.so"), "\(daemon.stderr)")
     }

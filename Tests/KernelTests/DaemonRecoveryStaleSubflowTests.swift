@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Recovery keeps no stale subflow (issue 8, defect 13): an address removed while subflowd was
@@ -13,18 +14,23 @@ struct DaemonRecoveryStaleSubflowTests {
         let recovery = DaemonRecoveryTests()
         let (net, first, token, _) = try recovery.meshDuringTransfer(bed)
         let gone = net.pathB.clientIPv4
-        #expect(try KernelProbe.establishedSubflows(bed, in: net.client, token: token).filter { $0.localAddress == gone }.count == 2)
+        #expect(
+            try KernelProbe.establishedSubflows(bed, in: net.client, token: token).filter { $0.localAddress == gone }
+                .count == 2)
 
         recovery.killHard(first)
         try bed.check(net.client, ["ip", "address", "del", "\(gone)/24", "dev", net.pathB.clientInterface])
         Thread.sleep(forTimeInterval: 0.5)
-        let stale = try KernelProbe.establishedSubflows(bed, in: net.client, token: token).filter { $0.localAddress == gone }
+        let stale = try KernelProbe.establishedSubflows(bed, in: net.client, token: token).filter {
+            $0.localAddress == gone
+        }
         #expect(stale.count == 2, "the kernel keeps subflows on a removed address while nobody closes them: \(stale)")
 
         let second = try bed.startDaemon(in: net.client, name: "subflowd-restarted")
-        let left = try waitUntil("the subflows from \(gone) closed", timeout: .seconds(10),
-                                 observe: { try KernelProbe.establishedSubflows(bed, in: net.client, token: token) },
-                                 until: { subflows in !subflows.contains { $0.localAddress == gone } })
+        let left = try waitUntil(
+            "the subflows from \(gone) closed", timeout: .seconds(10),
+            observe: { try KernelProbe.establishedSubflows(bed, in: net.client, token: token) },
+            until: { subflows in !subflows.contains { $0.localAddress == gone } })
         #expect(left.count == 2, "the path-A subflows stay: \(left)")
         #expect(second.stderr.contains("recovery: connection \(token) has subflow"), "\(second.stderr)")
         #expect(second.stderr.contains("destroy-subflow"), "\(second.stderr)")

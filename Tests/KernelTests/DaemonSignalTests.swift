@@ -1,6 +1,7 @@
 import Foundation
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 /// subflowd + signal-per-interface against the real kernel. The SERVER namespace runs the
@@ -15,37 +16,47 @@ struct DaemonSignalTests {
 
     /// Client with the in-kernel PM accepting up to 8 announcements and subflows; server with
     /// the userspace PM, its subflowd already running.
-    func announcingServer(_ bed: Testbed, paths: Int = 2, _ settings: [String] = []) throws
+    func announcingServer(
+        _ bed: Testbed, paths: Int = 2, _ settings: [String] = []
+    ) throws
         -> (net: TwoPathTopology, daemon: BackgroundProcess)
     {
         let net = try TwoPathTopology(bed, pathCount: paths, serverSysctls: Self.userspace)
         try bed.check(net.client, ["ip", "mptcp", "limits", "set", "subflows", "8", "add_addr_accepted", "8"])
-        let daemon = try bed.startDaemon(in: net.server, policy: "signal-per-interface", ["--liveness-interval", "1"] + settings)
+        let daemon = try bed.startDaemon(
+            in: net.server, policy: "signal-per-interface", ["--liveness-interval", "1"] + settings)
         return (net, daemon)
     }
 
     /// A server application listening on `bind`:5201, and a client that connects to `server`,
     /// sends for a second and keeps the connection open `hold` seconds. Returns the CLIENT's token.
-    func connect(_ bed: Testbed, _ net: TwoPathTopology, to server: String, bind: String, hold: Int = 20) throws
+    func connect(
+        _ bed: Testbed, _ net: TwoPathTopology, to server: String, bind: String, hold: Int = 20
+    ) throws
         -> (token: UInt32, client: BackgroundProcess)
     {
         _ = try bed.startTrafficServer(in: net.server, bind: bind, port: 5201)
-        let client = try bed.startTrafficClient(in: net.client, to: server, port: 5201,
-                                                ["--seconds", "1", "--hold", String(hold)])
-        let connected = try waitUntil("client connected", timeout: .seconds(5),
-                                      observe: { client.trafficRecords.first { $0.type == "connected" } },
-                                      until: { $0 != nil })
+        let client = try bed.startTrafficClient(
+            in: net.client, to: server, port: 5201,
+            ["--seconds", "1", "--hold", String(hold)])
+        let connected = try waitUntil(
+            "client connected", timeout: .seconds(5),
+            observe: { client.trafficRecords.first { $0.type == "connected" } },
+            until: { $0 != nil })
         return (try #require(connected?.token, "\(bed.diagnostics)"), client)
     }
 
     /// Waits until the client's connection has exactly the subflows to `remotes` (one each).
     @discardableResult
-    func waitForClientSubflows(_ bed: Testbed, _ net: TwoPathTopology, token: UInt32, to remotes: Set<String>,
-                               daemon: BackgroundProcess, timeout: Duration = .seconds(10)) throws -> [KernelSubflow] {
+    func waitForClientSubflows(
+        _ bed: Testbed, _ net: TwoPathTopology, token: UInt32, to remotes: Set<String>,
+        daemon: BackgroundProcess, timeout: Duration = .seconds(10)
+    ) throws -> [KernelSubflow] {
         do {
-            return try waitUntil("client subflows to \(remotes.sorted())", timeout: timeout,
-                                 observe: { try KernelProbe.establishedSubflows(bed, in: net.client, token: token) },
-                                 until: { $0.count == remotes.count && Set($0.map(\.remoteAddress)) == remotes })
+            return try waitUntil(
+                "client subflows to \(remotes.sorted())", timeout: timeout,
+                observe: { try KernelProbe.establishedSubflows(bed, in: net.client, token: token) },
+                until: { $0.count == remotes.count && Set($0.map(\.remoteAddress)) == remotes })
         } catch {
             Issue.record("\(error)\n--- subflowd (server) log ---\n\(daemon.stderr)")
             throw error
@@ -54,8 +65,10 @@ struct DaemonSignalTests {
 
     /// `waitUntil`, with the server's subflowd log in the failure report.
     @discardableResult
-    func waitReporting<T>(_ what: String, daemon: BackgroundProcess, timeout: Duration = .seconds(5),
-                      observe: () throws -> T, until condition: (T) -> Bool) throws -> T {
+    func waitReporting<T>(
+        _ what: String, daemon: BackgroundProcess, timeout: Duration = .seconds(5),
+        observe: () throws -> T, until condition: (T) -> Bool
+    ) throws -> T {
         do {
             return try waitUntil(what, timeout: timeout, observe: observe, until: condition)
         } catch {
@@ -90,15 +103,17 @@ struct DaemonSignalTests {
         let (net, daemon) = try announcingServer(bed)
         let (token, _) = try connect(bed, net, to: net.pathA.serverIPv4, bind: "0.0.0.0")
 
-        let subflows = try waitForClientSubflows(bed, net, token: token, to: [net.pathA.serverIPv4, net.pathB.serverIPv4],
-                                                 daemon: daemon)
+        let subflows = try waitForClientSubflows(
+            bed, net, token: token, to: [net.pathA.serverIPv4, net.pathB.serverIPv4],
+            daemon: daemon)
         let join = try #require(subflows.first { $0.remoteAddress == net.pathB.serverIPv4 })
         #expect(join.remotePort == 5201 && join.localAddress == net.pathB.clientIPv4, "\(subflows)")
         #expect(try clientCounter("MPTcpExtAddAddr", bed, net) == 1, "the client received exactly one ADD_ADDR")
         #expect(try clientCounter("MPTcpExtMPJoinSynAckRx", bed, net) >= 1)
         #expect(try KernelProbe.counter("MPTcpExtAddAddrTxDrop", bed, in: net.server) == 0)
-        #expect(try mptcpListeners(bed, in: net.server).keys.sorted() == ["0.0.0.0:5201"],
-                "covered by the application's wildcard listener: subflowd listens nowhere\n\(daemon.stderr)")
+        #expect(
+            try mptcpListeners(bed, in: net.server).keys.sorted() == ["0.0.0.0:5201"],
+            "covered by the application's wildcard listener: subflowd listens nowhere\n\(daemon.stderr)")
         #expect(daemon.isRunning)
     }
 
@@ -111,9 +126,10 @@ struct DaemonSignalTests {
         let pathC = net.paths[2]
         let (token, _) = try connect(bed, net, to: net.pathA.serverIPv4, bind: "0.0.0.0")
 
-        let subflows = try waitForClientSubflows(bed, net, token: token,
-                                                 to: [net.pathA.serverIPv4, net.pathB.serverIPv4, pathC.serverIPv4],
-                                                 daemon: daemon)
+        let subflows = try waitForClientSubflows(
+            bed, net, token: token,
+            to: [net.pathA.serverIPv4, net.pathB.serverIPv4, pathC.serverIPv4],
+            daemon: daemon)
         #expect(Set(subflows.map(\.localAddress)) == [net.pathA.clientIPv4, net.pathB.clientIPv4, pathC.clientIPv4])
         #expect(try clientCounter("MPTcpExtAddAddr", bed, net) == 2)
         #expect(try clientCounter("MPTcpExtMPJoinSynAckRx", bed, net) >= 2)
@@ -129,18 +145,22 @@ struct DaemonSignalTests {
         defer { bed.teardown() }
         let (net, daemon) = try announcingServer(bed)
         let (token, _) = try connect(bed, net, to: net.pathA.serverIPv4, bind: "0.0.0.0", hold: 30)
-        try waitForClientSubflows(bed, net, token: token, to: [net.pathA.serverIPv4, net.pathB.serverIPv4], daemon: daemon)
+        try waitForClientSubflows(
+            bed, net, token: token, to: [net.pathA.serverIPv4, net.pathB.serverIPv4], daemon: daemon)
 
         try bed.check(net.server, ["ip", "link", "set", net.pathB.serverInterface, "down"])
-        try waitReporting("the client receives RM_ADDR", daemon: daemon,
-                      observe: { try clientCounter("MPTcpExtRmAddr", bed, net) }, until: { $0 >= 1 })
+        try waitReporting(
+            "the client receives RM_ADDR", daemon: daemon,
+            observe: { try clientCounter("MPTcpExtRmAddr", bed, net) }, until: { $0 >= 1 })
         try waitForClientSubflows(bed, net, token: token, to: [net.pathA.serverIPv4], daemon: daemon)
 
         try bed.check(net.server, ["ip", "link", "set", net.pathB.serverInterface, "up"])
-        try waitReporting("the client receives the ADD_ADDR again", daemon: daemon,
-                      observe: { try clientCounter("MPTcpExtAddAddr", bed, net) }, until: { $0 >= 2 })
-        let back = try waitForClientSubflows(bed, net, token: token, to: [net.pathA.serverIPv4, net.pathB.serverIPv4],
-                                             daemon: daemon)
+        try waitReporting(
+            "the client receives the ADD_ADDR again", daemon: daemon,
+            observe: { try clientCounter("MPTcpExtAddAddr", bed, net) }, until: { $0 >= 2 })
+        let back = try waitForClientSubflows(
+            bed, net, token: token, to: [net.pathA.serverIPv4, net.pathB.serverIPv4],
+            daemon: daemon)
         let join = try #require(back.first { $0.remoteAddress == net.pathB.serverIPv4 })
         #expect(join.remoteID == 1, "announced again under the same address ID: \(back)")
         #expect(try KernelProbe.counter("MPTcpExtAddAddrTxDrop", bed, in: net.server) == 0)
@@ -157,20 +177,24 @@ struct DaemonSignalTests {
         let announced = "\(net.pathB.serverIPv4):5201"
         let (token, client) = try connect(bed, net, to: net.pathA.serverIPv4, bind: net.pathA.serverIPv4, hold: 4)
 
-        try waitForClientSubflows(bed, net, token: token, to: [net.pathA.serverIPv4, net.pathB.serverIPv4], daemon: daemon)
+        try waitForClientSubflows(
+            bed, net, token: token, to: [net.pathA.serverIPv4, net.pathB.serverIPv4], daemon: daemon)
         #expect(try clientCounter("MPTcpExtMPJoinSynAckRx", bed, net) >= 1)
-        #expect(Set(try mptcpListeners(bed, in: net.server).keys) == ["\(net.pathA.serverIPv4):5201", announced],
-                "\(daemon.stderr)")
+        #expect(
+            Set(try mptcpListeners(bed, in: net.server).keys) == ["\(net.pathA.serverIPv4):5201", announced],
+            "\(daemon.stderr)")
 
         // Someone connects to the announced address as if it were a service: reset, not queued.
-        let stray = try bed.startTrafficClient(in: net.client, to: net.pathB.serverIPv4, port: 5201,
-                                               ["--seconds", "1", "--hold", "0"], name: "stray-client")
+        let stray = try bed.startTrafficClient(
+            in: net.client, to: net.pathB.serverIPv4, port: 5201,
+            ["--seconds", "1", "--hold", "0"], name: "stray-client")
         #expect(stray.waitForExit(timeout: .seconds(10)).map { $0 != 0 } == true, "\(stray)")
         #expect(try mptcpListeners(bed, in: net.server)[announced] == 0, "nothing waits in subflowd's accept queue")
 
         #expect(client.waitForExit(timeout: .seconds(15)) == 0, "\(client)")
-        try waitReporting("subflowd closes its listener", daemon: daemon,
-                      observe: { try mptcpListeners(bed, in: net.server) }, until: { $0[announced] == nil })
+        try waitReporting(
+            "subflowd closes its listener", daemon: daemon,
+            observe: { try mptcpListeners(bed, in: net.server) }, until: { $0[announced] == nil })
         #expect(daemon.stderr.contains("listener: closed \(announced): connection"), "\(daemon.stderr)")
     }
 
@@ -181,7 +205,8 @@ struct DaemonSignalTests {
         defer { bed.teardown() }
         let (net, daemon) = try announcingServer(bed)
         let (token, _) = try connect(bed, net, to: net.pathA.serverIPv6, bind: "::")
-        try waitForClientSubflows(bed, net, token: token, to: [net.pathA.serverIPv6, net.pathB.serverIPv6], daemon: daemon)
+        try waitForClientSubflows(
+            bed, net, token: token, to: [net.pathA.serverIPv6, net.pathB.serverIPv6], daemon: daemon)
         #expect(try clientCounter("MPTcpExtAddAddr", bed, net) == 1)
     }
 
@@ -193,7 +218,8 @@ struct DaemonSignalTests {
         defer { bed.teardown() }
         let (net, daemon) = try announcingServer(bed)
         let (token, _) = try connect(bed, net, to: net.pathA.serverIPv4, bind: "::")
-        try waitForClientSubflows(bed, net, token: token, to: [net.pathA.serverIPv4, net.pathB.serverIPv4], daemon: daemon)
+        try waitForClientSubflows(
+            bed, net, token: token, to: [net.pathA.serverIPv4, net.pathB.serverIPv4], daemon: daemon)
         #expect(daemon.stderr.contains("::ffff:198.18.1.2"), "the server saw a v4-mapped connection\n\(daemon.stderr)")
         #expect(try mptcpListeners(bed, in: net.server).count == 1, "covered by [::]:5201")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// subflowd under many pending timers. ELL's own timers cost a descriptor each and its watch
@@ -23,30 +24,42 @@ struct DaemonTimerLoadTests {
         // address are never answered (the join from path A's address to the server's path-B
         // address travels on path A and succeeds).
         try bed.check(net.client, ["nft", "add", "table", "inet", "sfd_blackhole"])
-        try bed.check(net.client, ["nft", "add", "chain", "inet", "sfd_blackhole", "out",
-                                   "{ type filter hook output priority 0 ; policy accept ; }"])
-        try bed.check(net.client, ["nft", "add", "rule", "inet", "sfd_blackhole", "out", "oifname", net.pathB.clientInterface, "drop"])
+        try bed.check(
+            net.client,
+            [
+                "nft", "add", "chain", "inet", "sfd_blackhole", "out",
+                "{ type filter hook output priority 0 ; policy accept ; }",
+            ])
+        try bed.check(
+            net.client,
+            ["nft", "add", "rule", "inet", "sfd_blackhole", "out", "oifname", net.pathB.clientInterface, "drop"])
 
-        let daemon = try bed.startDaemon(in: net.client, [
-            "--set", "fullmesh.join-timeout-ms=\(Self.joinTimeoutMilliseconds)",
-            "--set", "fullmesh.max-subflows=\(Self.maxSubflows)",
-        ])
+        let daemon = try bed.startDaemon(
+            in: net.client,
+            [
+                "--set", "fullmesh.join-timeout-ms=\(Self.joinTimeoutMilliseconds)",
+                "--set", "fullmesh.max-subflows=\(Self.maxSubflows)",
+            ])
         _ = try bed.startTrafficServer(in: net.server, bind: "0.0.0.0", port: 5201, once: false)
         var clients: [BackgroundProcess] = []
         for i in 0..<Self.connections {
-            clients.append(try bed.startTrafficClient(in: net.client, to: net.pathA.serverIPv4, port: 5201,
-                                                      ["--bytes", "1k", "--hold", "90"], name: "client-\(i)"))
+            clients.append(
+                try bed.startTrafficClient(
+                    in: net.client, to: net.pathA.serverIPv4, port: 5201,
+                    ["--bytes", "1k", "--hold", "90"], name: "client-\(i)"))
         }
-        try waitUntil("\(Self.connections) connections", timeout: .seconds(90), interval: .milliseconds(250),
-                      observe: { clients.filter { $0.trafficRecords.contains { $0.type == "connected" } }.count },
-                      until: { $0 == Self.connections })
+        try waitUntil(
+            "\(Self.connections) connections", timeout: .seconds(90), interval: .milliseconds(250),
+            observe: { clients.filter { $0.trafficRecords.contains { $0.type == "connected" } }.count },
+            until: { $0 == Self.connections })
 
         // Watch for the join timeout plus two retry rounds' worth of time, sampling the kernel.
         var sample = LoadSample()
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: .milliseconds(Self.joinTimeoutMilliseconds + 4_000))
         while clock.now < end {
-            sample.observe(try KernelProbe.subflows(bed, in: net.client), descriptors: Self.descriptorCount(of: daemon.pid))
+            sample.observe(
+                try KernelProbe.subflows(bed, in: net.client), descriptors: Self.descriptorCount(of: daemon.pid))
             Thread.sleep(forTimeInterval: 0.5)
         }
         #expect(daemon.isRunning, "\(daemon.stderr.suffix(4000))")
@@ -63,11 +76,14 @@ struct DaemonTimerLoadTests {
         // 3 joins each at first (2 swallowed), then at most one retry of each swallowed path per
         // join timeout the connection lived through.
         let overBudget = log.connectionsOverJoinBudget(joinTimeout: Self.joinTimeoutMilliseconds)
-        #expect(overBudget.isEmpty, "joined more often than the join timeout allows: \(overBudget.prefix(5)); \(report)")
+        #expect(
+            overBudget.isEmpty, "joined more often than the join timeout allows: \(overBudget.prefix(5)); \(report)")
         #expect(!log.timeoutDelays.isEmpty, "no join timed out within the window: \(report)")
         // fullmesh logs a join just after starting its timer, so on a loaded machine the logged
         // gap can read a little short (a descheduled daemon); the broken loop fired after 0-1 ms.
-        #expect((log.timeoutDelays.min() ?? 0) >= Self.joinTimeoutMilliseconds * 9 / 10, "a join timed out early: \(report)")
+        #expect(
+            (log.timeoutDelays.min() ?? 0) >= Self.joinTimeoutMilliseconds * 9 / 10, "a join timed out early: \(report)"
+        )
         #expect(sample.maxSubflowsPerConnection <= Self.maxSubflows, "\(report)")
         #expect(sample.duplicateEstablishedPairs == 0, "\(report)")
         #expect(sample.maxDescriptors < 200, "\(report)")
@@ -112,13 +128,15 @@ struct JoinLog {
             lastStamp = stamp
             guard let token = Self.field(line, after: "token ", until: ":") else { continue }
             if let local = Self.field(line, after: ": joining ", until: " -> "),
-               let remote = Self.field(line, after: " -> ", until: " (") {
+                let remote = Self.field(line, after: " -> ", until: " (")
+            {
                 joinsPerConnection[token, default: 0] += 1
                 if firstJoin[token] == nil { firstJoin[token] = stamp }
                 lastJoin["\(token) \(local) \(Self.address(remote))"] = stamp
             } else if line.contains("no answer to the join"),
-                      let local = Self.field(line, after: "no answer to the join ", until: " -> "),
-                      let remote = Self.field(line, after: " -> ", until: " within ") {
+                let local = Self.field(line, after: "no answer to the join ", until: " -> "),
+                let remote = Self.field(line, after: " -> ", until: " within ")
+            {
                 if let joined = lastJoin["\(token) \(local) \(remote)"] { timeoutDelays.append(stamp - joined) }
             }
         }
@@ -134,14 +152,17 @@ struct JoinLog {
         }
     }
     var meanJoinsPerConnection: String {
-        joinsPerConnection.isEmpty ? "0" : String(format: "%.2f", Double(joinsPerConnection.values.reduce(0, +)) / Double(joinsPerConnection.count))
+        joinsPerConnection.isEmpty
+            ? "0"
+            : String(format: "%.2f", Double(joinsPerConnection.values.reduce(0, +)) / Double(joinsPerConnection.count))
     }
     var medianTimeoutDelay: Int { timeoutDelays.isEmpty ? -1 : timeoutDelays.sorted()[timeoutDelays.count / 2] }
 
     /// `[   1.234]` → 1234.
     static func milliseconds(_ line: Substring) -> Int? {
         guard line.hasPrefix("["), let close = line.firstIndex(of: "]") else { return nil }
-        let parts = line[line.index(after: line.startIndex)..<close].trimmingCharacters(in: .whitespaces).split(separator: ".")
+        let parts = line[line.index(after: line.startIndex)..<close].trimmingCharacters(in: .whitespaces).split(
+            separator: ".")
         guard parts.count == 2, let seconds = Int(parts[0]), let ms = Int(parts[1]) else { return nil }
         return seconds * 1000 + ms
     }
@@ -158,7 +179,9 @@ struct JoinLog {
         if endpoint.hasPrefix("["), let close = endpoint.firstIndex(of: "]") {
             return String(endpoint[endpoint.index(after: endpoint.startIndex)..<close])
         }
-        if endpoint.filter({ $0 == ":" }).count == 1, let colon = endpoint.lastIndex(of: ":") { return String(endpoint[..<colon]) }
+        if endpoint.filter({ $0 == ":" }).count == 1, let colon = endpoint.lastIndex(of: ":") {
+            return String(endpoint[..<colon])
+        }
         return endpoint
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Under systemd's watchdog (a NOTIFY_SOCKET of our own, WATCHDOG_USEC set), subflowd feeds
@@ -23,7 +24,9 @@ struct DaemonWatchdogTests {
                 for (i, byte) in path.utf8.enumerated() { buffer[i] = byte }
             }
             let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
             }
             guard fd >= 0, bound == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
         }
@@ -39,7 +42,9 @@ struct DaemonWatchdogTests {
                 var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                 guard poll(&poller, 1, 100) > 0 else { continue }
                 let n = recv(fd, &buffer, buffer.count, 0)
-                if n > 0 { received.append((Date().timeIntervalSince(start), String(decoding: buffer[0..<n], as: UTF8.self))) }
+                if n > 0 {
+                    received.append((Date().timeIntervalSince(start), String(decoding: buffer[0..<n], as: UTF8.self)))
+                }
             }
             return received
         }
@@ -51,11 +56,15 @@ struct DaemonWatchdogTests {
         let namespace = try bed.addNamespace("watchdog", sysctls: ["net.mptcp.path_manager": "userspace"])
         let notify = try NotifySocket(path: bed.workDirectory.appendingPathComponent("notify.sock").path)
         // WATCHDOG_USEC 1 s: a beat every 500 ms. `env` sets it for subflowd only.
-        let daemon = try bed.spawn(namespace, ["env", "NOTIFY_SOCKET=\(notify.path)", "WATCHDOG_USEC=1000000",
-                                               try BuiltProducts.subflowd, "--policy", "fullmesh",
-                                               "--plugin-dir", BuiltProducts.directory.path,
-                                               "--control-socket", bed.workDirectory.appendingPathComponent("wd.sock").path],
-                                   name: "subflowd-watchdog")
+        let daemon = try bed.spawn(
+            namespace,
+            [
+                "env", "NOTIFY_SOCKET=\(notify.path)", "WATCHDOG_USEC=1000000",
+                try BuiltProducts.subflowd, "--policy", "fullmesh",
+                "--plugin-dir", BuiltProducts.directory.path,
+                "--control-socket", bed.workDirectory.appendingPathComponent("wd.sock").path,
+            ],
+            name: "subflowd-watchdog")
         let datagrams = notify.receive(for: 4)
         let beats = datagrams.filter { $0.text.split(separator: "\n").contains("WATCHDOG=1") }
         #expect(datagrams.contains { $0.text.contains("READY=1") }, "\(datagrams)\n\(daemon.stderr)")

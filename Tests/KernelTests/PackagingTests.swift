@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// subflowd as an administrator gets it: `make install` / `make uninstall`, `make deb`, the
@@ -23,30 +24,43 @@ struct PackagingTests {
     /// and stays hardened: `systemd-analyze security` rates it at most 2.5.
     @Test func unitVerifiesAndStaysHardened() throws {
         let scratch = try Scratch()
-        let unitText = try String(contentsOf: Self.repository.appendingPathComponent("conf/subflowd.service"), encoding: .utf8)
-        for line in ["Type=notify", "ExecStart=/usr/bin/subflowd --config /etc/subflowd/subflowd.conf",
-                     "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure", "RestartPreventExitStatus=77 78",
-                     "WatchdogSec=30", "LimitNOFILE=4096", "RuntimeDirectory=subflowd", "StateDirectory=subflowd",
-                     "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_BIND_SERVICE", "NoNewPrivileges=yes",
-                     "ProtectSystem=strict", "ProtectKernelTunables=yes", "ReadWritePaths=-/proc/sys/net/mptcp",
-                     "MemoryDenyWriteExecute=yes", "SystemCallFilter=@system-service", "Before=network.target",
-                     "RestrictAddressFamilies=AF_NETLINK AF_UNIX AF_INET AF_INET6", "WantedBy=multi-user.target"] {
+        let unitText = try String(
+            contentsOf: Self.repository.appendingPathComponent("conf/subflowd.service"), encoding: .utf8)
+        for line in [
+            "Type=notify", "ExecStart=/usr/bin/subflowd --config /etc/subflowd/subflowd.conf",
+            "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure", "RestartPreventExitStatus=77 78",
+            "WatchdogSec=30", "LimitNOFILE=4096", "RuntimeDirectory=subflowd", "StateDirectory=subflowd",
+            "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_BIND_SERVICE", "NoNewPrivileges=yes",
+            "ProtectSystem=strict", "ProtectKernelTunables=yes", "ReadWritePaths=-/proc/sys/net/mptcp",
+            "MemoryDenyWriteExecute=yes", "SystemCallFilter=@system-service", "Before=network.target",
+            "RestrictAddressFamilies=AF_NETLINK AF_UNIX AF_INET AF_INET6", "WantedBy=multi-user.target",
+        ] {
             #expect(unitText.split(separator: "\n").contains(Substring(line)), "conf/subflowd.service lacks '\(line)'")
         }
         let settings = unitText.split(separator: "\n").filter { !$0.hasPrefix("#") }
-        #expect(!settings.contains { $0.hasPrefix("ProcSubset=") || $0.hasPrefix("PrivateNetwork=") || $0.hasPrefix("PrivateUsers=") },
-                "subflowd reads /proc/sys and manages the host's network namespace with its own CAP_NET_ADMIN")
+        #expect(
+            !settings.contains {
+                $0.hasPrefix("ProcSubset=") || $0.hasPrefix("PrivateNetwork=") || $0.hasPrefix("PrivateUsers=")
+            },
+            "subflowd reads /proc/sys and manages the host's network namespace with its own CAP_NET_ADMIN")
 
         let man = scratch.url.appendingPathComponent("man")
         for page in Self.manPages {
             let target = man.appendingPathComponent(page + ".gz")
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Command.check(["sh", "-c", "gzip -9n -c \"$1\" > \"$2\"", "sh",
-                               Self.repository.appendingPathComponent("man/" + URL(fileURLWithPath: page).lastPathComponent).path, target.path])
+            try FileManager.default.createDirectory(
+                at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Command.check([
+                "sh", "-c", "gzip -9n -c \"$1\" > \"$2\"", "sh",
+                Self.repository.appendingPathComponent("man/" + URL(fileURLWithPath: page).lastPathComponent).path,
+                target.path,
+            ])
         }
         let unit = scratch.url.appendingPathComponent("subflowd.service")
         try unitText.replacingOccurrences(of: "/usr/bin/subflowd", with: try BuiltProducts.subflowd)
-            .replacingOccurrences(of: "/etc/subflowd/subflowd.conf", with: Self.repository.appendingPathComponent("conf/subflowd.conf").path)
+            .replacingOccurrences(
+                of: "/etc/subflowd/subflowd.conf",
+                with: Self.repository.appendingPathComponent("conf/subflowd.conf").path
+            )
             .write(to: unit, atomically: true, encoding: .utf8)
         try Self.verifyUnit(unit, manPath: man)
 
@@ -66,18 +80,22 @@ struct PackagingTests {
     @Test func makeInstallPutsEveryFileInPlaceAndUninstallRemovesThem() throws {
         let scratch = try Scratch()
         let dest = scratch.url.appendingPathComponent("dest").path
-        let make = ["make", "-s", "--no-print-directory", "-C", Self.repository.path, "DESTDIR=\(dest)", "PREFIX=/usr",
-                    "BIN_DIR=\(BuiltProducts.directory.path)"]
+        let make = [
+            "make", "-s", "--no-print-directory", "-C", Self.repository.path, "DESTDIR=\(dest)", "PREFIX=/usr",
+            "BIN_DIR=\(BuiltProducts.directory.path)",
+        ]
         try Command.check(make + ["install"], timeout: .seconds(180))
 
         let swiftLibraries = try Self.installedFiles(under: dest + "/usr/lib/subflowd/swift")
-        #expect(swiftLibraries.contains("libswiftCore.so") && swiftLibraries.contains("LICENSE.txt")
+        #expect(
+            swiftLibraries.contains("libswiftCore.so") && swiftLibraries.contains("LICENSE.txt")
                 && swiftLibraries.contains("VERSION"), "\(swiftLibraries)")
         var expected: Set<String> = [
             "usr/bin/subflowd", "usr/bin/subflowctl", "usr/lib/subflowd/libSubflowPolicy.so",
             "usr/lib/subflowd/tools/subflow-traffic", "etc/subflowd/subflowd.conf",
             "lib/systemd/system/subflowd.service", "usr/share/doc/subflowd/README.md",
-            "usr/share/doc/subflowd/install.md", "usr/share/doc/subflowd/control.md", "usr/share/doc/subflowd/security.md",
+            "usr/share/doc/subflowd/install.md", "usr/share/doc/subflowd/control.md",
+            "usr/share/doc/subflowd/security.md",
             "usr/share/doc/subflowd/examples/90-subflowd.conf",
             "usr/share/doc/subflowd/examples/control-group.conf",
         ]
@@ -85,15 +103,24 @@ struct PackagingTests {
         expected.formUnion(Self.manPages.map { "usr/share/man/\($0).gz" })
         expected.formUnion(swiftLibraries.map { "usr/lib/subflowd/swift/\($0)" })
         for command in ["subflowd", "subflowctl"] {
-            expected.formUnion(["usr/share/bash-completion/completions/\(command)", "usr/share/zsh/vendor-completions/_\(command)",
-                                "usr/share/fish/vendor_completions.d/\(command).fish"])
+            expected.formUnion([
+                "usr/share/bash-completion/completions/\(command)", "usr/share/zsh/vendor-completions/_\(command)",
+                "usr/share/fish/vendor_completions.d/\(command).fish",
+            ])
         }
         let installed = try Self.installedFiles(under: dest)
-        #expect(installed == expected, "missing: \(expected.subtracting(installed).sorted()); unexpected: \(installed.subtracting(expected).sorted())")
+        #expect(
+            installed == expected,
+            "missing: \(expected.subtracting(installed).sorted()); unexpected: \(installed.subtracting(expected).sorted())"
+        )
 
         // The bash completion loads and offers subflowctl's subcommands.
         let completion = dest + "/usr/share/bash-completion/completions/subflowctl"
-        let offered = try Command.check(["bash", "-c", "source \"$1\" && COMP_WORDS=(subflowctl st) COMP_CWORD=1 COMP_LINE='subflowctl st' COMP_POINT=13 && $(complete -p subflowctl | sed -n 's/.*-F \\([^ ]*\\).*/\\1/p') && printf '%s\\n' \"${COMPREPLY[@]}\"", "bash", completion])
+        let offered = try Command.check([
+            "bash", "-c",
+            "source \"$1\" && COMP_WORDS=(subflowctl st) COMP_CWORD=1 COMP_LINE='subflowctl st' COMP_POINT=13 && $(complete -p subflowctl | sed -n 's/.*-F \\([^ ]*\\).*/\\1/p') && printf '%s\\n' \"${COMPREPLY[@]}\"",
+            "bash", completion,
+        ])
         #expect(offered.stdout.split(separator: "\n").contains("status"), "\(offered)")
 
         // Modes: nothing writable by group or others (subflowd refuses such plugins).
@@ -106,9 +133,11 @@ struct PackagingTests {
             #expect(try Self.mode(dest + "/" + directory) == 0o755, "\(directory)")
         }
 
-        try Self.checkLinking(root: dest, files: installed.filter {
-            $0.hasPrefix("usr/bin/") || $0.hasSuffix(".so") || $0.hasSuffix("/subflow-traffic")
-        })
+        try Self.checkLinking(
+            root: dest,
+            files: installed.filter {
+                $0.hasPrefix("usr/bin/") || $0.hasSuffix(".so") || $0.hasSuffix("/subflow-traffic")
+            })
         try Self.checkDaemonRuns(root: dest)
 
         // The unit points at the installed paths and verifies with the installed man pages.
@@ -126,7 +155,9 @@ struct PackagingTests {
             .write(toFile: conf, atomically: true, encoding: .utf8)
         let changed = try String(contentsOfFile: conf, encoding: .utf8)
         try Command.check(make + ["install"], timeout: .seconds(180))
-        #expect(try String(contentsOfFile: conf, encoding: .utf8) == changed, "make install overwrote a changed configuration")
+        #expect(
+            try String(contentsOfFile: conf, encoding: .utf8) == changed,
+            "make install overwrote a changed configuration")
         let keeping = try Command.check(make + ["uninstall"])
         #expect(keeping.stdout.contains("kept \(conf)"), "\(keeping)")
         #expect(try Self.installedFiles(under: dest) == ["etc/subflowd/subflowd.conf"])
@@ -146,9 +177,13 @@ struct PackagingTests {
     @Test func makeInstallWithTheDefaultPrefix() throws {
         let scratch = try Scratch()
         let dest = scratch.url.appendingPathComponent("dest").path
-        let make = ["make", "-s", "--no-print-directory", "-C", Self.repository.path, "DESTDIR=\(dest)", "BIN_DIR=\(BuiltProducts.directory.path)"]
+        let make = [
+            "make", "-s", "--no-print-directory", "-C", Self.repository.path, "DESTDIR=\(dest)",
+            "BIN_DIR=\(BuiltProducts.directory.path)",
+        ]
         try Command.check(make + ["install"], timeout: .seconds(180))
-        let unitText = try String(contentsOfFile: dest + "/usr/local/lib/systemd/system/subflowd.service", encoding: .utf8)
+        let unitText = try String(
+            contentsOfFile: dest + "/usr/local/lib/systemd/system/subflowd.service", encoding: .utf8)
         #expect(unitText.contains("\nExecStart=/usr/local/bin/subflowd --config /etc/subflowd/subflowd.conf\n"))
         #expect(FileManager.default.fileExists(atPath: dest + "/etc/subflowd/subflowd.conf"))
         #expect(FileManager.default.fileExists(atPath: dest + "/usr/local/share/man/man8/subflowd.8.gz"))
@@ -165,11 +200,16 @@ struct PackagingTests {
     func installedTreeRunsWithoutTheToolchain() throws {
         let scratch = try Scratch()
         let dest = scratch.url.appendingPathComponent("dest").path
-        try Command.check(["make", "-s", "--no-print-directory", "-C", Self.repository.path, "DESTDIR=\(dest)", "PREFIX=/usr",
-                           "BIN_DIR=\(BuiltProducts.directory.path)", "install"], timeout: .seconds(180))
-        let checked = try Self.withoutToolchain([dest + "/usr/bin/subflowd", "--check-config",
-                                                 "--config", dest + "/etc/subflowd/subflowd.conf", "--policy", "fullmesh",
-                                                 "--policy", "signal-per-interface"])
+        try Command.check(
+            [
+                "make", "-s", "--no-print-directory", "-C", Self.repository.path, "DESTDIR=\(dest)", "PREFIX=/usr",
+                "BIN_DIR=\(BuiltProducts.directory.path)", "install",
+            ], timeout: .seconds(180))
+        let checked = try Self.withoutToolchain([
+            dest + "/usr/bin/subflowd", "--check-config",
+            "--config", dest + "/etc/subflowd/subflowd.conf", "--policy", "fullmesh",
+            "--policy", "signal-per-interface",
+        ])
         #expect(checked.succeeded && checked.stdout.contains("configuration is valid"), "\(checked)")
     }
 
@@ -219,8 +259,9 @@ struct PackagingTests {
                 .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") && !$0.contains("echo ") }
             for line in commands where line.contains("systemctl") || line.contains("deb-systemd-invoke") {
                 let words = Set(line.split(whereSeparator: { $0 == " " || $0 == ";" }).map(String.init))
-                #expect(words.isDisjoint(with: ["start", "restart", "try-restart", "reload-or-restart", "enable", "--now"]),
-                        "\(script) starts or enables the service: \(line)")
+                #expect(
+                    words.isDisjoint(with: ["start", "restart", "try-restart", "reload-or-restart", "enable", "--now"]),
+                    "\(script) starts or enables the service: \(line)")
             }
         }
 
@@ -236,19 +277,24 @@ struct PackagingTests {
         // --force-depends: the scratch root holds no libc6 and friends (checked above instead).
         try Command.check(dpkg + ["--force-depends", "-i", deb], timeout: .seconds(120))
         let listed = try Command.check(dpkg + ["-L", "subflowd"]).stdout
-        for path in ["/usr/bin/subflowd", "/usr/bin/subflowctl", "/etc/subflowd/subflowd.conf",
-                     "/lib/systemd/system/subflowd.service", "/usr/lib/subflowd/libSubflowPolicy.so",
-                     "/usr/lib/subflowd/swift/libswiftCore.so", "/usr/share/man/man8/subflowd.8.gz",
-                     "/usr/share/doc/subflowd/copyright", "/usr/share/doc/subflowd/changelog.Debian.gz",
-                     "/usr/share/bash-completion/completions/subflowctl", "/usr/share/zsh/vendor-completions/_subflowd",
-                     "/usr/share/fish/vendor_completions.d/subflowctl.fish"]
-            + Self.plugins.map({ "/usr/lib/subflowd/\($0).so" }) {
+        for path in [
+            "/usr/bin/subflowd", "/usr/bin/subflowctl", "/etc/subflowd/subflowd.conf",
+            "/lib/systemd/system/subflowd.service", "/usr/lib/subflowd/libSubflowPolicy.so",
+            "/usr/lib/subflowd/swift/libswiftCore.so", "/usr/share/man/man8/subflowd.8.gz",
+            "/usr/share/doc/subflowd/copyright", "/usr/share/doc/subflowd/changelog.Debian.gz",
+            "/usr/share/bash-completion/completions/subflowctl", "/usr/share/zsh/vendor-completions/_subflowd",
+            "/usr/share/fish/vendor_completions.d/subflowctl.fish",
+        ]
+            + Self.plugins.map({ "/usr/lib/subflowd/\($0).so" })
+        {
             #expect(listed.split(separator: "\n").contains(Substring(path)), "the package lacks \(path)")
         }
 
         try Self.checkDaemonRuns(root: root)
-        let hidden = try Self.withoutToolchain([root + "/usr/bin/subflowd", "--check-config", "--config",
-                                                root + "/etc/subflowd/subflowd.conf"])
+        let hidden = try Self.withoutToolchain([
+            root + "/usr/bin/subflowd", "--check-config", "--config",
+            root + "/etc/subflowd/subflowd.conf",
+        ])
         #expect(hidden.succeeded && hidden.stdout.contains("configuration is valid"), "\(hidden)")
         let unitText = try String(contentsOfFile: root + "/lib/systemd/system/subflowd.service", encoding: .utf8)
         let unit = scratch.url.appendingPathComponent("subflowd.service")
@@ -274,7 +320,8 @@ struct PackagingTests {
     /// Each page renders without a groff warning, and man(1) and lexgrog(1) read it.
     @Test func manPagesRenderWithoutWarnings() throws {
         for page in Self.manPages {
-            let file = Self.repository.appendingPathComponent("man/" + URL(fileURLWithPath: page).lastPathComponent).path
+            let file = Self.repository.appendingPathComponent("man/" + URL(fileURLWithPath: page).lastPathComponent)
+                .path
             let groff = try Command.run(["groff", "-ww", "-man", "-z", file])
             #expect(groff.succeeded && groff.stderr.isEmpty, "\(groff)")
             let man = try Command.run(["env", "MANWIDTH=80", "man", "--warnings", "-l", file])
@@ -316,7 +363,9 @@ struct PackagingTests {
             let help = try Command.check([ctl] + path + ["--help"]).stdout
             guard let section = help.range(of: "SUBCOMMANDS:") else { return [] }
             return help[section.upperBound...].split(separator: "\n").compactMap { line in
-                guard let match = line.prefixMatch(of: #/  ([a-z][a-z-]*)(?: |$)/#), match.output.1 != "help" else { return nil }
+                guard let match = line.prefixMatch(of: #/  ([a-z][a-z-]*)(?: |$)/#), match.output.1 != "help" else {
+                    return nil
+                }
                 return String(match.output.1)
             }
         }
@@ -326,20 +375,27 @@ struct PackagingTests {
         }
         #expect(commands.count >= 3, "\(commands)")
         for command in commands {
-            #expect(subflowctl.contains(".B \(command.joined(separator: " "))") || subflowctl.contains("\(command.joined(separator: " ")) "),
-                    "subflowctl.8 does not document \(command.joined(separator: " "))")
+            #expect(
+                subflowctl.contains(".B \(command.joined(separator: " "))")
+                    || subflowctl.contains("\(command.joined(separator: " ")) "),
+                "subflowctl.8 does not document \(command.joined(separator: " "))")
             for option in options(try Command.check([ctl] + command + ["--help"]).stdout) {
-                #expect(documented(option, in: subflowctl), "subflowctl.8 does not document \(command.joined(separator: " ")) \(option)")
+                #expect(
+                    documented(option, in: subflowctl),
+                    "subflowctl.8 does not document \(command.joined(separator: " ")) \(option)")
             }
         }
 
         let conf = try page("subflowd.conf.5")
-        let shipped = try String(contentsOf: Self.repository.appendingPathComponent("conf/subflowd.conf"), encoding: .utf8)
+        let shipped = try String(
+            contentsOf: Self.repository.appendingPathComponent("conf/subflowd.conf"), encoding: .utf8)
         var sections: Set<String> = []
         for line in shipped.split(separator: "\n") {
             if line.hasPrefix("[") { sections.insert(String(line)); continue }
             guard let match = line.wholeMatch(of: #/#?([a-z][a-z-]*) =.*/#) else { continue }
-            #expect(documented(".BI \"\(match.output.1) = ", in: conf), "subflowd.conf.5 does not document \(match.output.1)")
+            #expect(
+                documented(".BI \"\(match.output.1) = ", in: conf),
+                "subflowd.conf.5 does not document \(match.output.1)")
         }
         for section in sections {
             #expect(documented(section, in: conf), "subflowd.conf.5 has no \(section) section")
@@ -352,7 +408,8 @@ struct PackagingTests {
     final class Scratch {
         let url: URL
         init() throws {
-            url = FileManager.default.temporaryDirectory.appendingPathComponent("sfd-packaging-\(getpid())-\(UUID().uuidString.prefix(8))")
+            url = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "sfd-packaging-\(getpid())-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         }
         deinit { try? FileManager.default.removeItem(at: url) }
@@ -375,7 +432,9 @@ struct PackagingTests {
     static func verifyUnit(_ unit: URL, manPath: URL) throws {
         let verify = try Command.run(["env", "MANPATH=\(manPath.path)", "systemd-analyze", "verify", unit.path])
         #expect(verify.succeeded, "\(verify)")
-        let complaints = (verify.stdout + verify.stderr).split(separator: "\n").filter { $0.contains(unit.lastPathComponent) }
+        let complaints = (verify.stdout + verify.stderr).split(separator: "\n").filter {
+            $0.contains(unit.lastPathComponent)
+        }
         #expect(complaints.isEmpty, "\(verify)")
     }
 
@@ -397,11 +456,16 @@ struct PackagingTests {
             let path = root + "/" + file
             let dynamic = try Command.check(["readelf", "-d", path]).stdout
             let runpath = dynamic.split(separator: "\n").first { $0.contains("(RUNPATH)") }.map(String.init) ?? ""
-            #expect(runpath.contains("[$ORIGIN") && !runpath.contains(toolchain.dropLast()) && !runpath.contains(build.dropLast()),
-                    "\(file): \(runpath)")
+            #expect(
+                runpath.contains("[$ORIGIN") && !runpath.contains(toolchain.dropLast())
+                    && !runpath.contains(build.dropLast()),
+                "\(file): \(runpath)")
             let ldd = try Command.check(["ldd", path]).stdout
             #expect(!ldd.contains("not found"), "\(file):\n\(ldd)")
-            for line in ldd.split(separator: "\n") where ["libswift", "libSubflowPolicy", "Foundation", "libdispatch", "libBlocksRuntime"].contains(where: { line.contains($0) }) {
+            for line in ldd.split(separator: "\n")
+            where ["libswift", "libSubflowPolicy", "Foundation", "libdispatch", "libBlocksRuntime"].contains(where: {
+                line.contains($0)
+            }) {
                 #expect(line.contains("=> " + root + "/"), "\(file) loads \(line) from outside the installed tree")
             }
         }
@@ -427,9 +491,12 @@ struct PackagingTests {
     /// an empty tmpfs.
     static func withoutToolchain(_ arguments: [String]) throws -> CommandResult {
         let runtime = try toolchainRuntime()
-        return try Command.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                                "mount -t tmpfs none \"$0\" && ! test -e \"$0/libswiftCore.so\" && exec \"$@\"",
-                                runtime] + arguments)
+        return try Command.run(
+            [
+                "unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount -t tmpfs none \"$0\" && ! test -e \"$0/libswiftCore.so\" && exec \"$@\"",
+                runtime,
+            ] + arguments)
     }
 
     /// `dependency` ("name (>= version)", maybe with "|" alternatives) holds on this host.
@@ -439,7 +506,9 @@ struct PackagingTests {
             let parts = alternative.split(separator: " ", maxSplits: 1).map(String.init)
             let name = parts[0]
             let installed = try Command.run(["dpkg-query", "-W", "-f=${Version}", name])
-            guard installed.succeeded, !installed.stdout.isEmpty else { reasons.append("\(name) not installed"); continue }
+            guard installed.succeeded, !installed.stdout.isEmpty else {
+                reasons.append("\(name) not installed"); continue
+            }
             guard parts.count == 2 else { return }
             let relation = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "() "))
                 .split(separator: " ").map(String.init)

@@ -1,6 +1,7 @@
 import Foundation
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Real-kernel tests of subflow-traffic and of the testbed itself.
@@ -21,21 +22,28 @@ struct TrafficToolTests {
         let bed = try Testbed()
         defer { bed.teardown() }
         let net = try TwoPathTopology(bed)
-        try bed.check(net.client, ["ip", "mptcp", "endpoint", "add", family.client(net.pathB),
-                                   "dev", net.pathB.clientInterface, "subflow"])
+        try bed.check(
+            net.client,
+            [
+                "ip", "mptcp", "endpoint", "add", family.client(net.pathB),
+                "dev", net.pathB.clientInterface, "subflow",
+            ])
         for namespace in [net.client, net.server] {
             try bed.check(namespace, ["ip", "mptcp", "limits", "set", "subflows", "2", "add_addr_accepted", "2"])
         }
         let server = try bed.startTrafficServer(in: net.server, bind: family.server(net.pathA), port: 5201)
-        let client = try bed.startTrafficClient(in: net.client, to: family.server(net.pathA), port: 5201,
-                                                ["--seconds", "1", "--hold", "1", "--report-interval", "250"])
+        let client = try bed.startTrafficClient(
+            in: net.client, to: family.server(net.pathA), port: 5201,
+            ["--seconds", "1", "--hold", "1", "--report-interval", "250"])
 
-        let connected = try waitUntil("client connected", observe: { client.trafficRecords.first { $0.type == "connected" } },
-                                      until: { $0 != nil })
+        let connected = try waitUntil(
+            "client connected", observe: { client.trafficRecords.first { $0.type == "connected" } },
+            until: { $0 != nil })
         let token = try #require(connected?.token, "\(bed.diagnostics)")
-        let subflows = try waitUntil("2 established subflows in the client namespace", timeout: .seconds(3),
-                                     observe: { try KernelProbe.establishedSubflows(bed, in: net.client, token: token) },
-                                     until: { $0.count == 2 })
+        let subflows = try waitUntil(
+            "2 established subflows in the client namespace", timeout: .seconds(3),
+            observe: { try KernelProbe.establishedSubflows(bed, in: net.client, token: token) },
+            until: { $0.count == 2 })
         let sources = Set(subflows.map(\.localAddress))
         #expect(sources == [family.client(net.pathA), family.client(net.pathB)], "\(subflows)")
         #expect(subflows.allSatisfy { $0.remoteAddress == family.server(net.pathA) && $0.remotePort == 5201 })
@@ -47,7 +55,8 @@ struct TrafficToolTests {
         #expect(server.waitForExit(timeout: .seconds(5)) == 0, "\(bed.diagnostics)")
         let summary = try #require(client.trafficRecords.first { $0.type == "summary" }, "\(bed.diagnostics)")
         let received = try #require(server.trafficRecords.first { $0.type == "connection" }, "\(bed.diagnostics)")
-        #expect(summary.subflows == 2 && summary.extraSubflows == 1 && summary.token == token && summary.fallback == false)
+        #expect(
+            summary.subflows == 2 && summary.extraSubflows == 1 && summary.token == token && summary.fallback == false)
         #expect(client.trafficRecords.contains { $0.type == "sample" && $0.subflows == 2 })
         #expect((summary.bytes ?? 0) > 0 && received.bytes == summary.bytes)
         #expect(received.subflows == 2 && received.fallback == false)
@@ -58,18 +67,24 @@ struct TrafficToolTests {
         let bed = try Testbed()
         defer { bed.teardown() }
         let net = try TwoPathTopology(bed, rate: "100mbit")
-        try bed.check(net.client, ["ip", "mptcp", "endpoint", "add", net.pathB.clientIPv4,
-                                   "dev", net.pathB.clientInterface, "subflow"])
+        try bed.check(
+            net.client,
+            [
+                "ip", "mptcp", "endpoint", "add", net.pathB.clientIPv4,
+                "dev", net.pathB.clientInterface, "subflow",
+            ])
         for namespace in [net.client, net.server] {
             try bed.check(namespace, ["ip", "mptcp", "limits", "set", "subflows", "2", "add_addr_accepted", "2"])
         }
         let server = try bed.startTrafficServer(in: net.server, bind: net.pathA.serverIPv4, port: 5201)
-        let client = try bed.startTrafficClient(in: net.client, to: net.pathA.serverIPv4, port: 5201,
-                                                ["--seconds", "2", "--hold", "1"])
+        let client = try bed.startTrafficClient(
+            in: net.client, to: net.pathA.serverIPv4, port: 5201,
+            ["--seconds", "2", "--hold", "1"])
         // During the hold every byte is acknowledged and the subflows still exist: read the
         // per-subflow totals from the kernel.
-        try waitUntil("send phase over", timeout: .seconds(10),
-                      observe: { client.trafficRecords.last?.type }, until: { $0 == "sent" })
+        try waitUntil(
+            "send phase over", timeout: .seconds(10),
+            observe: { client.trafficRecords.last?.type }, until: { $0 == "sent" })
         let perPath = try KernelProbe.establishedSubflows(bed, in: net.client)
         #expect(client.waitForExit(timeout: .seconds(15)) == 0, "\(bed.diagnostics)")
         #expect(server.waitForExit(timeout: .seconds(5)) == 0)
@@ -92,8 +107,9 @@ struct TrafficToolTests {
         defer { bed.teardown() }
         let namespace = try bed.addNamespace("nomptcp", sysctls: ["net.mptcp.enabled": "0"])
         let result = try bed.run(namespace, [tool, "serve", "--bind", "127.0.0.1", "--port", "5201", "--once"])
-        #expect(result.status == 69 && result.stderr.contains("MPTCP is not available: sysctl net.mptcp.enabled=1"),
-                "\(result)")
+        #expect(
+            result.status == 69 && result.stderr.contains("MPTCP is not available: sysctl net.mptcp.enabled=1"),
+            "\(result)")
         let refused = try bed.run(namespace, [tool, "send", "--to", "127.0.0.1", "--port", "5201"])
         #expect(refused.status == 69, "\(refused)")
     }
@@ -102,8 +118,12 @@ struct TrafficToolTests {
         let bed = try Testbed()
         defer { bed.teardown() }
         let net = try TwoPathTopology(bed, pathCount: 1)
-        let result = try bed.run(net.client, [try BuiltProducts.subflowTraffic, "send", "--to", net.pathA.serverIPv4,
-                                              "--port", "5999", "--connect-timeout", "2"])
+        let result = try bed.run(
+            net.client,
+            [
+                try BuiltProducts.subflowTraffic, "send", "--to", net.pathA.serverIPv4,
+                "--port", "5999", "--connect-timeout", "2",
+            ])
         #expect(result.status == 1 && result.stderr.contains("connect(198.18.1.2:5999)"), "\(result)")
     }
 
@@ -115,13 +135,16 @@ struct TrafficToolTests {
         defer { bed.teardown() }
         let net = try TwoPathTopology(bed)
         let pathC = try net.addPath()
-        #expect(pathC.clientInterface == "cli-c" && pathC.clientIPv4 == "198.18.3.1" && pathC.serverIPv6 == "2001:db8:3::2")
-        let route = try bed.check(net.client, ["ip", "route", "get", family.server(net.pathA), "from", family.client(pathC)])
+        #expect(
+            pathC.clientInterface == "cli-c" && pathC.clientIPv4 == "198.18.3.1" && pathC.serverIPv6 == "2001:db8:3::2")
+        let route = try bed.check(
+            net.client, ["ip", "route", "get", family.server(net.pathA), "from", family.client(pathC)])
         #expect(route.stdout.contains("dev cli-c"), "\(route)")
 
         let server = try bed.startTrafficServer(in: net.server, bind: family.server(net.pathA), port: 5201)
-        let client = try bed.startTrafficClient(in: net.client, to: family.server(net.pathA), port: 5201,
-                                                ["--bind", family.client(pathC), "--bytes", "4m"])
+        let client = try bed.startTrafficClient(
+            in: net.client, to: family.server(net.pathA), port: 5201,
+            ["--bind", family.client(pathC), "--bytes", "4m"])
         #expect(client.waitForExit(timeout: .seconds(10)) == 0, "\(bed.diagnostics)")
         #expect(server.waitForExit(timeout: .seconds(5)) == 0, "\(bed.diagnostics)")
         let received = try #require(server.trafficRecords.first { $0.type == "connection" }, "\(bed.diagnostics)")
@@ -130,7 +153,8 @@ struct TrafficToolTests {
         #expect((counters["MPTcpExtMPCapableSYNRX"] ?? 0) == 1)
         // The bytes arrived on the server's path-C interface.
         let link = try bed.check(net.server, ["ip", "-s", "link", "show", "dev", pathC.serverInterface]).stdout
-        let rxBytes = link.split(separator: "\n").drop { !$0.contains("RX:") }.dropFirst().first?
+        let rxBytes =
+            link.split(separator: "\n").drop { !$0.contains("RX:") }.dropFirst().first?
             .split(separator: " ").first.flatMap { UInt64($0) } ?? 0
         #expect(rxBytes > 4 << 20, "\(link)")
     }
@@ -158,21 +182,24 @@ struct TrafficToolTests {
         #expect(created.allSatisfy { !remaining.contains($0) }, "left behind: \(created.filter(remaining.contains))")
         #expect(pid > 0 && kill(pid, 0) == -1 && errno == ESRCH, "process \(pid) still exists")
         #expect(spawned?.exitStatus == SIGTERM, "stopped by SIGTERM, not SIGKILL after the grace period")
-        bedAfterwards?.teardown()   // idempotent
+        bedAfterwards?.teardown()  // idempotent
         #expect(bedAfterwards?.isTornDown == true)
     }
 
     /// Namespaces left by a dead test process (PID encoded in the name) are removed; those of
     /// live processes are not.
     @Test func staleNamespacesOfDeadProcessesAreRemoved() throws {
-        let finished = try Command.run(["true"])   // a PID that has just exited
+        let finished = try Command.run(["true"])  // a PID that has just exited
         #expect(finished.succeeded)
         let dead = try deadPID()
         let stale = "\(Testbed.prefix)\(dead)-0000-stale"
         let live = "\(Testbed.prefix)\(getpid())-0000-live"
         try Command.check(["ip", "netns", "add", stale])
         try Command.check(["ip", "netns", "add", live])
-        defer { _ = try? Command.run(["ip", "netns", "delete", live]); _ = try? Command.run(["ip", "netns", "delete", stale]) }
+        defer {
+            _ = try? Command.run(["ip", "netns", "delete", live]);
+            _ = try? Command.run(["ip", "netns", "delete", stale])
+        }
         let removed = Testbed.removeStaleNamespaces()
         #expect(removed.contains(stale))
         let remaining = Set(Testbed.allNamespaces())
@@ -181,7 +208,8 @@ struct TrafficToolTests {
 
     /// A PID no process has right now (found by asking the kernel, not guessed blindly).
     private func deadPID() throws -> Int32 {
-        for candidate in stride(from: Int32(4_000_000), to: 3_000_000, by: -7919) where kill(candidate, 0) == -1 && errno == ESRCH {
+        for candidate in stride(from: Int32(4_000_000), to: 3_000_000, by: -7919)
+        where kill(candidate, 0) == -1 && errno == ESRCH {
             return candidate
         }
         throw WaitTimedOut(what: "a free PID", timeout: .zero, lastSeen: "all candidates alive")

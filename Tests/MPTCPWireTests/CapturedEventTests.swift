@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Events recorded from a real 6.18 kernel by tools/capture/capture_mptcp.py: two network
@@ -57,21 +58,38 @@ struct CapturedEventTests {
         #expect(try event("v4.server.listener_created.2") == .listenerCreated(endpoint("198.18.1.1", 47001)))
 
         // The server side: SERVER_SIDE attribute 1 and FLAGS bit 1, both sent by 6.18.
-        #expect(try event("v4.server.created") == .created(ConnectionEventInfo(
-            token: server, local: endpoint("198.18.0.1", 47001), remote: endpoint("198.18.0.2", clientPort),
-            serverSide: true, flags: MPTCPEventFlags.serverSide.rawValue)))
-        #expect(try event("v4.server.established") == .established(ConnectionEventInfo(
-            token: server, local: endpoint("198.18.0.1", 47001), remote: endpoint("198.18.0.2", clientPort),
-            serverSide: true, flags: 2)))
+        #expect(
+            try event("v4.server.created")
+                == .created(
+                    ConnectionEventInfo(
+                        token: server, local: endpoint("198.18.0.1", 47001), remote: endpoint("198.18.0.2", clientPort),
+                        serverSide: true, flags: MPTCPEventFlags.serverSide.rawValue)))
+        #expect(
+            try event("v4.server.established")
+                == .established(
+                    ConnectionEventInfo(
+                        token: server, local: endpoint("198.18.0.1", 47001), remote: endpoint("198.18.0.2", clientPort),
+                        serverSide: true, flags: 2)))
         // The client side: neither SERVER_SIDE nor FLAGS.
-        #expect(try event("v4.client.created") == .created(ConnectionEventInfo(
-            token: client, local: endpoint("198.18.0.2", clientPort), remote: endpoint("198.18.0.1", 47001))))
-        #expect(try event("v4.client.established") == .established(ConnectionEventInfo(
-            token: client, local: endpoint("198.18.0.2", clientPort), remote: endpoint("198.18.0.1", 47001))))
+        #expect(
+            try event("v4.client.created")
+                == .created(
+                    ConnectionEventInfo(
+                        token: client, local: endpoint("198.18.0.2", clientPort), remote: endpoint("198.18.0.1", 47001))
+                ))
+        #expect(
+            try event("v4.client.established")
+                == .established(
+                    ConnectionEventInfo(
+                        token: client, local: endpoint("198.18.0.2", clientPort), remote: endpoint("198.18.0.1", 47001))
+                ))
 
         // ANNOUNCE without a port: the event carries the connection's port.
-        #expect(try event("v4.client.announced") == .announced(token: client, id: AddressID(5),
-                                                                endpoint: endpoint("198.18.1.1", 47001)))
+        #expect(
+            try event("v4.client.announced")
+                == .announced(
+                    token: client, id: AddressID(5),
+                    endpoint: endpoint("198.18.1.1", 47001)))
 
         guard case .subflowEstablished(let joined) = try event("v4.client.sub_established") else {
             Issue.record("not SUB_ESTABLISHED"); return
@@ -123,14 +141,25 @@ struct CapturedEventTests {
             try MPTCPEventDecoder.decode(message(Captures.message("events-ipv6.hex", what).bytes))
         }
 
-        #expect(try event("v6.client.created") == .created(ConnectionEventInfo(
-            token: client, local: endpoint("2001:db8::2", clientPort), remote: endpoint("2001:db8::1", 47002))))
-        #expect(try event("v6.server.established") == .established(ConnectionEventInfo(
-            token: server, local: endpoint("2001:db8::1", 47002), remote: endpoint("2001:db8::2", clientPort),
-            serverSide: true, flags: 2)))
+        #expect(
+            try event("v6.client.created")
+                == .created(
+                    ConnectionEventInfo(
+                        token: client, local: endpoint("2001:db8::2", clientPort),
+                        remote: endpoint("2001:db8::1", 47002))))
+        #expect(
+            try event("v6.server.established")
+                == .established(
+                    ConnectionEventInfo(
+                        token: server, local: endpoint("2001:db8::1", 47002),
+                        remote: endpoint("2001:db8::2", clientPort),
+                        serverSide: true, flags: 2)))
         // ANNOUNCE with a new port: ANNOUNCED has DADDR6 and that port, and no FAMILY.
-        #expect(try event("v6.client.announced") == .announced(token: client, id: AddressID(6),
-                                                                endpoint: endpoint("2001:db8:1::1", 47003)))
+        #expect(
+            try event("v6.client.announced")
+                == .announced(
+                    token: client, id: AddressID(6),
+                    endpoint: endpoint("2001:db8:1::1", 47003)))
         let raw = try Captures.message("events-ipv6.hex", "v6.client.announced")
         #expect(try MPTCPEventDecoder.decodeAttributes(message(raw.bytes)).attributes.family == nil)
 

@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Replies, errors and requests recorded from a real 6.18 kernel.
@@ -15,8 +16,10 @@ struct CapturedReplyTests {
     }
 
     @Test func acks() throws {
-        for what in ["v4.announce.ack", "v4.subflow_create.ack", "v4.set_flags.ack", "v4.subflow_destroy.ack",
-                     "v4.remove.ack", "v6.announce.ack", "v6.subflow_create.ack"] {
+        for what in [
+            "v4.announce.ack", "v4.subflow_create.ack", "v4.set_flags.ack", "v4.subflow_destroy.ack",
+            "v4.remove.ack", "v6.announce.ack", "v6.subflow_create.ack",
+        ] {
             let (m, r) = try reply(what)
             #expect(r == .ack(sequence: UInt32(m.int("seq"))), "\(what)")
         }
@@ -25,13 +28,17 @@ struct CapturedReplyTests {
     @Test func errorWithTheWholeRequestEchoed() throws {
         let (m, r) = try reply("v4.announce_bad_token.error")
         #expect(try message(m.bytes).flags == [.ackTLVs])
-        #expect(r == .failure(sequence: UInt32(m.int("seq")), KernelError(code: .invalidArgument, message: "invalid token")))
+        #expect(
+            r == .failure(sequence: UInt32(m.int("seq")), KernelError(code: .invalidArgument, message: "invalid token"))
+        )
     }
 
     @Test func errorWithTheRequestCapped() throws {
         let (m, r) = try reply("v4.announce_bad_token_capped.error")
         #expect(try message(m.bytes).flags == [.capped, .ackTLVs])
-        #expect(r == .failure(sequence: UInt32(m.int("seq")), KernelError(code: .invalidArgument, message: "invalid token")))
+        #expect(
+            r == .failure(sequence: UInt32(m.int("seq")), KernelError(code: .invalidArgument, message: "invalid token"))
+        )
     }
 
     @Test func errorTexts() throws {
@@ -61,8 +68,11 @@ struct CapturedReplyTests {
         let (_, v6) = try reply("v6.get_addr.dump.data")
         guard case .data(let m6) = v6 else { return }
         let facts = try Captures.facts("v6")
-        #expect(try MPTCPReply.address(m6) == AddressEntry(ip("2001:db8:1::2"), id: AddressID(8), flags: [.subflow, .backup],
-                                                         interface: InterfaceIndex(Int32(facts["client_ifindex"]!)!)))
+        #expect(
+            try MPTCPReply.address(m6)
+                == AddressEntry(
+                    ip("2001:db8:1::2"), id: AddressID(8), flags: [.subflow, .backup],
+                    interface: InterfaceIndex(Int32(facts["client_ifindex"]!)!)))
     }
 
     @Test func addressByID() throws {
@@ -87,12 +97,15 @@ struct CapturedReplyTests {
         for request in requests where request.what != "v4.announce_no_token" {
             let m = try message(request.bytes)
             let command = try MPTCPCommand(decoding: m, familyID: Self.familyID)
-            #expect(hexString(command.encode(familyID: Self.familyID, sequence: m.sequence)) == hexString(request.bytes),
-                    "\(request): \(command)")
+            #expect(
+                hexString(command.encode(familyID: Self.familyID, sequence: m.sequence)) == hexString(request.bytes),
+                "\(request): \(command)")
         }
         let accepted = requests.filter { $0.tags["accepted"] == "1" }.map(\.what)
-        for what in ["v4.announce", "v4.subflow_create", "v4.set_flags", "v4.subflow_destroy", "v4.remove",
-                     "v4.get_addr", "v4.get_addr.dump", "v4.get_limits", "v6.announce", "v6.subflow_create"] {
+        for what in [
+            "v4.announce", "v4.subflow_create", "v4.set_flags", "v4.subflow_destroy", "v4.remove",
+            "v4.get_addr", "v4.get_addr.dump", "v4.get_limits", "v6.announce", "v6.subflow_create",
+        ] {
             #expect(accepted.contains(what), "\(what) was accepted by the kernel")
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// One message of a capture file: its `# what=...` comment and its bytes.

@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Socket-diagnostics decoding (MPTCPWire/Diag) against bytes captured from Linux 6.18.
@@ -21,7 +22,8 @@ struct DiagTests {
     // MARK: Captures
 
     /// MPTCP dump, AF_INET: the client's msk, token 3975605535, 4 subflows.
-    static let mptcpClientIPv4 = hex("""
+    static let mptcpClientIPv4 = hex(
+        """
         e000000014000200010000001574000002010000ca2e1451c6120101000000000000000000000000c612010200000000
         000000000000000000000000ab110000000000000000000000000000000000000000000043fa06000500080000000000
         08000f00000000000c00150001000000000000000600160052000000640002000300000000000000020000001fedf6ec
@@ -29,7 +31,8 @@ struct DiagTests {
         000000000000000030f2000000000000040000001c000000240c00001c000000
         """)
     /// MPTCP dump, AF_INET6: the client's msk, token 1356843423.
-    static let mptcpClientIPv6 = hex("""
+    static let mptcpClientIPv6 = hex(
+        """
         e00000001400020002000000157400000a01000091b0145120010db800010000000000000000000120010db800010000
         000000000000000200000000ac1100000000000000000000000000000000000000000000c2fc06000500080000000000
         08000f00000000000c00150001000000000000000600160012000000640002000500000000000000020000009fc9df50
@@ -37,7 +40,8 @@ struct DiagTests {
         000000000000000018f60000000000000600000008000000440c000008000000
         """)
     /// MPTCP dump on the server: the listening msk (`0.0.0.0:5201`, token 0).
-    static let mptcpListener = hex("""
+    static let mptcpListener = hex(
+        """
         e0000000140002000100000080760000020a000014510000000000000000000000000000000000000000000000000000
         000000000000000000000000860100000000000000000000000000000800000000000000ae0507000500080000000000
         08000f00000000000c001500010000000000000006001600520000006400020000000000000000000000000000000000
@@ -45,7 +49,8 @@ struct DiagTests {
         0000000000000000000000000000000000000000000000000000000000000000
         """)
     /// TCP dump: the client's initial subflow of 3975605535 (flags `Mmec`).
-    static let subflowInitialClient = hex("""
+    static let subflowInitialClient = hex(
+        """
         0002000014000200030000001574000002010000ca2e1451c6120101000000000000000000000000c612010200000000
         0000000000000000000000007e010000000000000000000000000000000000000000000043fa06000500080000000000
         08000f00000000000c001500010000000000000006001600520000001c010200010000000007aa00e01c030000000000
@@ -59,7 +64,8 @@ struct DiagTests {
         823a97eab556e607080005000100000008000600427257db0600070000000000
         """)
     /// TCP dump: a join the client opened, 198.18.2.1 -> 198.18.2.2, bound to device 3 (`Jjec`).
-    static let subflowJoinIPv4 = hex("""
+    static let subflowJoinIPv4 = hex(
+        """
         0002000014000200030000001574000002010000a97b1451c6120201000000000000000000000000c612020200000000
         00000000000000000300000079010000000000000000000000000000000000000000000043fa06000500080000000000
         08000f00000000000c001500010000000000000006001600520000001c010200010000000007aa01e01c030000000000
@@ -73,7 +79,8 @@ struct DiagTests {
         823a97eab556e6070800050000000000080006002b5004070600070000000000
         """)
     /// TCP dump, AF_INET6: a join of 1356843423 to the announced 2001:db8:2::2.
-    static let subflowJoinIPv6 = hex("""
+    static let subflowJoinIPv6 = hex(
+        """
         000200001400020004000000157400000a010000891d145120010db800020000000000000000000120010db800020000
         0000000000000002030000007f0100000000000000000000000000000000000000000000c2fc06000500080000000000
         08000f00000000000c001500010000000000000006001600120000001c010200010000000007aa01e01c030000000000
@@ -87,7 +94,8 @@ struct DiagTests {
         fcb9b36c57ac30ab080005000000000008000600f1d1848e0600070000000000
         """)
     /// TCP dump on the server: its initial subflow (`Mec`: MP_CAPABLE received, not sent).
-    static let subflowInitialServer = hex("""
+    static let subflowInitialServer = hex(
+        """
         000200001400020003000000807600000201000014519644c6120102000000000000000000000000c612010100000000
         000000000000000000000000830100000000000000000000000000000000000000000000b00507000500080000000000
         08000f00000000000c001500010000000000000006001600520000001c010200010000000007aa01e01c0300409c0000
@@ -101,7 +109,8 @@ struct DiagTests {
         f41e9e06a71074c10800050031f20000080006001e95e4c906000700e8030000
         """)
     /// GET_ADDR dump with token 3975605535: two entries, then NLMSG_DONE (one datagram).
-    static let getAddrEntries = hex("""
+    static let getAddrEntries = hex(
+        """
         480000001c00020006000000178580830301000034000180060001000200000006000500000000000500020001000000
         0800060002000000080007000300000008000300c6120201
         480000001c00020006000000178580830301000034000180060001000200000006000500000000000500020000000000
@@ -109,12 +118,14 @@ struct DiagTests {
         1400000003000200060000001785808300000000
         """)
     /// GET_ADDR dump with the token of an in-kernel-PM connection: NLMSG_DONE, -EINVAL, extack.
-    static let getAddrRefused = hex("""
+    static let getAddrRefused = hex(
+        """
         3c0000000300020205000000c3f503ddeaffffff1e00010075736572737061636520504d206e6f742073656c65637465
         640000000800020014000000
         """)
     /// TCP dump: an ordinary TCP socket (no INET_DIAG_ULP_INFO).
-    static let plainTCP = hex("""
+    static let plainTCP = hex(
+        """
         9801000014000200010000002579000002010000cf0814b4c6120101000000000000000000000000c612010200000000
         000000000000000000000000af1100000000000000000000000000000000000000000000681007000500080000000000
         08000f00000000000c001500010000000000000006001600520000001c010200010000000007aa01e01c030000000000
@@ -139,26 +150,33 @@ struct DiagTests {
     /// INET_DIAG_REQ_PROTOCOL, sdiag_protocol 0, INET_DIAG_INFO asked, every state.
     @Test func mptcpDumpRequest() {
         let bytes = InetDiagRequest.mptcpConnections(family: SockDiag.familyIPv4).encode(sequence: 1)
-        #expect(bytes == hex("""
-            50000000 1400 0103 01000000 00000000          // nlmsghdr: 80 bytes, SOCK_DIAG_BY_FAMILY, REQUEST|DUMP, seq 1
-            02 00 02 00 ffffffff                          // AF_INET, protocol 0, ext INFO, pad, all states
-            0000000000000000000000000000000000000000000000000000000000000000
-            00000000000000000000000000000000              // inet_diag_sockid: all zero
-            0800 0300 06010000                            // INET_DIAG_REQ_PROTOCOL = 262
-            """))
+        #expect(
+            bytes
+                == hex(
+                    """
+                    50000000 1400 0103 01000000 00000000          // nlmsghdr: 80 bytes, SOCK_DIAG_BY_FAMILY, REQUEST|DUMP, seq 1
+                    02 00 02 00 ffffffff                          // AF_INET, protocol 0, ext INFO, pad, all states
+                    0000000000000000000000000000000000000000000000000000000000000000
+                    00000000000000000000000000000000              // inet_diag_sockid: all zero
+                    0800 0300 06010000                            // INET_DIAG_REQ_PROTOCOL = 262
+                    """))
     }
 
     /// The TCP dump request: IPPROTO_TCP in sdiag_protocol, no attribute, and every state but
     /// TIME_WAIT (6), LISTEN (10) and NEW_SYN_RECV (12).
     @Test func tcpDumpRequest() {
-        let states = InetDiagRequest.allStates & ~(TCPState.listen.mask | TCPState.timeWait.mask | TCPState.newSynReceived.mask)
+        let states =
+            InetDiagRequest.allStates & ~(TCPState.listen.mask | TCPState.timeWait.mask | TCPState.newSynReceived.mask)
         let bytes = InetDiagRequest.tcpSockets(family: SockDiag.familyIPv6, states: states).encode(sequence: 7)
-        #expect(bytes == hex("""
-            48000000 1400 0103 07000000 00000000
-            0a 06 02 00 bfebffff
-            0000000000000000000000000000000000000000000000000000000000000000
-            00000000000000000000000000000000
-            """))
+        #expect(
+            bytes
+                == hex(
+                    """
+                    48000000 1400 0103 07000000 00000000
+                    0a 06 02 00 bfebffff
+                    0000000000000000000000000000000000000000000000000000000000000000
+                    00000000000000000000000000000000
+                    """))
         #expect(InetDiagAttribute.requestBit(InetDiagAttribute.info) == 0x02)
     }
 
@@ -223,7 +241,9 @@ struct DiagTests {
         #expect(subflow.mptcp.remoteToken == 602576737)
         #expect(subflow.mptcp.localID == AddressID(1) && subflow.mptcp.remoteID == AddressID(1))
         #expect(subflow.mptcp.flags.description == "Jjec")
-        #expect(subflow.description == "ESTABLISHED 198.18.2.1:43387 -> 198.18.2.2:5201 dev 3 token 3975605535 ids 1/1 flags Jjec")
+        #expect(
+            subflow.description
+                == "ESTABLISHED 198.18.2.1:43387 -> 198.18.2.2:5201 dev 3 token 3975605535 ids 1/1 flags Jjec")
     }
 
     @Test func joinSubflowIPv6() throws {
@@ -259,7 +279,10 @@ struct DiagTests {
         #expect(messages.count == 3)
         let data = try DiagDump.dataMessages(messages).get()
         let entries = try data.map { try MPTCPReply.address($0) }
-        #expect(entries.map(\.description) == ["id 1 198.18.2.1 flags subflow dev 3", "id 0 198.18.1.1 flags subflow dev 2"])
+        #expect(
+            entries.map(\.description) == [
+                "id 1 198.18.2.1 flags subflow dev 3", "id 0 198.18.1.1 flags subflow dev 2",
+            ])
         #expect(try DiagDump.dataMessages([message(Self.sockDiagDone)]).get().isEmpty)
     }
 
@@ -280,7 +303,8 @@ struct DiagTests {
 
 extension DiagTests {
     /// A `SOCK_DIAG_BY_FAMILY` message with this `inet_diag_msg` and attributes.
-    static func diagMessage(_ body: [UInt8], _ attributes: (inout NetlinkMessageBuilder) -> Void = { _ in }) -> [UInt8] {
+    static func diagMessage(_ body: [UInt8], _ attributes: (inout NetlinkMessageBuilder) -> Void = { _ in }) -> [UInt8]
+    {
         var builder = NetlinkMessageBuilder(type: SockDiag.byFamily, flags: [.multi], sequence: 1)
         builder.putExtraHeader(body)
         attributes(&builder)
@@ -308,21 +332,21 @@ extension DiagTests {
 
     @Test func wrongMessageType() throws {
         var bytes = Self.plainTCP
-        bytes[4] = 0x1c   // a generic netlink family's type
+        bytes[4] = 0x1c  // a generic netlink family's type
         let error = decodeFailure { _ = try InetDiagSocket.decode(message(bytes)) }
         #expect(error?.reason == .unexpectedMessageType(0x1c, expected: "SOCK_DIAG_BY_FAMILY (20)"))
     }
 
     @Test func unknownAddressFamily() throws {
         var bytes = Self.plainTCP
-        bytes[16] = 1   // AF_UNIX
+        bytes[16] = 1  // AF_UNIX
         let error = decodeFailure { _ = try InetDiagSocket.decode(message(bytes)) }
         #expect(error?.reason == .invalidValue(nil, value: 1, reason: "idiag_family is not AF_INET or AF_INET6"))
     }
 
     @Test func attributeRunningPastTheMessage() throws {
         var bytes = Self.plainTCP
-        bytes[88] = 0xff; bytes[89] = 0x0f   // first attribute claims 4095 bytes
+        bytes[88] = 0xff; bytes[89] = 0x0f  // first attribute claims 4095 bytes
         let error = decodeFailure { _ = try InetDiagSocket.decode(message(bytes)) }
         #expect(error?.context == ["inet_diag attributes"])
         if case .attributeLengthExceedsData = error?.reason {} else { Issue.record("\(String(describing: error))") }
@@ -336,7 +360,9 @@ extension DiagTests {
         }
         let error = decodeFailure { _ = try MPTCPSubflowSocket.decode(message(bytes)) }
         #expect(error?.reason == .missingAttribute(NetlinkAttributeName(2, "token_loc")))
-        #expect(error?.description == "TCP socket ESTABLISHED 198.18.2.1:43387 -> 198.18.2.2:5201 dev 3: missing attribute token_loc (2)")
+        #expect(
+            error?.description
+                == "TCP socket ESTABLISHED 198.18.2.1:43387 -> 198.18.2.2:5201 dev 3: missing attribute token_loc (2)")
     }
 
     @Test func subflowIDOfTheWrongSize() throws {
@@ -368,7 +394,9 @@ extension DiagTests {
     /// Every prefix and every single-byte corruption of the captures decodes or throws a
     /// NetlinkDecodeError: nothing traps, nothing reads past the end.
     @Test func cutAndCorruptedCapturesNeverTrap() {
-        let captures = [Self.mptcpClientIPv4, Self.mptcpListener, Self.subflowInitialClient, Self.subflowJoinIPv6, Self.plainTCP]
+        let captures = [
+            Self.mptcpClientIPv4, Self.mptcpListener, Self.subflowInitialClient, Self.subflowJoinIPv6, Self.plainTCP,
+        ]
         var thrown = 0
         for capture in captures {
             for length in stride(from: 16, to: capture.count, by: 3) {

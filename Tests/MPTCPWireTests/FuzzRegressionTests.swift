@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Inputs the fuzz targets (fuzz/README.md) found, kept so the fixes stay without the fuzzer.
@@ -22,7 +23,8 @@ import Testing
         let command = try MPTCPCommand(decoding: try NetlinkMessage(bytes: b.finish()))
         guard case .announce(_, let entry) = command else { Issue.record("\(command)"); return }
         #expect(entry == AddressEntry(family: .ipv4, address: nil, id: AddressID(6), port: 47_003, flags: .signal))
-        let again = try MPTCPCommand(decoding: try NetlinkMessage(bytes: command.encode(familyID: 28, sequence: 1)), familyID: 28)
+        let again = try MPTCPCommand(
+            decoding: try NetlinkMessage(bytes: command.encode(familyID: 28, sequence: 1)), familyID: 28)
         #expect(again == command)
     }
 
@@ -30,15 +32,17 @@ import Testing
     /// it decoded into a connection whose ends had two families, which the encoder (one FAMILY)
     /// wrote as an event that does not decode. Refused now, naming why.
     @Test func anEventWithEndsOfTwoFamiliesIsRefused() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             6c0000001c000000000000000000000001010000080001002512010108000700c612010206000900b799000006000a00
             85130000050003000600b8000a00000006000900b79d2b0014000600000000000000000006000a00b79c000005000300
             000000000500040000000000
             """)
         let message = try NetlinkMessage(bytes: bytes)
         let error = #expect(throws: NetlinkDecodeError.self) { try MPTCPEventDecoder.decode(message) }
-        #expect(error?.description.contains("source and destination addresses are of different families") == true,
-                "\(String(describing: error))")
+        #expect(
+            error?.description.contains("source and destination addresses are of different families") == true,
+            "\(String(describing: error))")
         #expect(try MPTCPEventDecoder.decodeAttributes(message).attributes.family == nil)
     }
 }

@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 /// A deterministic fuzz loop over the captured kernel messages: random truncations, bit
@@ -23,8 +24,10 @@ struct FuzzTests {
 
     static func corpus() throws -> [[UInt8]] {
         var all: [[UInt8]] = []
-        for file in ["events-ipv4.hex", "events-ipv6.hex", "events-v4mapped.hex", "replies.hex", "commands.hex",
-                     "genl-ctrl.hex", "rtnetlink.hex", "datagrams.hex"] {
+        for file in [
+            "events-ipv4.hex", "events-ipv6.hex", "events-v4mapped.hex", "replies.hex", "commands.hex",
+            "genl-ctrl.hex", "rtnetlink.hex", "datagrams.hex",
+        ] {
             all += try Captures.load(file).map(\.bytes)
         }
         return all
@@ -49,13 +52,19 @@ struct FuzzTests {
                 }
             case 3:  // rewrite nlmsg_len
                 if bytes.count >= 4 {
-                    let v = [UInt32(bytes.count), UInt32.random(in: 0...64, using: &rng), UInt32.random(in: 0...UInt32.max, using: &rng)]
-                        .randomElement(using: &rng)!
+                    let v = [
+                        UInt32(bytes.count), UInt32.random(in: 0...64, using: &rng),
+                        UInt32.random(in: 0...UInt32.max, using: &rng),
+                    ]
+                    .randomElement(using: &rng)!
                     for k in 0..<4 { bytes[k] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(k))) }
                 }
             case 4:  // splice random bytes in
                 let i = Int.random(in: 0...bytes.count, using: &rng)
-                bytes.insert(contentsOf: (0..<Int.random(in: 1...8, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }, at: i)
+                bytes.insert(
+                    contentsOf: (0..<Int.random(in: 1...8, using: &rng)).map { _ in
+                        UInt8.random(in: 0...255, using: &rng)
+                    }, at: i)
             default:  // duplicate the tail (two messages, the second one broken)
                 bytes += bytes.suffix(Int.random(in: 0...bytes.count, using: &rng))
             }

@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 /// The numbers subflowd carries must equal the installed uapi headers wherever both define
@@ -14,12 +15,16 @@ struct KernelHeaderTests {
         var pairs: [(String, Int64)] = []
         pairs += MPTCPCommandNumber.allCases.map { ("MPTCP_PM_CMD_\($0.name)", Int64($0.rawValue)) }
         pairs += MPTCPAttribute.allCases.map { ("MPTCP_PM_ATTR_\($0.name.uppercased())", Int64($0.rawValue)) }
-        pairs += MPTCPAddressAttribute.allCases.map { ("MPTCP_PM_ADDR_ATTR_\($0.name.uppercased())", Int64($0.rawValue)) }
+        pairs += MPTCPAddressAttribute.allCases.map {
+            ("MPTCP_PM_ADDR_ATTR_\($0.name.uppercased())", Int64($0.rawValue))
+        }
         pairs += MPTCPEventType.allCases.map { ("MPTCP_EVENT_\($0.name)", Int64($0.rawValue)) }
         pairs += MPTCPEventAttribute.allCases.map { ("MPTCP_ATTR_\($0.name.uppercased())", Int64($0.rawValue)) }
         pairs += MPTCPResetReason.allCases.map { ("MPTCP_RST_\($0.name)", Int64($0.rawValue)) }
-        let flags: [(String, AddressFlags)] = [("SIGNAL", .signal), ("SUBFLOW", .subflow), ("BACKUP", .backup),
-                                               ("FULLMESH", .fullmesh), ("IMPLICIT", .implicit), ("LAMINAR", .laminar)]
+        let flags: [(String, AddressFlags)] = [
+            ("SIGNAL", .signal), ("SUBFLOW", .subflow), ("BACKUP", .backup),
+            ("FULLMESH", .fullmesh), ("IMPLICIT", .implicit), ("LAMINAR", .laminar),
+        ]
         pairs += flags.map { ("MPTCP_PM_ADDR_FLAG_\($0.0)", Int64($0.1.rawValue)) }
         pairs += [
             ("MPTCP_PM_VER", Int64(MPTCPFamily.version)),
@@ -109,8 +114,10 @@ struct KernelHeaderTests {
     /// short list of values the codec does not need: keeps the two tables honest.
     @Test func everyHeaderConstantIsCarried() {
         let carried = Set(Self.carried.map(\.0))
-        let notNeeded: Set = ["IFF_UP", "IFF_LOOPBACK", "IFF_RUNNING", "IFF_LOWER_UP", "AF_UNSPEC", "AF_NETLINK",
-                              "SOL_NETLINK", "IPPROTO_MPTCP"]
+        let notNeeded: Set = [
+            "IFF_UP", "IFF_LOOPBACK", "IFF_RUNNING", "IFF_LOWER_UP", "AF_UNSPEC", "AF_NETLINK",
+            "SOL_NETLINK", "IPPROTO_MPTCP",
+        ]
         for name in InstalledKernelHeaders.integers.keys where !carried.contains(name) {
             #expect(notNeeded.contains(name), "\(name) is in the installed header but not carried")
         }

@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 /// The kernel's extended-ack texts that subflowd acts on (Numbers/MPTCPKernelMessages.swift),
@@ -25,8 +26,10 @@ struct KernelMessageTests {
 
     @Test("other refusals are not taken for a vanished connection")
     func otherTextsAreNotInvalidToken() throws {
-        for what in ["v4.announce_id0.error", "v4.announce_no_signal.error", "v4.announce_no_token.error",
-                     "v4.subflow_destroy_unknown.error"] {
+        for what in [
+            "v4.announce_id0.error", "v4.announce_no_signal.error", "v4.announce_no_token.error",
+            "v4.subflow_destroy_unknown.error",
+        ] {
             let error = try #require(try failure(what), "\(what)")
             #expect(!error.isInvalidToken, "\(what): \(error)")
         }
@@ -35,7 +38,8 @@ struct KernelMessageTests {
     @Test("the named texts are the kernel's, byte for byte")
     func texts() {
         #expect(KernelError(code: .invalidArgument, message: "invalid token").isInvalidToken)
-        #expect(KernelError(code: .invalidArgument, message: "userspace PM not selected").isUserspacePathManagerNotSelected)
+        #expect(
+            KernelError(code: .invalidArgument, message: "userspace PM not selected").isUserspacePathManagerNotSelected)
         #expect(MPTCPKernelMessage.addressAndIDMismatch == "did not match address and id")
     }
 }

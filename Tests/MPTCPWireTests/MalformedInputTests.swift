@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Input the kernel would never send, and input cut or corrupted on the way: every case
@@ -49,7 +50,9 @@ struct MalformedInputTests {
         #expect(error?.description == "SUB_ESTABLISHED: missing attribute saddr6 (6)")
         bytes[32] = 7
         let unknown = decodeFailure { _ = try MPTCPEventDecoder.decode(message(bytes)) }
-        #expect(unknown?.reason == .invalidValue(NetlinkAttributeName(2, "family"), value: 7, reason: "unknown address family"))
+        #expect(
+            unknown?.reason
+                == .invalidValue(NetlinkAttributeName(2, "family"), value: 7, reason: "unknown address family"))
     }
 
     @Test func unknownAttributesAreIgnored() throws {
@@ -78,14 +81,16 @@ struct MalformedInputTests {
         var bytes = Self.created
         bytes[92] = 0x20  // REM_ID (the last attribute) claims 32 bytes
         let error = decodeFailure { _ = try MPTCPEventDecoder.decode(message(bytes)) }
-        #expect(error?.reason == .attributeLengthExceedsData(NetlinkAttributeName(4), offset: 72, length: 32, available: 8))
+        #expect(
+            error?.reason == .attributeLengthExceedsData(NetlinkAttributeName(4), offset: 72, length: 32, available: 8))
     }
 
     @Test func truncatedErrorReplies() throws {
         let short = hex("18000000 0200 0000 05000000 00000000  eaffffff 14000000")
         #expect(decodeFailure { _ = try NetlinkReply.decode(message(short)) }?.context == ["NLMSG_ERROR"])
         // The echoed request claims more bytes than the error message holds.
-        let echo = hex("""
+        let echo = hex(
+            """
             2c000000 0200 0002 05000000 00000000   // NLMSG_ERROR, ACK_TLVS, not capped
             eaffffff                               // -EINVAL
             ff000000 1c00 0500 05000000 00000000   // echoed header: len 255
@@ -101,12 +106,15 @@ struct MalformedInputTests {
     }
 
     @Test func doneWithANegativeStatusIsAFailure() throws {
-        let done = hex("""
+        let done = hex(
+            """
             20000000 0300 0202 09000000 00000000   // NLMSG_DONE, MULTI|ACK_TLVS, seq 9
             f4ffffff                               // -12 ENOMEM
             0c00 0100 6e6f206d 656d0000            // NLMSGERR_ATTR_MSG "no mem"
             """)
-        #expect(try NetlinkReply.decode(message(done)) == .failure(sequence: 9, KernelError(code: .outOfMemory, message: "no mem")))
+        #expect(
+            try NetlinkReply.decode(message(done))
+                == .failure(sequence: 9, KernelError(code: .outOfMemory, message: "no mem")))
     }
 
     @Test func garbageNeverDecodesSilently() {
@@ -119,7 +127,9 @@ struct MalformedInputTests {
         for bytes in garbage {
             let outcome = Result { () throws(NetlinkDecodeError) -> MPTCPEvent in
                 let messages = try NetlinkDatagram.split(bytes)
-                guard let first = messages.first else { throw NetlinkDecodeError(.truncatedHeader(what: "x", needed: 1, available: 0)) }
+                guard let first = messages.first else {
+                    throw NetlinkDecodeError(.truncatedHeader(what: "x", needed: 1, available: 0))
+                }
                 return try MPTCPEventDecoder.decode(first)
             }
             if case .success(let event) = outcome { Issue.record("decoded \(event) from \(hexString(bytes))") }
@@ -131,7 +141,8 @@ struct MalformedInputTests {
         let error = decodeFailure { _ = try RouteNetlinkMessage.decode(message(link)) }
         #expect(error?.description == "RTM_NEWLINK: struct ifinfomsg needs 16 bytes, only 8 left")
         let noName = hex("20000000 1000 0000 00000000 00000000  00000100 02000000 43100100 00000000")
-        #expect(decodeFailure { _ = try RouteNetlinkMessage.decode(message(noName)) }?.description
+        #expect(
+            decodeFailure { _ = try RouteNetlinkMessage.decode(message(noName)) }?.description
                 == "RTM_NEWLINK: missing attribute IFLA_IFNAME (3)")
         let address = hex("1c000000 1400 0000 00000000 00000000  02180000 03000000 0800 0100")
         #expect(decodeFailure { _ = try RouteNetlinkMessage.decode(message(address)) } != nil)

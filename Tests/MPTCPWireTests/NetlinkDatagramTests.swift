@@ -1,13 +1,15 @@
 import MPTCPWire
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 @Suite("Netlink datagrams")
 struct NetlinkDatagramTests {
     // Two messages in one datagram: an ack-shaped NLMSG_DONE (20 bytes, padded to 20) and a
     // 21-byte message padded to 24.
-    static let twoMessages = hex("""
+    static let twoMessages = hex(
+        """
         14000000 0300 0200 07000000 00000000   // len 20, NLMSG_DONE, NLM_F_MULTI, seq 7, pid 0
         00000000                               // int status 0
         15000000 1c00 0000 08000000 2a000000   // len 21, type 28, flags 0, seq 8, pid 42

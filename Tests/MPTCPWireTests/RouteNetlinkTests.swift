@@ -2,23 +2,31 @@ import MPTCPWire
 import SubflowPolicy
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 @Suite("rtnetlink")
 struct RouteNetlinkTests {
     @Test func dumpRequestsGolden() throws {
-        #expect(RouteNetlink.encodeLinkDump(sequence: 5) == hex("""
-            20000000 1200 0103 05000000 00000000   // len 32, RTM_GETLINK, REQUEST|DUMP, seq 5
-            00 00 0000 00000000 00000000 00000000  // ifinfomsg: AF_UNSPEC, everything 0
-            """))
-        #expect(RouteNetlink.encodeAddressDump(sequence: 6) == hex("""
-            18000000 1600 0103 06000000 00000000   // len 24, RTM_GETADDR, REQUEST|DUMP, seq 6
-            00 00 00 00 00000000                   // ifaddrmsg: AF_UNSPEC
-            """))
+        #expect(
+            RouteNetlink.encodeLinkDump(sequence: 5)
+                == hex(
+                    """
+                    20000000 1200 0103 05000000 00000000   // len 32, RTM_GETLINK, REQUEST|DUMP, seq 5
+                    00 00 0000 00000000 00000000 00000000  // ifinfomsg: AF_UNSPEC, everything 0
+                    """))
+        #expect(
+            RouteNetlink.encodeAddressDump(sequence: 6)
+                == hex(
+                    """
+                    18000000 1600 0103 06000000 00000000   // len 24, RTM_GETADDR, REQUEST|DUMP, seq 6
+                    00 00 00 00 00000000                   // ifaddrmsg: AF_UNSPEC
+                    """))
     }
 
     @Test func linkGolden() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             44000000 1000 0000 00000000 00000000   // len 68, RTM_NEWLINK
             00 00 0100 02000000 43100100 00000000  // ifinfomsg: ARPHRD_ETHER, index 2, flags 0x11043, change 0
             0900 0300 65746830 00 000000           // IFLA_IFNAME "eth0"
@@ -26,20 +34,30 @@ struct RouteNetlinkTests {
             0500 2100 01 000000                    // IFLA_CARRIER 1
             0800 0400 dc050000                     // IFLA_MTU 1500 (ignored)
             """)
-        #expect(try RouteNetlinkMessage.decode(message(bytes)) == .newLink(LinkMessage(
-            index: InterfaceIndex(2), name: "eth0", flags: 0x11043, change: 0, type: 1, carrier: true, operState: 6)))
+        #expect(
+            try RouteNetlinkMessage.decode(message(bytes))
+                == .newLink(
+                    LinkMessage(
+                        index: InterfaceIndex(2), name: "eth0", flags: 0x11043, change: 0, type: 1, carrier: true,
+                        operState: 6)))
     }
 
     @Test func addressGolden() throws {
-        let v4 = hex("""
+        let v4 = hex(
+            """
             28000000 1500 0000 00000000 00000000   // len 40, RTM_DELADDR
             02 18 80 00 03000000                   // ifaddrmsg: AF_INET, /24, PERMANENT, scope 0, index 3
             0800 0100 c6120201                     // IFA_ADDRESS 198.18.2.1 (the peer, on a p2p link)
             0800 0200 c6120202                     // IFA_LOCAL 198.18.2.2: preferred
             """)
-        #expect(try RouteNetlinkMessage.decode(message(v4)) == .deleteAddress(AddressMessage(
-            interface: InterfaceIndex(3), address: ip("198.18.2.2"), prefixLength: 24, flags: 0x80, scope: 0)))
-        let v6 = hex("""
+        #expect(
+            try RouteNetlinkMessage.decode(message(v4))
+                == .deleteAddress(
+                    AddressMessage(
+                        interface: InterfaceIndex(3), address: ip("198.18.2.2"), prefixLength: 24, flags: 0x80, scope: 0
+                    )))
+        let v6 = hex(
+            """
             34000000 1400 0000 00000000 00000000   // len 52, RTM_NEWADDR
             0a 40 80 00 02000000                   // AF_INET6, /64, PERMANENT (8 bits), index 2
             1400 0100 20010db8 00020000 00000000 00000002  // IFA_ADDRESS 2001:db8:2::2

@@ -14,7 +14,9 @@ extension Harness {
     }
 
     /// A connection accepted on port 5201 of `local`.
-    func serverConnection(_ token: UInt32, local: String = "198.18.1.2", remote: String = "198.18.1.1") -> ConnectionEventInfo {
+    func serverConnection(
+        _ token: UInt32, local: String = "198.18.1.2", remote: String = "198.18.1.1"
+    ) -> ConnectionEventInfo {
         connection(token, from: local, 5201, to: remote, 40000, server: true)
     }
 
@@ -22,7 +24,8 @@ extension Harness {
     var announcements: [String] {
         kernel.commands.compactMap {
             guard case .announce(let token, let entry) = $0, let address = entry.address else { return nil }
-            return "\(token) \(address) id=\(entry.id.map { "\($0)" } ?? "-") dev=\(entry.interface.map { "\($0)" } ?? "-") port=\(entry.port)"
+            return
+                "\(token) \(address) id=\(entry.id.map { "\($0)" } ?? "-") dev=\(entry.interface.map { "\($0)" } ?? "-") port=\(entry.port)"
         }
     }
 

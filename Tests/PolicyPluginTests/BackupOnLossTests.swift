@@ -6,6 +6,7 @@ import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
 import Testing
+
 @testable import PathManagerHarness
 @testable import SubflowTestSupport
 
@@ -15,10 +16,13 @@ import Testing
     static let hold: UInt64 = 1000
 
     /// A harness with both interfaces up, each with an IPv4 and an IPv6 address.
-    func harness(_ mode: String = "standby", _ extra: [String: String] = [:], log: InMemoryLogHandler? = nil) throws -> Harness {
+    func harness(
+        _ mode: String = "standby", _ extra: [String: String] = [:], log: InMemoryLogHandler? = nil
+    ) throws -> Harness {
         var settings = ["primary": "eth*", "backup": "wwan?", "mode": mode, "hold-time-ms": String(Self.hold)]
         settings.merge(extra) { $1 }
-        let h = try Harness(backupOnLoss: settings, logger: log.map { handler in Logger(label: "test") { _ in handler } })
+        let h = try Harness(
+            backupOnLoss: settings, logger: log.map { handler in Logger(label: "test") { _ in handler } })
         h.link(2, "eth0"); h.link(3, "wwan0")
         h.address("198.18.1.1", on: 2); h.address("198.18.2.1", on: 3)
         h.address("2001:db8:1::1", on: 2, prefix: 64); h.address("2001:db8:2::1", on: 3, prefix: 64)
@@ -66,7 +70,8 @@ import Testing
         case .linkDown: h.link(2, "eth0", up: false)
         case .carrierLost: h.linkState(2, "eth0", up: true, carrier: false)
         case .addressRemoved: h.removeAddress("198.18.1.1", on: 2)
-        case .subflowError: h.event(.subflowClosed(h.joined(1, "198.18.1.1", 40000, "198.18.1.2", localID: 0, error: 110)))
+        case .subflowError:
+            h.event(.subflowClosed(h.joined(1, "198.18.1.1", 40000, "198.18.1.2", localID: 0, error: 110)))
         }
     }
 
@@ -81,8 +86,10 @@ import Testing
         // A subflow that closed by itself is gone already; otherwise the dead one is closed.
         if kind != .subflowError { expected.append("destroy 198.18.1.1:40000>198.18.1.2:443") }
         #expect(Array(h.sent.dropFirst(before)) == expected)
-        let reason = ["linkDown": "link eth0 down", "carrierLost": "carrier lost on eth0",
-                      "addressRemoved": "address 198.18.1.1 removed from eth0", "subflowError": "ETIMEDOUT"][kind.rawValue]!
+        let reason = [
+            "linkDown": "link eth0 down", "carrierLost": "carrier lost on eth0",
+            "addressRemoved": "address 198.18.1.1 removed from eth0", "subflowError": "ETIMEDOUT",
+        ][kind.rawValue]!
         #expect(log.contains("primary path lost (") && log.contains(reason), "\(log.lines)")
     }
 
@@ -100,14 +107,20 @@ import Testing
         let h = try harness()
         h.establish(h.connection(1, from: "198.18.1.1", to: "198.18.1.2"))
         h.establish(h.connection(2, from: "2001:db8:1::1", to: "2001:db8:1::2"))
-        #expect(h.sent == ["create 198.18.2.1>198.18.1.2:443 backup dev 3", "create 2001:db8:2::1>[2001:db8:1::2]:443 backup dev 3"])
+        #expect(
+            h.sent == [
+                "create 198.18.2.1>198.18.1.2:443 backup dev 3",
+                "create 2001:db8:2::1>[2001:db8:1::2]:443 backup dev 3",
+            ])
         h.event(.subflowEstablished(h.joined(1, "198.18.2.1", 50000, "198.18.1.2")))
         h.event(.subflowEstablished(h.joined(2, "2001:db8:2::1", 50001, "2001:db8:1::2")))
         h.link(2, "eth0", up: false)
-        #expect(Set(h.sent.dropFirst(2)) == [
-            "set 198.18.2.1:50000>198.18.1.2:443 backup=0", "destroy 198.18.1.1:40000>198.18.1.2:443",
-            "set [2001:db8:2::1]:50001>[2001:db8:1::2]:443 backup=0", "destroy [2001:db8:1::1]:40000>[2001:db8:1::2]:443",
-        ])
+        #expect(
+            Set(h.sent.dropFirst(2)) == [
+                "set 198.18.2.1:50000>198.18.1.2:443 backup=0", "destroy 198.18.1.1:40000>198.18.1.2:443",
+                "set [2001:db8:2::1]:50001>[2001:db8:1::2]:443 backup=0",
+                "destroy [2001:db8:1::1]:40000>[2001:db8:1::2]:443",
+            ])
     }
 
     @Test func aBackupJoinStillOnItsWayWhenThePrimaryIsLostLosesItsFlagOnArrival() throws {
@@ -132,14 +145,19 @@ import Testing
         h.scheduler.advance(byMilliseconds: Self.hold - 1)
         #expect(h.sent.count == afterFailover, "not before the hold time")
         h.scheduler.advance(byMilliseconds: 1)
-        #expect(h.sent.last == "create 198.18.1.1>198.18.1.2:443 dev 2", "from the primary address to the peer's initial endpoint")
+        #expect(
+            h.sent.last == "create 198.18.1.1>198.18.1.2:443 dev 2",
+            "from the primary address to the peer's initial endpoint")
         #expect(log.contains("restoring the primary path: 198.18.1.1 usable for 1000 ms"), "\(log.lines)")
         h.event(.subflowEstablished(h.joined(1, "198.18.1.1", 40100, "198.18.1.2", localID: 0)))
         #expect(h.sent.last == "set 198.18.2.1:50000>198.18.1.2:443 backup=1")
         #expect(log.contains("setting the backup flag on the backup subflows again"))
         // Back in standby: a second loss fails over again.
         h.link(2, "eth0", up: false)
-        #expect(h.sent.suffix(2) == ["set 198.18.2.1:50000>198.18.1.2:443 backup=0", "destroy 198.18.1.1:40100>198.18.1.2:443"])
+        #expect(
+            h.sent.suffix(2) == [
+                "set 198.18.2.1:50000>198.18.1.2:443 backup=0", "destroy 198.18.1.1:40100>198.18.1.2:443",
+            ])
     }
 
     @Test func onDemandRestoreClosesTheBackupSubflowOnceThePrimaryIsBack() throws {
@@ -164,7 +182,7 @@ import Testing
         let afterFailover = h.sent.count
         h.link(2, "eth0", up: true)
         h.scheduler.advance(byMilliseconds: 600)
-        h.link(2, "eth0", up: false)                      // down again within the hold time
+        h.link(2, "eth0", up: false)  // down again within the hold time
         h.scheduler.advance(byMilliseconds: 200)
         h.link(2, "eth0", up: true)
         h.scheduler.advance(byMilliseconds: Self.hold - 1)
@@ -178,7 +196,9 @@ import Testing
         runningConnection(h)
         lose(h, .subflowError)
         h.scheduler.advance(byMilliseconds: Self.hold)
-        #expect(h.sent.last == "create 198.18.1.1>198.18.1.2:443 dev 2", "the link stayed up: try again after the hold time")
+        #expect(
+            h.sent.last == "create 198.18.1.1>198.18.1.2:443 dev 2", "the link stayed up: try again after the hold time"
+        )
         h.event(.subflowClosed(h.joined(1, "198.18.1.1", 40100, "198.18.1.2", localID: 0, error: 111)))
         let count = h.sent.count
         h.scheduler.advance(byMilliseconds: Self.hold - 1)
@@ -189,13 +209,15 @@ import Testing
 
     @Test func aConnectionOpenedOnTheBackupMovesToThePrimaryOnceItHasBeenUpForTheHoldTime() throws {
         let h = try harness()
-        h.scheduler.advance(byMilliseconds: 400)   // eth0 usable since t=0
+        h.scheduler.advance(byMilliseconds: 400)  // eth0 usable since t=0
         h.establish(h.connection(1, from: "198.18.2.1", to: "198.18.1.2"))
         #expect(h.sent.isEmpty)
         h.scheduler.advance(byMilliseconds: 600)
         #expect(h.sent == ["create 198.18.1.1>198.18.1.2:443 dev 2"])
         h.event(.subflowEstablished(h.joined(1, "198.18.1.1", 50000, "198.18.1.2")))
-        #expect(h.sent.last == "set 198.18.2.1:40000>198.18.1.2:443 backup=1", "the initial subflow becomes the standby one")
+        #expect(
+            h.sent.last == "set 198.18.2.1:40000>198.18.1.2:443 backup=1", "the initial subflow becomes the standby one"
+        )
     }
 
     // MARK: Robustness
@@ -203,8 +225,14 @@ import Testing
     @Test func aRefusedBackupJoinIsRetriedWithBoundedBackoff() throws {
         let h = try harness("on-demand", ["retry-initial-ms": "100", "retry-max-ms": "250"])
         runningConnection(h, mode: "on-demand")
-        h.kernel.forcedFailures = [({ if case .subflowCreate = $0 { return true }; return false },
-                                    KernelError(code: .networkUnreachable, message: "connect error: -101"))]
+        h.kernel.forcedFailures = [
+            (
+                {
+                    if case .subflowCreate = $0 { return true }; return false
+                },
+                KernelError(code: .networkUnreachable, message: "connect error: -101")
+            )
+        ]
         h.link(2, "eth0", up: false)
         var at: [UInt64] = []
         for _ in 0..<80 {
@@ -223,13 +251,22 @@ import Testing
     @Test func aRefusedFlagChangeIsRetried() throws {
         let h = try harness("standby", ["retry-initial-ms": "100"])
         runningConnection(h)
-        h.kernel.forcedFailures = [({ if case .setFlags = $0 { return true }; return false }, KernelError(code: .busy))]
+        h.kernel.forcedFailures = [
+            (
+                {
+                    if case .setFlags = $0 { return true }; return false
+                }, KernelError(code: .busy)
+            )
+        ]
         h.link(2, "eth0", up: false)
         h.kernel.forcedFailures = []
         #expect(h.sent.filter { $0.hasPrefix("set") }.count == 1)
         h.scheduler.advance(byMilliseconds: 100)
-        #expect(h.sent.filter { $0.hasPrefix("set") } == ["set 198.18.2.1:50000>198.18.1.2:443 backup=0",
-                                                        "set 198.18.2.1:50000>198.18.1.2:443 backup=0"])
+        #expect(
+            h.sent.filter { $0.hasPrefix("set") } == [
+                "set 198.18.2.1:50000>198.18.1.2:443 backup=0",
+                "set 198.18.2.1:50000>198.18.1.2:443 backup=0",
+            ])
         h.scheduler.advance(byMilliseconds: 10_000)
         #expect(h.sent.filter { $0.hasPrefix("set") }.count == 2, "accepted the second time")
     }
@@ -244,19 +281,31 @@ import Testing
         #expect(h.sent == ["create 198.18.2.1>198.18.1.2:443 backup dev 3"])
         h.event(.subflowClosed(h.joined(1, "198.18.2.1", 50000, "198.18.1.2", error: 110)))
         h.scheduler.advance(byMilliseconds: 100)
-        #expect(h.sent == ["create 198.18.2.1>198.18.1.2:443 backup dev 3", "create 198.18.2.1>198.18.1.2:443 backup dev 3"])
+        #expect(
+            h.sent == [
+                "create 198.18.2.1>198.18.1.2:443 backup dev 3", "create 198.18.2.1>198.18.1.2:443 backup dev 3",
+            ])
     }
 
     @Test func usesAnAnnouncedAddressWhenThePeerDeniesItsInitialEndpointAndFollowsItsRemoval() throws {
         let h = try harness()
         h.establish(h.connection(1, from: "198.18.1.1", to: "198.18.1.2", denyJoin: true))
         #expect(h.sent.isEmpty, "nowhere to join yet")
-        h.event(.announced(token: ConnectionToken(1), id: AddressID(5), endpoint: SocketEndpoint(IPAddress("198.18.3.2")!, port: 443)))
-        h.event(.announced(token: ConnectionToken(1), id: AddressID(6), endpoint: SocketEndpoint(IPAddress("198.18.4.2")!, port: 443)))
+        h.event(
+            .announced(
+                token: ConnectionToken(1), id: AddressID(5),
+                endpoint: SocketEndpoint(IPAddress("198.18.3.2")!, port: 443)))
+        h.event(
+            .announced(
+                token: ConnectionToken(1), id: AddressID(6),
+                endpoint: SocketEndpoint(IPAddress("198.18.4.2")!, port: 443)))
         #expect(h.sent == ["create 198.18.2.1>198.18.3.2:443 backup dev 3"])
         h.event(.subflowEstablished(h.joined(1, "198.18.2.1", 50000, "198.18.3.2", remoteID: 5)))
         h.event(.removed(token: ConnectionToken(1), id: AddressID(5)))
-        #expect(h.sent.suffix(2) == ["destroy 198.18.2.1:50000>198.18.3.2:443", "create 198.18.2.1>198.18.4.2:443 backup dev 3"])
+        #expect(
+            h.sent.suffix(2) == [
+                "destroy 198.18.2.1:50000>198.18.3.2:443", "create 198.18.2.1>198.18.4.2:443 backup dev 3",
+            ])
     }
 
     @Test func aConnectionOnAnUnlistedInterfaceIsLeftAlone() throws {
@@ -281,19 +330,34 @@ import Testing
 
     // MARK: Settings
 
-    @Test(arguments: [
-        ([:], "primary = (missing): expected one or more interface names"),
-        (["primary": "eth0"], "backup = (missing): expected"),
-        (["primary": "eth0", "backup": "eth0"], "backup = eth0: expected patterns not also listed in primary"),
-        (["primary": "eth0", "backup": "wwan0", "mode": "sometimes"], "mode = sometimes: expected standby or on-demand"),
-        (["primary": "eth0", "backup": "wwan0", "hold-time-ms": "-5"], "hold-time-ms = -5: expected a whole number"),
-        (["primary": "eth0", "backup": "wwan0", "bind-to-device": "maybe"], "bind-to-device = maybe: expected yes or no"),
-        (["primary": "eth0", "backup": "a/b"], "backup = a/b: expected"),
-        (["primary": "a-very-long-interface-name", "backup": "wwan0"], "primary = a-very-long-interface-name: expected"),
-    ] as [([String: String], String)])
+    @Test(
+        arguments: [
+            ([:], "primary = (missing): expected one or more interface names"),
+            (["primary": "eth0"], "backup = (missing): expected"),
+            (["primary": "eth0", "backup": "eth0"], "backup = eth0: expected patterns not also listed in primary"),
+            (
+                ["primary": "eth0", "backup": "wwan0", "mode": "sometimes"],
+                "mode = sometimes: expected standby or on-demand"
+            ),
+            (
+                ["primary": "eth0", "backup": "wwan0", "hold-time-ms": "-5"],
+                "hold-time-ms = -5: expected a whole number"
+            ),
+            (
+                ["primary": "eth0", "backup": "wwan0", "bind-to-device": "maybe"],
+                "bind-to-device = maybe: expected yes or no"
+            ),
+            (["primary": "eth0", "backup": "a/b"], "backup = a/b: expected"),
+            (
+                ["primary": "a-very-long-interface-name", "backup": "wwan0"],
+                "primary = a-very-long-interface-name: expected"
+            ),
+        ] as [([String: String], String)])
     func refusesToStartWithABadSettingNamingIt(settings: [String: String], message: String) {
         let error = #expect(throws: PluginLoadError.self) { try Harness(backupOnLoss: settings) }
-        #expect(error.map { "\($0)".contains("the policy failed to start: \(message)") } == true, "\(String(describing: error))")
+        #expect(
+            error.map { "\($0)".contains("the policy failed to start: \(message)") } == true,
+            "\(String(describing: error))")
     }
 }
 
@@ -311,7 +375,8 @@ extension Harness {
             case .subflowDestroy(_, let l, let r):
                 return "destroy \(SocketEndpoint(l.address!, port: l.port))>\(SocketEndpoint(r.address!, port: r.port))"
             case .setFlags(_, let l, let r?):
-                return "set \(SocketEndpoint(l.address!, port: l.port))>\(SocketEndpoint(r.address!, port: r.port)) backup=\(l.flags.contains(.backup) ? 1 : 0)"
+                return
+                    "set \(SocketEndpoint(l.address!, port: l.port))>\(SocketEndpoint(r.address!, port: r.port)) backup=\(l.flags.contains(.backup) ? 1 : 0)"
             default:
                 return "\(command)"
             }
@@ -320,14 +385,17 @@ extension Harness {
 
     /// A subflow event as the kernel sends it for a join this host opened (bound to the
     /// device of its address; `backup` is the PEER's flag, false here).
-    func joined(_ token: UInt32, _ local: String, _ localPort: UInt16, _ remote: String, _ remotePort: UInt16 = 443,
-                localID: UInt8 = 1, remoteID: UInt8 = 0, error: UInt8? = nil) -> SubflowEventInfo {
+    func joined(
+        _ token: UInt32, _ local: String, _ localPort: UInt16, _ remote: String, _ remotePort: UInt16 = 443,
+        localID: UInt8 = 1, remoteID: UInt8 = 0, error: UInt8? = nil
+    ) -> SubflowEventInfo {
         let address = IPAddress(local)!
         let device = localID == 0 ? nil : manager.network.interface(holding: address)?.index
-        return SubflowEventInfo(token: ConnectionToken(token), local: SocketEndpoint(address, port: localPort),
-                                remote: SocketEndpoint(IPAddress(remote)!, port: remotePort),
-                                localID: AddressID(localID), remoteID: AddressID(remoteID),
-                                interface: device, error: error)
+        return SubflowEventInfo(
+            token: ConnectionToken(token), local: SocketEndpoint(address, port: localPort),
+            remote: SocketEndpoint(IPAddress(remote)!, port: remotePort),
+            localID: AddressID(localID), remoteID: AddressID(remoteID),
+            interface: device, error: error)
     }
 
     /// An RTM_NEWLINK with explicit flags and carrier (e.g. up but without carrier).

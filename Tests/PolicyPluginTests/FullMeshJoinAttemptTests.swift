@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowCore
 import SubflowPolicy
 import Testing
+
 @testable import PathManagerHarness
 @testable import SubflowTestSupport
 
@@ -77,8 +78,10 @@ import Testing
     /// more than max-subflows counting attempts, and each ends with its mesh.
     @Test func aLossyPathNeverPilesSubflowsOnAPair() throws {
         let maxSubflows = 4
-        let h = try Harness(fullmesh: ["max-subflows": String(maxSubflows), "join-timeout-ms": "1000",
-                                       "retry-initial-ms": "100", "retry-limit": "100"])
+        let h = try Harness(fullmesh: [
+            "max-subflows": String(maxSubflows), "join-timeout-ms": "1000",
+            "retry-initial-ms": "100", "retry-limit": "100",
+        ])
         h.twoInterfaces()
         var random = SplitMix(seed: 8)
         let connections = 150
@@ -90,21 +93,34 @@ import Testing
         func answerNewCreates() {
             let commands = h.kernel.commands
             for command in commands[seen...] {
-                guard case .subflowCreate(let t, let l, let r) = command, let la = l.address, let ra = r.address else { continue }
+                guard case .subflowCreate(let t, let l, let r) = command, let la = l.address, let ra = r.address else {
+                    continue
+                }
                 let token = t.rawValue, pair = "\(la)>\(ra)"
                 live[token, default: [:]][pair, default: 0] += 1
                 #expect(live[token]![pair]! == 1, "two attempts on \(pair) for token \(token)")
                 let attempts = live[token]!.values.reduce(0, +)
                 let established = h.manager.connections[t]?.subflows.count ?? 0
-                #expect(attempts + established <= maxSubflows, "token \(token): \(attempts) attempts + \(established) subflows")
+                #expect(
+                    attempts + established <= maxSubflows,
+                    "token \(token): \(attempts) attempts + \(established) subflows")
                 // Answered between now and 10 s later: most after the 1 s join timeout.
-                unanswered.append((token, la.description, l.id?.rawValue ?? 0, ra.description, h.scheduler.nowMilliseconds + random.next(10_000)))
+                unanswered.append(
+                    (
+                        token, la.description, l.id?.rawValue ?? 0, ra.description,
+                        h.scheduler.nowMilliseconds + random.next(10_000)
+                    ))
             }
             seen = commands.count
         }
         for token in 1...UInt32(connections) {
-            h.establish(h.connection(token, from: "198.18.1.1", UInt16(truncatingIfNeeded: 30000 + Int(token)), to: "198.18.1.2"))
-            h.event(.announced(token: ConnectionToken(token), id: AddressID(1), endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 443)))
+            h.establish(
+                h.connection(
+                    token, from: "198.18.1.1", UInt16(truncatingIfNeeded: 30000 + Int(token)), to: "198.18.1.2"))
+            h.event(
+                .announced(
+                    token: ConnectionToken(token), id: AddressID(1),
+                    endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 443)))
         }
         answerNewCreates()
         while !unanswered.isEmpty {
@@ -114,7 +130,8 @@ import Testing
             live[next.token]![next.local + ">" + next.remote]! -= 1
             port &+= 1
             let failed = random.next(100) < 50
-            let info = h.subflow(next.token, next.local, port, next.remote, 443, localID: next.localID, error: failed ? 110 : nil)
+            let info = h.subflow(
+                next.token, next.local, port, next.remote, 443, localID: next.localID, error: failed ? 110 : nil)
             h.event(failed ? .subflowClosed(info) : .subflowEstablished(info))
             answerNewCreates()
             // Let the backoff timers of what just failed fire, then answer those joins too.

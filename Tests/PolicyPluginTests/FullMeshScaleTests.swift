@@ -3,6 +3,7 @@ import MPTCPWire
 import SubflowCore
 import SubflowPolicy
 import Testing
+
 @testable import PathManagerHarness
 @testable import SubflowTestSupport
 
@@ -12,7 +13,8 @@ import Testing
 @Suite struct FullMeshScaleTests {
     /// 100,000 as issue 8 requires; bench/connections.sh runs it at other sizes to tell the
     /// per-connection cost from the fixed one (an even number, at least 4).
-    static let connections = ProcessInfo.processInfo.environment["SUBFLOWD_SCALE_CONNECTIONS"].flatMap { Int($0) }
+    static let connections =
+        ProcessInfo.processInfo.environment["SUBFLOWD_SCALE_CONNECTIONS"].flatMap { Int($0) }
         .map { max(4, $0 / 4 * 4) } ?? 100_000
     static let serverSecond = SocketEndpoint(IPAddress("198.18.2.2")!, port: 443)
 
@@ -25,8 +27,10 @@ import Testing
         let client = IPAddress("198.18.1.1")!, server = SocketEndpoint(IPAddress("198.18.1.2")!, port: 443)
         for token in tokens {
             let local = SocketEndpoint(client, port: UInt16(truncatingIfNeeded: 10_000 + token % 50_000))
-            h.establish(ConnectionEventInfo(token: ConnectionToken(token), local: local, remote: server,
-                                            localID: .initial, remoteID: .initial, serverSide: false, denyJoinInitialEndpoint: false))
+            h.establish(
+                ConnectionEventInfo(
+                    token: ConnectionToken(token), local: local, remote: server,
+                    localID: .initial, remoteID: .initial, serverSide: false, denyJoinInitialEndpoint: false))
             h.event(.announced(token: ConnectionToken(token), id: AddressID(1), endpoint: Self.serverSecond))
         }
         // 2 local × 2 remote addresses: 3 joins besides the initial subflow, each with its timer.
@@ -44,15 +48,20 @@ import Testing
             guard let la = local.address, let ra = remote.address else { continue }
             let next = port[token, default: 50_000]
             port[token] = next + 1
-            h.event(.subflowEstablished(SubflowEventInfo(token: ConnectionToken(token), local: SocketEndpoint(la, port: next),
-                                                         remote: SocketEndpoint(ra, port: remote.port), localID: local.id ?? .initial,
-                                                         remoteID: AddressID(ra == Self.serverSecond.address ? 1 : 0),
-                                                         backup: false, error: nil)))
+            h.event(
+                .subflowEstablished(
+                    SubflowEventInfo(
+                        token: ConnectionToken(token), local: SocketEndpoint(la, port: next),
+                        remote: SocketEndpoint(ra, port: remote.port), localID: local.id ?? .initial,
+                        remoteID: AddressID(ra == Self.serverSecond.address ? 1 : 0),
+                        backup: false, error: nil)))
         }
         var meshed = 0
         for token in tokens where token % 2 == 0 {
             let subflows = try #require(h.manager.connections[ConnectionToken(token)]).subflows
-            if Set(subflows.map { "\($0.local.address)>\($0.remote.address)" }).count == 4 && subflows.count == 4 { meshed += 1 }
+            if Set(subflows.map { "\($0.local.address)>\($0.remote.address)" }).count == 4 && subflows.count == 4 {
+                meshed += 1
+            }
         }
         #expect(meshed == Self.connections / 2, "every answered connection has its 2 × 2 mesh")
         #expect(h.scheduler.pendingCount == 3 * Self.connections / 2, "the answered joins' timers are cancelled")

@@ -3,6 +3,7 @@ import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
 import Testing
+
 @testable import PathManagerHarness
 @testable import SubflowTestSupport
 
@@ -30,7 +31,10 @@ import Testing
         h.twoInterfaces()
         h.establish(h.connection(1, from: "198.18.1.1", to: "198.18.1.2"))
         h.completeJoins(token: 1)
-        h.event(.announced(token: ConnectionToken(1), id: AddressID(5), endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 443)))
+        h.event(
+            .announced(
+                token: ConnectionToken(1), id: AddressID(5),
+                endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 443)))
         #expect(h.creates.suffix(2) == ["198.18.1.1>198.18.2.2:443", "198.18.2.1>198.18.2.2:443"])
         // The initial address reuses ID 0; the second keeps the ID it got first.
         let ids = h.kernel.commands.compactMap { cmd -> UInt8? in
@@ -44,7 +48,10 @@ import Testing
         h.twoInterfaces()
         h.establish(h.connection(1, from: "198.18.1.1", to: "198.18.1.2", denyJoin: true))
         #expect(h.creates.isEmpty)
-        h.event(.announced(token: ConnectionToken(1), id: AddressID(2), endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 443)))
+        h.event(
+            .announced(
+                token: ConnectionToken(1), id: AddressID(2),
+                endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 443)))
         #expect(h.creates == ["198.18.1.1>198.18.2.2:443", "198.18.2.1>198.18.2.2:443"])
     }
 
@@ -84,7 +91,10 @@ import Testing
         let h = try Harness()
         h.twoInterfaces()
         h.establish(h.connection(1, from: "198.18.1.1", to: "198.18.1.2"))
-        h.event(.announced(token: ConnectionToken(1), id: AddressID(7), endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 443)))
+        h.event(
+            .announced(
+                token: ConnectionToken(1), id: AddressID(7),
+                endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 443)))
         h.event(.subflowEstablished(h.subflow(1, "198.18.1.1", 50001, "198.18.2.2", 443, localID: 0, remoteID: 7)))
         h.event(.removed(token: ConnectionToken(1), id: AddressID(7)))
         #expect(h.destroys == ["198.18.1.1:50001>198.18.2.2:443"])
@@ -93,8 +103,14 @@ import Testing
     @Test func retriesAFailedJoinWithBoundedExponentialBackoff() throws {
         let h = try Harness(fullmesh: ["retry-limit": "3", "retry-initial-ms": "100", "retry-max-ms": "250"])
         h.twoInterfaces()
-        h.kernel.forcedFailures = [({ if case .subflowCreate = $0 { return true }; return false },
-                                    KernelError(code: .addressNotAvailable, message: "connect error: -99"))]
+        h.kernel.forcedFailures = [
+            (
+                {
+                    if case .subflowCreate = $0 { return true }; return false
+                },
+                KernelError(code: .addressNotAvailable, message: "connect error: -99")
+            )
+        ]
         h.establish(h.connection(1, from: "198.18.1.1", to: "198.18.1.2"))
         #expect(h.creates.count == 1)
         var retries: [UInt64] = []
@@ -154,7 +170,8 @@ import Testing
     @Test(arguments: [("max-subflows", "lots"), ("retry-limit", "-1"), ("bind-to-device", "maybe")])
     func refusesToStartWithABadSettingNamingIt(key: String, value: String) {
         let error = #expect(throws: PluginLoadError.self) { try Harness(fullmesh: [key: value]) }
-        #expect(error.map { "\($0)".contains("the policy failed to start: \(key) = \(value): expected") } == true,
-                "\(String(describing: error))")
+        #expect(
+            error.map { "\($0)".contains("the policy failed to start: \(key) = \(value): expected") } == true,
+            "\(String(describing: error))")
     }
 }

@@ -3,6 +3,7 @@ import SignalPerInterfacePolicy
 import SubflowCore
 import SubflowPolicy
 import Testing
+
 @testable import PathManagerHarness
 @testable import SubflowTestSupport
 
@@ -12,8 +13,8 @@ import Testing
     @Test func announcesTheLowestAddressOfEachOtherInterfaceOnceEstablished() throws {
         let h = try Harness(signalPerInterface: [:])
         h.serverHost()
-        h.address("198.18.2.9", on: 3); h.address("198.18.2.3", on: 3)   // srv-b: .2, .3, .9 → .2
-        h.address("198.18.1.7", on: 2)                                     // the initial interface: never announced
+        h.address("198.18.2.9", on: 3); h.address("198.18.2.3", on: 3)  // srv-b: .2, .3, .9 → .2
+        h.address("198.18.1.7", on: 2)  // the initial interface: never announced
         h.kernel.connections.insert(ConnectionToken(1))
         h.event(.created(h.serverConnection(1)))
         #expect(h.announcements.isEmpty, "CREATED is too early for ANNOUNCE")
@@ -30,8 +31,14 @@ import Testing
         h.establish(h.serverConnection(1, local: "2001:db8:1::2", remote: "2001:db8:1::1"))
         h.establish(h.serverConnection(2))
         h.scheduler.advance(byMilliseconds: 1000)
-        #expect(h.announcements.filter { $0.hasPrefix("1 ") } == ["1 2001:db8:2::2 id=1 dev=3 port=0", "1 2001:db8:3::2 id=2 dev=4 port=0"])
-        #expect(h.announcements.filter { $0.hasPrefix("2 ") } == ["2 198.18.2.2 id=1 dev=3 port=0", "2 198.18.3.2 id=2 dev=4 port=0"])
+        #expect(
+            h.announcements.filter { $0.hasPrefix("1 ") } == [
+                "1 2001:db8:2::2 id=1 dev=3 port=0", "1 2001:db8:3::2 id=2 dev=4 port=0",
+            ])
+        #expect(
+            h.announcements.filter { $0.hasPrefix("2 ") } == [
+                "2 198.18.2.2 id=1 dev=3 port=0", "2 198.18.3.2 id=2 dev=4 port=0",
+            ])
     }
 
     @Test func aV4MappedConnectionIsAnnouncedIPv4Addresses() throws {
@@ -64,12 +71,18 @@ import Testing
         h.serverHost()
         let once = Once()
         // subflowd's drop check answers EAGAIN when the kernel acked but dropped the ADD_ADDR.
-        h.kernel.forcedFailures = [(matches: { if case .announce = $0 { return once.first() } else { return false } },
-                                    error: KernelError(code: .tryAgain, message: "subflowd: the kernel dropped this ADD_ADDR"))]
+        h.kernel.forcedFailures = [
+            (
+                matches: { if case .announce = $0 { return once.first() } else { return false } },
+                error: KernelError(code: .tryAgain, message: "subflowd: the kernel dropped this ADD_ADDR")
+            )
+        ]
         h.establish(h.serverConnection(1))
         #expect(h.announcements == ["1 198.18.2.2 id=1 dev=3 port=0"])
         h.scheduler.advance(byMilliseconds: 100)
-        #expect(h.announcements == ["1 198.18.2.2 id=1 dev=3 port=0", "1 198.18.2.2 id=1 dev=3 port=0"], "the retry goes first")
+        #expect(
+            h.announcements == ["1 198.18.2.2 id=1 dev=3 port=0", "1 198.18.2.2 id=1 dev=3 port=0"],
+            "the retry goes first")
         h.scheduler.advance(byMilliseconds: 100)
         #expect(h.announcements.last == "1 198.18.3.2 id=2 dev=4 port=0")
     }
@@ -78,10 +91,14 @@ import Testing
         let h = try Harness(signalPerInterface: [:])
         h.serverHost(paths: 2)
         let once = Once()
-        h.kernel.forcedFailures = [(matches: { if case .announce = $0 { return once.first() } else { return false } },
-                                    error: KernelError(code: .tryAgain, message: "dropped"))]
+        h.kernel.forcedFailures = [
+            (
+                matches: { if case .announce = $0 { return once.first() } else { return false } },
+                error: KernelError(code: .tryAgain, message: "dropped")
+            )
+        ]
         h.establish(h.serverConnection(1))
-        h.removeAddress("198.18.2.2", on: 3)   // the kernel still lists it and may retransmit it: RM_ADDR
+        h.removeAddress("198.18.2.2", on: 3)  // the kernel still lists it and may retransmit it: RM_ADDR
         h.scheduler.advance(byMilliseconds: 1000)
         #expect(h.announcements == ["1 198.18.2.2 id=1 dev=3 port=0"])
         #expect(h.removals == ["1 id=1"])
@@ -90,8 +107,12 @@ import Testing
     @Test func givesUpOnAnAnnouncementDroppedTooOften() throws {
         let h = try Harness(signalPerInterface: ["announce-retries": "2"])
         h.serverHost(paths: 2)
-        h.kernel.forcedFailures = [(matches: { if case .announce = $0 { return true } else { return false } },
-                                    error: KernelError(code: .tryAgain, message: "dropped"))]
+        h.kernel.forcedFailures = [
+            (
+                matches: { if case .announce = $0 { return true } else { return false } },
+                error: KernelError(code: .tryAgain, message: "dropped")
+            )
+        ]
         h.establish(h.serverConnection(1))
         h.scheduler.advance(byMilliseconds: 10_000)
         #expect(h.announcements.count == 3, "the first try and two retries")
@@ -105,7 +126,7 @@ import Testing
         // The peer joined the announced address on srv-b.
         h.event(.subflowEstablished(h.subflow(1, "198.18.2.2", 5201, "198.18.2.1", 40001, localID: 1)))
 
-        h.link(3, "srv-b", up: false)   // carrier lost: no RTM_DELADDR, the address is unusable all the same
+        h.link(3, "srv-b", up: false)  // carrier lost: no RTM_DELADDR, the address is unusable all the same
         #expect(h.removals == ["1 id=1"])
         #expect(h.destroys == ["198.18.2.2:5201>198.18.2.1:40001"], "REMOVE does not close local subflows")
         // REMOVE first: SUBFLOW_DESTROY deletes the kernel's entry for the address, after which
@@ -142,7 +163,7 @@ import Testing
         h.serverHost()
         h.establish(h.serverConnection(1))
         #expect(h.announcements.count == 1)
-        h.removeAddress("198.18.3.2", on: 4)   // still waiting its turn: the peer never heard of it
+        h.removeAddress("198.18.3.2", on: 4)  // still waiting its turn: the peer never heard of it
         h.scheduler.advance(byMilliseconds: 1000)
         #expect(h.announcements == ["1 198.18.2.2 id=1 dev=3 port=0"])
         #expect(h.removals.isEmpty)
@@ -176,7 +197,7 @@ import Testing
         h.establish(h.serverConnection(1))
         h.scheduler.advance(byMilliseconds: 150)
         #expect(h.announcements.count == 2)
-        h.removeAddress("198.18.3.2", on: 4)   // its REMOVE waits for the pacing interval…
+        h.removeAddress("198.18.3.2", on: 4)  // its REMOVE waits for the pacing interval…
         #expect(h.removals.isEmpty)
         // …when a configuration reload replaces the policy instance (the old one's timers go).
         let registration = PolicyRegistration(name: "signal-per-interface", summary: "test") { context, settings in
@@ -199,12 +220,15 @@ import Testing
     }
 
     @Test func badSettingsAreRefusedWithTheKey() throws {
-        for (key, value) in [("announce-interval-ms", "-1"), ("announce-interval-ms", "fast"), ("announce-retries", "99")] {
+        for (key, value) in [
+            ("announce-interval-ms", "-1"), ("announce-interval-ms", "fast"), ("announce-retries", "99"),
+        ] {
             #expect(throws: PolicySettingError.self, "\(key)=\(value)") {
                 _ = try SignalPerInterface.Settings(PolicySettings([key: value]))
             }
         }
-        let settings = try SignalPerInterface.Settings(PolicySettings(["announce-interval-ms": "20", "announce-retries": "0"]))
+        let settings = try SignalPerInterface.Settings(
+            PolicySettings(["announce-interval-ms": "20", "announce-retries": "0"]))
         #expect(settings.intervalMilliseconds == 20 && settings.retries == 0)
         #expect(settings.retryDelay(attempt: 1) == 50 && settings.retryDelay(attempt: 3) == 200)
     }

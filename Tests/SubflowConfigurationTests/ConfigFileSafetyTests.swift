@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SubflowConfiguration
 @testable import SubflowTestSupport
 
@@ -41,8 +42,10 @@ import Testing
     @Test(arguments: ["\r\n", "\r", "\n"])
     func everyLineEndIsALineEnd(_ end: String) throws {
         let folder = try Folder()
-        let text = ["# subflowd.conf written on another system", "[core]", "policy = signal-per-interface",
-                    "liveness-interval = 9", "[network]", "deny-interfaces = docker0", ""].joined(separator: end)
+        let text = [
+            "# subflowd.conf written on another system", "[core]", "policy = signal-per-interface",
+            "liveness-interval = 9", "[network]", "deny-interfaces = docker0", "",
+        ].joined(separator: end)
         let c = try load(try folder.write(text))
         #expect(c.policies == ["signal-per-interface"])
         #expect(c.livenessIntervalSeconds == 9)
@@ -61,7 +64,10 @@ import Testing
         let folder = try Folder()
         let path = try folder.write("[core]\npolicy = fullmesh\n", mode: 0o666)
         let text = refusal(path)
-        #expect(text.contains("configuration refused: the file is writable by others (mode 666); fix with: chmod go-w \(path)"), "\(text)")
+        #expect(
+            text.contains(
+                "configuration refused: the file is writable by others (mode 666); fix with: chmod go-w \(path)"),
+            "\(text)")
     }
 
     @Test func aGroupWritableFileIsRefused() throws {
@@ -104,12 +110,17 @@ import Testing
     }
 
     @Test func aDeviceIsRefused() {
-        #expect(refusal("/dev/zero").contains("it is a character device, not a regular file"), "\(refusal("/dev/zero"))")
+        #expect(
+            refusal("/dev/zero").contains("it is a character device, not a regular file"), "\(refusal("/dev/zero"))")
     }
 
     @Test func aFileOverTheLimitIsRefusedNotCut() throws {
         let folder = try Folder()
-        let path = try folder.write("[core]\npolicy = fullmesh\n" + String(repeating: "# padding\n", count: Configuration.maximumFileBytes / 10))
-        #expect(refusal(path).contains("larger than the limit of \(Configuration.maximumFileBytes) bytes"), "\(refusal(path))")
+        let path = try folder.write(
+            "[core]\npolicy = fullmesh\n" + String(repeating: "# padding\n", count: Configuration.maximumFileBytes / 10)
+        )
+        #expect(
+            refusal(path).contains("larger than the limit of \(Configuration.maximumFileBytes) bytes"),
+            "\(refusal(path))")
     }
 }

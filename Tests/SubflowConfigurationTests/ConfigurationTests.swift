@@ -2,6 +2,7 @@ import Foundation
 import SubflowCore
 import SubflowPolicy
 import Testing
+
 @testable import SubflowConfiguration
 @testable import SubflowTestSupport
 
@@ -17,16 +18,20 @@ import Testing
     }
 
     @Test func theShippedFileParsesToTheBuiltInDefaults() throws {
-        let shipped = try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/SubflowConfigurationTests/ConfigurationTests.swift",
-                                                                                 with: "conf/subflowd.conf"), encoding: .utf8)
+        let shipped = try String(
+            contentsOfFile: #filePath.replacingOccurrences(
+                of: "Tests/SubflowConfigurationTests/ConfigurationTests.swift",
+                with: "conf/subflowd.conf"), encoding: .utf8)
         let c = try parse(shipped)
         #expect(c.policies == ["fullmesh"])
-        #expect(c.livenessIntervalSeconds == 30 && c.logLevel == .info && c.controlSocket == "/run/subflowd/control.sock")
+        #expect(
+            c.livenessIntervalSeconds == 30 && c.logLevel == .info && c.controlSocket == "/run/subflowd/control.sock")
         #expect(c.filter == AddressFilter() && c.rules.isEmpty && c.metricsListen == nil)
     }
 
     @Test func readsEverySection() throws {
-        let c = try parse("""
+        let c = try parse(
+            """
             [core]
             policy = fullmesh
             load-policies = backup-on-loss, signal-per-interface
@@ -53,14 +58,16 @@ import Testing
         #expect(c.pluginDirectories == ["/opt/a", "/opt/b"] && c.setPathManager && c.livenessIntervalSeconds == 5)
         #expect(c.logTarget == .journal && c.logLevel == .debug && c.recordPath == "/var/lib/subflowd/t.pcap")
         #expect(c.recordMaxBytes == 100_000 && c.controlSocket == nil && c.metricsListen == "127.0.0.1:9638")
-        #expect(c.filter.denyInterfaces == ["docker*", "veth*"] && c.filter.families == [.ipv6] && !c.filter.skipLinkLocal)
+        #expect(
+            c.filter.denyInterfaces == ["docker*", "veth*"] && c.filter.families == [.ipv6] && !c.filter.skipLinkLocal)
         #expect(c.rules.map(\.rule.policy) == ["signal-per-interface", "backup-on-loss"])
         #expect(c.rules[1].origin.line == 19)
         #expect(c.settings(for: "fullmesh").values == ["max-subflows": "4"])
     }
 
     @Test func acceptsMptcpdNames() throws {
-        let c = try parse("""
+        let c = try parse(
+            """
             # an mptcpd.conf
             [core]
             log=syslog
@@ -86,7 +93,10 @@ import Testing
         ("[colours]\nred = 1", "test.conf:1: unknown section [colours]"),
         ("[core]\njust words", "test.conf:2: 'just words' is not KEY = VALUE"),
         ("[core\npolicy = x", "test.conf:1: malformed section header"),
-        ("[core]\ncontrol-socket = relative.sock", "test.conf:2: control-socket = relative.sock: expected an absolute path, or none"),
+        (
+            "[core]\ncontrol-socket = relative.sock",
+            "test.conf:2: control-socket = relative.sock: expected an absolute path, or none"
+        ),
     ])
     func namesTheLineAndWhatWouldBeRight(text: String, expected: String) {
         #expect(problem(text)?.hasPrefix(expected) == true, "\(problem(text) ?? "no error")")
@@ -94,26 +104,29 @@ import Testing
 
     @Test func commandLineOverridesTheFileWhichOverridesDefaults() throws {
         let file = "/tmp/sfd-precedence-\(UInt32.random(in: 0...UInt32.max)).conf"
-        try "[core]\npolicy = fullmesh\nlog-level = debug\nliveness-interval = 7\n[policy.fullmesh]\nmax-subflows = 4\nretry-limit = 2\n"
+        try
+            "[core]\npolicy = fullmesh\nlog-level = debug\nliveness-interval = 7\n[policy.fullmesh]\nmax-subflows = 4\nretry-limit = 2\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManagerShim.remove(file) }
-        var line = CommandLineSettings()   // subflowd --config FILE --log-level warning --set max-subflows=6
+        var line = CommandLineSettings()  // subflowd --config FILE --log-level warning --set max-subflows=6
         line.configFile = file
         line.logLevel = "warning"
         line.policySettings = ["max-subflows=6"]
         let c = try Configuration.resolve(line, defaultFile: Configuration.defaultPath)
-        #expect(c.logLevel == .warning)                 // command line over file
-        #expect(c.livenessIntervalSeconds == 7)          // file over default
-        #expect(c.recordKeep == 3)                       // default
+        #expect(c.logLevel == .warning)  // command line over file
+        #expect(c.livenessIntervalSeconds == 7)  // file over default
+        #expect(c.recordKeep == 3)  // default
         #expect(c.settings(for: "fullmesh").values == ["max-subflows": "6", "retry-limit": "2"])
         #expect(c.policySettings["fullmesh"]?["max-subflows"]?.origin == .commandLine)
         #expect(c.policySettings["fullmesh"]?["retry-limit"]?.origin.line == 7)
     }
 
     @Test func aMissingExplicitFileIsAnError() throws {
-        var line = CommandLineSettings()   // subflowd --config /nonexistent/subflowd.conf
+        var line = CommandLineSettings()  // subflowd --config /nonexistent/subflowd.conf
         line.configFile = "/nonexistent/subflowd.conf"
-        #expect(throws: ConfigurationError.self) { try Configuration.resolve(line, defaultFile: Configuration.defaultPath) }
+        #expect(throws: ConfigurationError.self) {
+            try Configuration.resolve(line, defaultFile: Configuration.defaultPath)
+        }
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import SubflowConfiguration
 import SubflowCore
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Damaged plugin files are refused before the dynamic linker maps them (issue 8, defect 8:
@@ -39,28 +40,30 @@ import Testing
 
     @Test func aPluginForAnotherMachineIsRefused() throws {
         var bytes = Self.originalBytes
-        bytes[18] ^= 0x40   // e_machine, low byte (little-endian hosts; on big-endian hosts the high byte)
+        bytes[18] ^= 0x40  // e_machine, low byte (little-endian hosts; on big-endian hosts the high byte)
         let text = try refusal(bytes).map(\.description) ?? ""
         #expect(text.contains("rebuild it for this machine"), "\(text)")
     }
 
     @Test func anExecutableInsteadOfASharedObjectIsRefused() throws {
         var bytes = Self.originalBytes
-        bytes[16] = 2   // e_type = ET_EXEC
+        bytes[16] = 2  // e_type = ET_EXEC
         let text = try refusal(bytes).map(\.description) ?? ""
         #expect(text.contains("not a shared object"), "\(text)")
     }
 
     @Test func aPluginForTheOtherELFClassIsRefused() throws {
         var bytes = Self.originalBytes
-        bytes[4] = bytes[4] == 2 ? 1 : 2   // EI_CLASS
+        bytes[4] = bytes[4] == 2 ? 1 : 2  // EI_CLASS
         let text = try refusal(bytes).map(\.description) ?? ""
         #expect(text.contains("-bit"), "\(text)")
     }
 
     @Test func theWholePluginStillLoads() throws {
         let dir = try PluginDirectory(["whole.so": "libfullmesh.so"])
-        let error = #expect(throws: PluginLoadError.self) { try PluginLoader(directory: dir.path).load(policyNamed: "whole") }
+        let error = #expect(throws: PluginLoadError.self) {
+            try PluginLoader(directory: dir.path).load(policyNamed: "whole")
+        }
         // It loads and runs: the only complaint is the name it registers.
         #expect(error?.reason == .nameMismatch(requested: "whole", registered: "fullmesh"))
     }

@@ -2,6 +2,7 @@ import Foundation
 import SubflowConfiguration
 import SubflowCore
 import Testing
+
 @testable import SubflowTestSupport
 
 /// The attack of issue 8, defect 3: `--plugin-dir` names a symbolic link that someone flips
@@ -26,16 +27,20 @@ import Testing
             base = "/tmp/sfd-race-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             marker = base + "/intruder-ran"
             let fm = FileManager.default
-            try fm.createDirectory(atPath: base, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
-            try fm.createDirectory(atPath: good, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
-            try fm.createDirectory(atPath: evil, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+            try fm.createDirectory(
+                atPath: base, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+            try fm.createDirectory(
+                atPath: good, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+            try fm.createDirectory(
+                atPath: evil, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
             let build = BuiltProducts.directory.path
             try fm.copyItem(atPath: "\(build)/libfullmesh.so", toPath: "\(good)/fullmesh.so")
             try fm.copyItem(atPath: "\(build)/libfixture-intruder.so", toPath: "\(evil)/fullmesh.so")
             try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: "\(good)/fullmesh.so")
             try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: "\(evil)/fullmesh.so")
             guard chown(evil, PluginSwapRaceTests.nobody, PluginSwapRaceTests.nobody) == 0,
-                  chown("\(evil)/fullmesh.so", PluginSwapRaceTests.nobody, PluginSwapRaceTests.nobody) == 0 else {
+                chown("\(evil)/fullmesh.so", PluginSwapRaceTests.nobody, PluginSwapRaceTests.nobody) == 0
+            else {
                 throw CocoaError(.fileWriteNoPermission)
             }
             setenv("SUBFLOWD_TEST_INTRUDER_MARKER", marker, 1)
@@ -63,8 +68,9 @@ import Testing
                     let (registration, _) = try PluginLoader(directory: spelled).load(policyNamed: "fullmesh")
                     if registration.name == "fullmesh" { good += 1 }
                 } catch {
-                    refusals.insert("\(error)".replacingOccurrences(of: "/+", with: "/", options: .regularExpression)
-                        .replacingOccurrences(of: base, with: "BASE"))
+                    refusals.insert(
+                        "\(error)".replacingOccurrences(of: "/+", with: "/", options: .regularExpression)
+                            .replacingOccurrences(of: base, with: "BASE"))
                 }
                 if intruderRan { return (attempt, good, refusals.sorted()) }
             }
@@ -100,18 +106,23 @@ import Testing
         while !flipper.isFinished { usleep(1000) }
         #expect(!arena.intruderRan, "the intruder's constructor ran after \(result.tries) loads")
         #expect(result.good > 0, "the good plugin never loaded in \(result.tries) tries: \(result.refusals)")
-        print("swap race (thread): \(result.tries) loads, \(result.good) good, intruder ran: \(arena.intruderRan), refusals: \(result.refusals)")
+        print(
+            "swap race (thread): \(result.tries) loads, \(result.good) good, intruder ran: \(arena.intruderRan), refusals: \(result.refusals)"
+        )
     }
 
     /// The attack as issue 8 ran it: the link sits in a directory of `nobody`, who flips it
     /// from its own process. A path through a directory another user controls is refused.
-    @Test(.enabled(if: isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
-                   "needs root and setpriv(1) to flip the link as nobody"))
+    @Test(
+        .enabled(
+            if: isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+            "needs root and setpriv(1) to flip the link as nobody"))
     func aLinkFlippedByAnotherUserNeverRunsTheIntruder() throws {
         let arena = try Arena()
         let attacker = arena.base + "/attacker"
-        try FileManager.default.createDirectory(atPath: attacker, withIntermediateDirectories: false,
-                                                attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            atPath: attacker, withIntermediateDirectories: false,
+            attributes: [.posixPermissions: 0o755])
         #expect(chown(attacker, PluginSwapRaceTests.nobody, PluginSwapRaceTests.nobody) == 0)
         let link = attacker + "/link"
         let script = """
@@ -120,8 +131,10 @@ import Testing
             """
         let flipper = Process()
         flipper.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        flipper.arguments = ["--reuid=\(PluginSwapRaceTests.nobody)", "--regid=\(PluginSwapRaceTests.nobody)",
-                             "--clear-groups", "/bin/sh", "-c", script]
+        flipper.arguments = [
+            "--reuid=\(PluginSwapRaceTests.nobody)", "--regid=\(PluginSwapRaceTests.nobody)",
+            "--clear-groups", "/bin/sh", "-c", script,
+        ]
         try flipper.run()
         defer { flipper.terminate(); flipper.waitUntilExit() }
         let deadline = Date().addingTimeInterval(60)
@@ -130,8 +143,12 @@ import Testing
         let result = arena.race(through: link, tries: PluginSwapRaceTests.tries)
         #expect(!arena.intruderRan, "the intruder's constructor ran after \(result.tries) loads")
         #expect(result.good == 0, "a plugin was loaded through a directory owned by nobody")
-        #expect(result.refusals.allSatisfy { $0.contains("BASE/attacker") && $0.contains("uid 65534") }, "\(result.refusals)")
-        print("swap race (nobody): \(result.tries) loads, \(result.good) good, intruder ran: \(arena.intruderRan), refusals: \(result.refusals)")
+        #expect(
+            result.refusals.allSatisfy { $0.contains("BASE/attacker") && $0.contains("uid 65534") },
+            "\(result.refusals)")
+        print(
+            "swap race (nobody): \(result.tries) loads, \(result.good) good, intruder ran: \(arena.intruderRan), refusals: \(result.refusals)"
+        )
     }
 }
 

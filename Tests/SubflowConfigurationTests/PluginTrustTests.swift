@@ -3,6 +3,7 @@ import SubflowConfiguration
 import SubflowCore
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 /// The trust rules for the whole path to a plugin (TrustedPath): ancestors, links, the
@@ -12,8 +13,9 @@ import Testing
         let base: String
         init() throws {
             base = "/tmp/sfd-trust-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: false,
-                                                    attributes: [.posixPermissions: 0o755])
+            try FileManager.default.createDirectory(
+                atPath: base, withIntermediateDirectories: false,
+                attributes: [.posixPermissions: 0o755])
         }
         deinit { try? FileManager.default.removeItem(atPath: base) }
 
@@ -22,15 +24,17 @@ import Testing
         func pluginDirectory(_ name: String, mode: Int = 0o755) throws -> String {
             let dir = base + "/" + name
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: nil)
-            try FileManager.default.copyItem(atPath: "\(BuiltProducts.directory.path)/libfullmesh.so",
-                                             toPath: dir + "/fullmesh.so")
+            try FileManager.default.copyItem(
+                atPath: "\(BuiltProducts.directory.path)/libfullmesh.so",
+                toPath: dir + "/fullmesh.so")
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dir + "/fullmesh.so")
             try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: dir)
             return dir
         }
 
         func mkdir(_ name: String, mode: Int) throws {
-            try FileManager.default.createDirectory(atPath: base + "/" + name, withIntermediateDirectories: false, attributes: nil)
+            try FileManager.default.createDirectory(
+                atPath: base + "/" + name, withIntermediateDirectories: false, attributes: nil)
             try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: base + "/" + name)
         }
     }
@@ -75,8 +79,10 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o775], ofItemAtPath: tree.base + "/shared")
         let error = #expect(throws: PluginLoadError.self) { try loads(tree.base + "/shared/plugins") }
         #expect(error?.path == tree.base + "/shared")
-        #expect(error?.description.contains("writable by its group (mode 775); fix with: chmod go-w \(tree.base)/shared") == true,
-                "\(String(describing: error))")
+        #expect(
+            error?.description.contains("writable by its group (mode 775); fix with: chmod go-w \(tree.base)/shared")
+                == true,
+            "\(String(describing: error))")
     }
 
     @Test func aStickyWorldWritableAncestorLikeTmpIsPassedThrough() throws {
@@ -98,7 +104,8 @@ import Testing
         #expect(symlink(real, tree.base + "/tmp/link") == 0)
         #expect(lchown(tree.base + "/tmp/link", 65534, 65534) == 0)
         let error = #expect(throws: PluginLoadError.self) { try loads(tree.base + "/tmp/link") }
-        #expect(error?.description.contains("symbolic link belongs to uid 65534") == true, "\(String(describing: error))")
+        #expect(
+            error?.description.contains("symbolic link belongs to uid 65534") == true, "\(String(describing: error))")
     }
 
     @Test(.enabled(if: isRoot, "needs root to give a directory to nobody"))

@@ -2,6 +2,7 @@ import MPTCPWire
 import SubflowCore
 import SubflowPolicy
 import Testing
+
 @testable import PathManagerHarness
 @testable import SubflowTestSupport
 
@@ -9,8 +10,9 @@ import Testing
 /// right after its handshake: such late events must not bring the connection back.
 @Suite struct LateEventTests {
     func info(_ token: UInt32) -> ConnectionEventInfo {
-        ConnectionEventInfo(token: ConnectionToken(token), local: SocketEndpoint(IPAddress("198.18.1.1")!, port: 40000),
-                            remote: SocketEndpoint(IPAddress("198.18.1.2")!, port: 443))
+        ConnectionEventInfo(
+            token: ConnectionToken(token), local: SocketEndpoint(IPAddress("198.18.1.1")!, port: 40000),
+            remote: SocketEndpoint(IPAddress("198.18.1.2")!, port: 443))
     }
 
     @Test func establishedAfterClosedDoesNotReviveTheConnection() {
@@ -18,8 +20,11 @@ import Testing
         _ = table.apply(.created(info(7)))
         _ = table.apply(.closed(ConnectionToken(7)))
         #expect(table.apply(.established(info(7))) == .afterClose(ConnectionToken(7)))
-        #expect(table.apply(.announced(token: ConnectionToken(7), id: AddressID(1),
-                                       endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 0))) == .afterClose(ConnectionToken(7)))
+        #expect(
+            table.apply(
+                .announced(
+                    token: ConnectionToken(7), id: AddressID(1),
+                    endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 0))) == .afterClose(ConnectionToken(7)))
         #expect(table.count == 0)
     }
 
@@ -69,7 +74,9 @@ import Testing
         h.kernel.connections.remove(connection.token)
         let sentBefore = h.manager.counters.commandsSent
         h.event(.established(connection))
-        h.event(.announced(token: connection.token, id: AddressID(2), endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 0)))
+        h.event(
+            .announced(
+                token: connection.token, id: AddressID(2), endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 0)))
         #expect(h.manager.connections.count == 0)
         #expect(h.manager.counters.commandsSent == sentBefore)
         #expect(h.manager.counters.eventsAfterClose == 2)

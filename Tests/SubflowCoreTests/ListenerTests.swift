@@ -4,6 +4,7 @@ import SubflowCore
 import SubflowPolicy
 import SubflowSimulation
 import Testing
+
 @testable import PathManagerHarness
 @testable import SubflowTestSupport
 
@@ -64,7 +65,9 @@ import Testing
         #expect(fake.calls == ["open [2001:db8:2::2]:5201"], "an IPv4 wildcard does not take IPv6 joins")
         manager.listenerCreated(endpoint("198.18.3.2", 5201))
         manager.acquire(endpoint("198.18.3.2", 5201), id: AddressID(2), for: ConnectionToken(1))
-        #expect(manager.cover(of: endpoint("198.18.3.2", 5201)) == .listener(endpoint("198.18.3.2", 5201)), "the exact one is preferred")
+        #expect(
+            manager.cover(of: endpoint("198.18.3.2", 5201)) == .listener(endpoint("198.18.3.2", 5201)),
+            "the exact one is preferred")
     }
 
     @Test func theIPv6WildcardCoversIPv4Too() {
@@ -76,7 +79,7 @@ import Testing
     }
 
     @Test func otherPortsAndOtherAddressesDoNotCover() {
-        manager.listenerCreated(endpoint("198.18.1.2", 5201))   // an application bound to ONE address
+        manager.listenerCreated(endpoint("198.18.1.2", 5201))  // an application bound to ONE address
         manager.listenerCreated(endpoint("0.0.0.0", 80))
         manager.acquire(Self.b, id: AddressID(1), for: ConnectionToken(1))
         #expect(fake.calls == ["open 198.18.2.2:5201"])
@@ -112,7 +115,7 @@ import Testing
 
     @Test func subflowdsOwnListenerEventsAreNotForeignListeners() {
         manager.acquire(Self.b, id: AddressID(1), for: ConnectionToken(1))
-        manager.listenerCreated(Self.b)   // the kernel reports subflowd's own socket
+        manager.listenerCreated(Self.b)  // the kernel reports subflowd's own socket
         manager.connectionClosed(ConnectionToken(1))
         manager.listenerClosed(Self.b)
         manager.acquire(Self.b, id: AddressID(1), for: ConnectionToken(2))
@@ -122,10 +125,10 @@ import Testing
     @Test func ownEventsArrivingAfterTheSocketClosedAreRecognisedToo() {
         manager.acquire(Self.b, id: AddressID(1), for: ConnectionToken(1))
         manager.connectionClosed(ConnectionToken(1))
-        manager.listenerCreated(Self.b)   // late: the socket is already closed
+        manager.listenerCreated(Self.b)  // late: the socket is already closed
         manager.acquire(Self.b, id: AddressID(1), for: ConnectionToken(2))
         #expect(fake.open == [Self.b], "not mistaken for a foreign listener")
-        manager.listenerClosed(Self.b)   // late CLOSED of the first socket
+        manager.listenerClosed(Self.b)  // late CLOSED of the first socket
         #expect(manager.cover(of: Self.b) == .ownSocket)
     }
 
@@ -140,7 +143,9 @@ import Testing
     @Test func aFailedBindIsTriedAgainByTheNextAnnouncement() {
         fake.failing = [Self.b: 99]
         manager.acquire(Self.b, id: AddressID(1), for: ConnectionToken(1))
-        guard case .failed = manager.cover(of: Self.b) else { Issue.record("\(String(describing: manager.cover(of: Self.b)))"); return }
+        guard case .failed = manager.cover(of: Self.b) else {
+            Issue.record("\(String(describing: manager.cover(of: Self.b)))"); return
+        }
         fake.failing = [:]
         manager.acquire(Self.b, id: AddressID(1), for: ConnectionToken(2))
         #expect(manager.cover(of: Self.b) == .ownSocket)
@@ -173,7 +178,9 @@ import Testing
         fake.onOpen = { [kernel = h.kernel] _ in commandsSentBeforeOpen.append(kernel.commands.count) }
         h.serverHost(paths: 2)
         h.establish(h.serverConnection(1))
-        #expect(fake.open == [endpoint("198.18.2.2", 5201)], "ADD_ADDR without a port: the peer joins the connection's port")
+        #expect(
+            fake.open == [endpoint("198.18.2.2", 5201)], "ADD_ADDR without a port: the peer joins the connection's port"
+        )
         #expect(commandsSentBeforeOpen == [0])
         #expect(h.manager.listeners.cover(of: endpoint("198.18.2.2", 5201)) == .ownSocket)
     }
@@ -197,7 +204,7 @@ import Testing
         #expect(fake.calls == ["open 198.18.2.2:5201"])
         h.event(.closed(ConnectionToken(2)))
         #expect(fake.open == [endpoint("198.18.2.2", 5201)])
-        h.link(3, "srv-b", up: false)   // connection 1 REMOVEs it, paced: the last reference
+        h.link(3, "srv-b", up: false)  // connection 1 REMOVEs it, paced: the last reference
         h.scheduler.advance(byMilliseconds: 100)
         #expect(h.removals == ["1 id=1"])
         #expect(fake.calls == ["open 198.18.2.2:5201", "close 198.18.2.2:5201"])
@@ -208,8 +215,12 @@ import Testing
         let h = try Harness(signalPerInterface: [:], listeners: fake)
         h.serverHost(paths: 2)
         h.establish(h.serverConnection(1))
-        h.kernel.forcedFailures = [(matches: { if case .remove = $0 { return true } else { return false } },
-                                    error: KernelError(code: .invalidArgument, message: "address with id 1 not found"))]
+        h.kernel.forcedFailures = [
+            (
+                matches: { if case .remove = $0 { return true } else { return false } },
+                error: KernelError(code: .invalidArgument, message: "address with id 1 not found")
+            )
+        ]
         h.link(3, "srv-b", up: false)
         #expect(fake.open == [endpoint("198.18.2.2", 5201)])
         h.event(.closed(ConnectionToken(1)))
@@ -224,13 +235,15 @@ import Testing
         quiet.logLevel = .critical
         let manager = PathManager(kernel: kernel, scheduler: scheduler, logger: quiet)
         manager.listeners.backend = fake
-        try manager.load(PolicyRegistration(name: "announce-port", summary: "test") { context, _ in
-            AnnounceWithPort(context: context)
-        }, settings: PolicySettings(), origin: "test")
+        try manager.load(
+            PolicyRegistration(name: "announce-port", summary: "test") { context, _ in
+                AnnounceWithPort(context: context)
+            }, settings: PolicySettings(), origin: "test")
         kernel.connections.insert(ConnectionToken(7))
-        let info = ConnectionEventInfo(token: ConnectionToken(7), local: endpoint("198.18.1.2", 5201),
-                                       remote: endpoint("198.18.1.1", 40000), localID: .initial, remoteID: .initial,
-                                       serverSide: true, denyJoinInitialEndpoint: false)
+        let info = ConnectionEventInfo(
+            token: ConnectionToken(7), local: endpoint("198.18.1.2", 5201),
+            remote: endpoint("198.18.1.1", 40000), localID: .initial, remoteID: .initial,
+            serverSide: true, denyJoinInitialEndpoint: false)
         manager.handle(.established(info))
         scheduler.runDue()
         #expect(fake.open == [endpoint("198.18.2.2", 6000)])

@@ -3,6 +3,7 @@ import SubflowCore
 import SubflowPolicy
 import SubflowSimulation
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Policies keep their context strongly (as every shipped plugin does): the manager must not
@@ -27,7 +28,9 @@ import Testing
     static func manager() -> (PathManager, ManualScheduler) {
         let scheduler = ManualScheduler()
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        return (PathManager(kernel: SimulatedKernel(scheduler: scheduler), scheduler: scheduler, logger: logger), scheduler)
+        return (
+            PathManager(kernel: SimulatedKernel(scheduler: scheduler), scheduler: scheduler, logger: logger), scheduler
+        )
     }
 
     @Test func aPolicyIsFreedWithItsManager() throws {
@@ -44,7 +47,8 @@ import Testing
         weak var first: Probe?
         let (manager, _) = Self.manager()
         try manager.load(Self.registration { first = $0 }, settings: PolicySettings(), origin: "test")
-        try manager.replacePolicies([(Self.registration { _ in }, PolicySettings(), "test")], selection: PolicySelection())
+        try manager.replacePolicies(
+            [(Self.registration { _ in }, PolicySettings(), "test")], selection: PolicySelection())
         #expect(first == nil, "the replaced policy is still alive")
         #expect(manager.policyNames == ["probe"])
     }

@@ -3,17 +3,23 @@ import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
 import Testing
+
 @testable import PathManagerHarness
 @testable import SubflowTestSupport
 
 @Suite struct PolicyRuleTests {
-    func connection(side: ConnectionSide, local: String, _ localPort: UInt16, remote: String, _ remotePort: UInt16) -> ConnectionState {
-        ConnectionState(token: ConnectionToken(1), side: side, local: SocketEndpoint(IPAddress(local)!, port: localPort),
-                        remote: SocketEndpoint(IPAddress(remote)!, port: remotePort))
+    func connection(
+        side: ConnectionSide, local: String, _ localPort: UInt16, remote: String, _ remotePort: UInt16
+    ) -> ConnectionState {
+        ConnectionState(
+            token: ConnectionToken(1), side: side, local: SocketEndpoint(IPAddress(local)!, port: localPort),
+            remote: SocketEndpoint(IPAddress(remote)!, port: remotePort))
     }
 
     @Test func matchesEverySelector() throws {
-        let rule = try PolicyRule(parsing: "side=server local-port=443 remote=198.18.0.0/15 remote-port=1024-65535 local=198.18.1.0/24 => signal")
+        let rule = try PolicyRule(
+            parsing:
+                "side=server local-port=443 remote=198.18.0.0/15 remote-port=1024-65535 local=198.18.1.0/24 => signal")
         #expect(rule.policy == "signal")
         #expect(rule.matches(connection(side: .server, local: "198.18.1.2", 443, remote: "198.19.7.7", 50000)))
         #expect(!rule.matches(connection(side: .client, local: "198.18.1.2", 443, remote: "198.19.7.7", 50000)))
@@ -58,16 +64,17 @@ final class RecordingPolicy: PathPolicy {
     @Test func eachConnectionBelongsToTheFirstMatchingRulesPolicyAndNetworkEventsReachAll() throws {
         let h = try Harness()
         var recorder: RecordingPolicy?
-        try h.manager.load(PolicyRegistration(name: "recorder", summary: "test") { _, _ in
-            let r = RecordingPolicy(); recorder = r; return r
-        }, settings: PolicySettings(), origin: "test")
+        try h.manager.load(
+            PolicyRegistration(name: "recorder", summary: "test") { _, _ in
+                let r = RecordingPolicy(); recorder = r; return r
+            }, settings: PolicySettings(), origin: "test")
         h.manager.selection = PolicySelection(rules: [try PolicyRule(parsing: "remote-port=8443 => recorder")])
         h.twoInterfaces()
         let networkEvents = recorder?.events.count ?? 0
         #expect(networkEvents == 6, "2 interfaces + 4 addresses reach the second policy too")
 
-        h.establish(h.connection(1, from: "198.18.1.1", to: "198.18.1.2", 443))     // default: fullmesh
-        h.establish(h.connection(2, from: "198.18.1.1", 40001, to: "198.18.1.2", 8443))   // rule: recorder
+        h.establish(h.connection(1, from: "198.18.1.1", to: "198.18.1.2", 443))  // default: fullmesh
+        h.establish(h.connection(2, from: "198.18.1.1", 40001, to: "198.18.1.2", 8443))  // rule: recorder
         #expect(h.creates == ["198.18.2.1>198.18.1.2:443"], "fullmesh acted on connection 1 only")
         let seen = recorder?.events.dropFirst(networkEvents).compactMap { event -> UInt32? in
             if case .connectionEstablished(let c) = event { return c.token.rawValue } else { return nil }
@@ -79,8 +86,9 @@ final class RecordingPolicy: PathPolicy {
     @Test func refusesToLoadTwoPoliciesOfTheSameName() throws {
         let h = try Harness()
         #expect(throws: PluginLoadError.self) {
-            try h.manager.load(PolicyRegistration(name: "fullmesh", summary: "again") { _, _ in RecordingPolicy() },
-                               settings: PolicySettings(), origin: "second")
+            try h.manager.load(
+                PolicyRegistration(name: "fullmesh", summary: "again") { _, _ in RecordingPolicy() },
+                settings: PolicySettings(), origin: "second")
         }
     }
 

@@ -4,6 +4,7 @@ import SubflowCore
 import SubflowPolicy
 import SubflowSystem
 import Testing
+
 @testable import PathManagerHarness
 @testable import SubflowTestSupport
 
@@ -17,7 +18,9 @@ struct ResyncTests {
     typealias R = RecoveryTests
     static let kept: UInt32 = 1001, vanished: UInt32 = 1002, appeared: UInt32 = 1003
 
-    static func endpoint(_ address: String, _ port: UInt16) -> SocketEndpoint { SocketEndpoint(IPAddress(address)!, port: port) }
+    static func endpoint(_ address: String, _ port: UInt16) -> SocketEndpoint {
+        SocketEndpoint(IPAddress(address)!, port: port)
+    }
 
     /// A client connection established through events, with its path-B join established.
     static func meshed(_ h: Harness, _ token: UInt32, port: UInt16) {
@@ -25,20 +28,28 @@ struct ResyncTests {
         h.completeJoins(token: token, startingPort: port + 1)
     }
 
-    static func resynchroniser(_ h: Harness, _ snapshot: @escaping () -> Result<KernelSnapshot, RecoveryError>)
-        -> EventResynchroniser {
+    static func resynchroniser(
+        _ h: Harness, _ snapshot: @escaping () -> Result<KernelSnapshot, RecoveryError>
+    )
+        -> EventResynchroniser
+    {
         var logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         logger.logLevel = .critical
         return EventResynchroniser(manager: h.manager, logger: logger) { _ in R.FixedSnapshot(result: snapshot()) }
     }
 
     /// The kernel's view of a client connection: its msk and the given subflows.
-    static func kernelConnection(_ token: UInt32, port: UInt16, joins: [(String, UInt16, SocketEndpoint, (UInt8, UInt8))])
-        -> (MPTCPConnectionSocket, [MPTCPSubflowSocket]) {
+    static func kernelConnection(
+        _ token: UInt32, port: UInt16, joins: [(String, UInt16, SocketEndpoint, (UInt8, UInt8))]
+    )
+        -> (MPTCPConnectionSocket, [MPTCPSubflowSocket])
+    {
         let local = endpoint("198.18.1.1", port)
         var subflows = [R.subflow(token, "198.18.1.1", port, R.serverA, ids: (0, 0), R.initialClient, device: 2)]
         for (address, localPort, remote, ids) in joins {
-            subflows.append(R.subflow(token, address, localPort, remote, ids: ids, R.joinedHere, device: address == "198.18.1.1" ? 2 : 3))
+            subflows.append(
+                R.subflow(
+                    token, address, localPort, remote, ids: ids, R.joinedHere, device: address == "198.18.1.1" ? 2 : 3))
         }
         return (R.msk(token, local, R.serverA), subflows)
     }
@@ -61,12 +72,15 @@ struct ResyncTests {
         #expect(h.manager.connections.connections.values.allSatisfy { $0.stale })
         // The kernel now: `kept` with its two subflows; `appeared` (never reported) with the
         // initial subflow and a join to the peer's announced 198.18.2.2; `vanished` gone.
-        let (keptMsk, keptSubflows) = Self.kernelConnection(Self.kept, port: 40000,
-                                                             joins: [("198.18.2.1", 40001, R.serverA, (1, 0))])
-        let (newMsk, newSubflows) = Self.kernelConnection(Self.appeared, port: 42000,
-                                                           joins: [("198.18.1.1", 42001, R.serverB, (0, 1))])
-        let snapshot = KernelSnapshot(connections: [keptMsk, newMsk], subflows: keptSubflows + newSubflows,
-                                      addressTables: [ConnectionToken(Self.appeared): .entries([])])
+        let (keptMsk, keptSubflows) = Self.kernelConnection(
+            Self.kept, port: 40000,
+            joins: [("198.18.2.1", 40001, R.serverA, (1, 0))])
+        let (newMsk, newSubflows) = Self.kernelConnection(
+            Self.appeared, port: 42000,
+            joins: [("198.18.1.1", 42001, R.serverB, (0, 1))])
+        let snapshot = KernelSnapshot(
+            connections: [keptMsk, newMsk], subflows: keptSubflows + newSubflows,
+            addressTables: [ConnectionToken(Self.appeared): .entries([])])
         let report = Self.resynchroniser(h) { .success(snapshot) }.resynchronise()
         h.scheduler.runDue()
 
@@ -91,8 +105,9 @@ struct ResyncTests {
         let h = try Self.harness()
         h.establish(h.connection(Self.kept, from: "198.18.1.1", 40000, to: "198.18.1.2", 5201))
         #expect(h.creates == ["198.18.2.1>198.18.1.2:5201"])
-        h.manager.eventsOverrun()   // SUB_ESTABLISHED of that join was among the lost events
-        let (msk, subflows) = Self.kernelConnection(Self.kept, port: 40000, joins: [("198.18.2.1", 40001, R.serverA, (1, 0))])
+        h.manager.eventsOverrun()  // SUB_ESTABLISHED of that join was among the lost events
+        let (msk, subflows) = Self.kernelConnection(
+            Self.kept, port: 40000, joins: [("198.18.2.1", 40001, R.serverA, (1, 0))])
         Self.resynchroniser(h) { .success(KernelSnapshot(connections: [msk], subflows: subflows)) }.resynchronise()
         h.scheduler.advance(byMilliseconds: 120_000)
         #expect(h.creates == ["198.18.2.1>198.18.1.2:5201"], "one join, never repeated")
@@ -126,7 +141,8 @@ struct ResyncTests {
         #expect(h.manager.connections[ConnectionToken(Self.appeared)] != nil)
 
         let (msk, subflows) = Self.kernelConnection(Self.appeared, port: 42000, joins: [])
-        let report = Self.resynchroniser(h) { .success(KernelSnapshot(connections: [msk], subflows: subflows)) }.resynchronise()
+        let report = Self.resynchroniser(h) { .success(KernelSnapshot(connections: [msk], subflows: subflows)) }
+            .resynchronise()
         h.scheduler.runDue()
         #expect(report.adopted == [ConnectionToken(Self.appeared)])
         // Its ESTABLISHED said the peer allows joins to its initial endpoint: path B joins it.
@@ -140,10 +156,12 @@ struct ResyncTests {
         let h = try Self.harness()
         Self.meshed(h, Self.kept, port: 40000)
         var attempts = 0
-        let (msk, subflows) = Self.kernelConnection(Self.kept, port: 40000, joins: [("198.18.2.1", 40001, R.serverA, (1, 0))])
+        let (msk, subflows) = Self.kernelConnection(
+            Self.kept, port: 40000, joins: [("198.18.2.1", 40001, R.serverA, (1, 0))])
         let resync = Self.resynchroniser(h) {
             attempts += 1
-            return attempts == 1 ? .failure(.socket(SystemError(operation: "socket(AF_NETLINK)", errno: .tooManyOpenFiles)))
+            return attempts == 1
+                ? .failure(.socket(SystemError(operation: "socket(AF_NETLINK)", errno: .tooManyOpenFiles)))
                 : .success(KernelSnapshot(connections: [msk], subflows: subflows))
         }
         h.manager.eventsOverrun()
@@ -164,12 +182,14 @@ struct ResyncTests {
     @Test func startupRecoveryRetiresSubflowsOnARemovedAddress() throws {
         let h = try Harness()
         h.link(2, "cli-a"); h.link(3, "cli-b")
-        h.address("198.18.1.1", on: 2)   // 198.18.2.1 is gone
+        h.address("198.18.1.1", on: 2)  // 198.18.2.1 is gone
         h.kernel.connections.insert(ConnectionToken(R.token))
         let report = R.recovery(h).run(from: R.FixedSnapshot(result: .success(R.meshSnapshot)))
         #expect(h.manager.retireUnusableSubflows(of: report.adopted) == 2)
         h.scheduler.runDue()
-        #expect(Set(h.destroys) == ["198.18.2.1:43387>198.18.2.2:5201", "198.18.2.1:36233>198.18.1.2:5201"], "\(h.destroys)")
+        #expect(
+            Set(h.destroys) == ["198.18.2.1:43387>198.18.2.2:5201", "198.18.2.1:36233>198.18.1.2:5201"], "\(h.destroys)"
+        )
         #expect(h.creates.isEmpty)
         #expect(h.manager.counters.recoveredSubflowsOnUnusableAddresses == 2)
     }
@@ -204,7 +224,8 @@ struct ResyncTests {
         h.manager.eventsOverrun()
         h.removeAddress("198.18.2.1", on: 3)
         #expect(h.destroys.isEmpty)
-        let (msk, subflows) = Self.kernelConnection(Self.kept, port: 40000, joins: [("198.18.2.1", 40001, R.serverA, (1, 0))])
+        let (msk, subflows) = Self.kernelConnection(
+            Self.kept, port: 40000, joins: [("198.18.2.1", 40001, R.serverA, (1, 0))])
         Self.resynchroniser(h) { .success(KernelSnapshot(connections: [msk], subflows: subflows)) }.resynchronise()
         h.scheduler.runDue()
         #expect(h.destroys == ["198.18.2.1:40001>198.18.1.2:5201"], "\(h.destroys)")
@@ -222,9 +243,11 @@ struct LivenessWindowTests {
         for token in UInt32(1)...200 {
             h.establish(h.connection(token, from: "198.18.1.1", UInt16(30000 + token), to: "198.18.1.2", 5201))
         }
-        h.kernel.connections.remove(ConnectionToken(7))   // gone without a CLOSED event
+        h.kernel.connections.remove(ConnectionToken(7))  // gone without a CLOSED event
         let before = h.kernel.commands.count
-        func lookups() -> Int { h.kernel.commands.dropFirst(before).filter { if case .dumpAddresses = $0 { true } else { false } }.count }
+        func lookups() -> Int {
+            h.kernel.commands.dropFirst(before).filter { if case .dumpAddresses = $0 { true } else { false } }.count
+        }
         h.manager.checkLiveness()
         #expect(lookups() == PathManager.livenessWindow, "the first window only")
         h.scheduler.runDue()
@@ -241,8 +264,9 @@ struct LivenessWindowTests {
         let h = try ResyncTests.harness()
         h.manager.eventsOverrun()
         let (closingMsk, closingSubflows) = ResyncTests.kernelConnection(ResyncTests.appeared, port: 42000, joins: [])
-        let snapshot = KernelSnapshot(connections: [closingMsk], subflows: closingSubflows,
-                                      addressTables: [ConnectionToken(ResyncTests.appeared): .entries([])])
+        let snapshot = KernelSnapshot(
+            connections: [closingMsk], subflows: closingSubflows,
+            addressTables: [ConnectionToken(ResyncTests.appeared): .entries([])])
         let report = ResyncTests.resynchroniser(h) { .success(snapshot) }.resynchronise()
         h.scheduler.runDue()
         #expect(report.adopted == [ConnectionToken(ResyncTests.appeared)])

@@ -2,13 +2,15 @@ import MPTCPWire
 import SubflowCore
 import SubflowPolicy
 import Testing
+
 @testable import PathManagerHarness
 @testable import SubflowTestSupport
 
 @Suite struct ConnectionTableTests {
     func info(_ token: UInt32, port: UInt16 = 40000) -> ConnectionEventInfo {
-        ConnectionEventInfo(token: ConnectionToken(token), local: SocketEndpoint(IPAddress("198.18.1.1")!, port: port),
-                            remote: SocketEndpoint(IPAddress("198.18.1.2")!, port: 443))
+        ConnectionEventInfo(
+            token: ConnectionToken(token), local: SocketEndpoint(IPAddress("198.18.1.1")!, port: port),
+            remote: SocketEndpoint(IPAddress("198.18.1.2")!, port: 443))
     }
 
     @Test func recordsTheInitialSubflowAndIsEstablishedOnlyAfterEstablished() {
@@ -33,17 +35,20 @@ import Testing
 
     @Test func reportsEventsForConnectionsItNeverSaw() {
         var table = ConnectionTable()
-        #expect(table.apply(.removed(token: ConnectionToken(9), id: AddressID(1))) == .unknownConnection(ConnectionToken(9)))
+        #expect(
+            table.apply(.removed(token: ConnectionToken(9), id: AddressID(1))) == .unknownConnection(ConnectionToken(9))
+        )
     }
 
     @Test func allocatesLocalAddressIDsUnderTheKernelsRules() {
-        var state = ConnectionState(token: ConnectionToken(1), side: .client,
-                                    local: SocketEndpoint(IPAddress("198.18.1.1")!, port: 1),
-                                    remote: SocketEndpoint(IPAddress("198.18.1.2")!, port: 2))
-        #expect(state.localID(for: IPAddress("198.18.1.1")!) == AddressID(0))   // the initial address
+        var state = ConnectionState(
+            token: ConnectionToken(1), side: .client,
+            local: SocketEndpoint(IPAddress("198.18.1.1")!, port: 1),
+            remote: SocketEndpoint(IPAddress("198.18.1.2")!, port: 2))
+        #expect(state.localID(for: IPAddress("198.18.1.1")!) == AddressID(0))  // the initial address
         #expect(state.localID(for: IPAddress("198.18.2.1")!) == AddressID(1))
         #expect(state.localID(for: IPAddress("198.18.3.1")!) == AddressID(2))
-        #expect(state.localID(for: IPAddress("198.18.2.1")!) == AddressID(1))   // stable
+        #expect(state.localID(for: IPAddress("198.18.2.1")!) == AddressID(1))  // stable
         // An ID the kernel allocated itself (incoming join) wins and is never handed out twice.
         state.recordLocalID(AddressID(3), for: IPAddress("198.18.4.1")!)
         #expect(state.localID(for: IPAddress("198.18.5.1")!) == AddressID(4))
@@ -52,14 +57,18 @@ import Testing
     @Test func tracksAnnouncementsAndSubflows() {
         var table = ConnectionTable()
         _ = table.apply(.established(info(1)))
-        _ = table.apply(.announced(token: ConnectionToken(1), id: AddressID(3), endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 443)))
-        let sub = SubflowEventInfo(token: ConnectionToken(1), local: SocketEndpoint(IPAddress("198.18.2.1")!, port: 5),
-                                   remote: SocketEndpoint(IPAddress("198.18.2.2")!, port: 443), localID: AddressID(2), remoteID: AddressID(3))
+        _ = table.apply(
+            .announced(
+                token: ConnectionToken(1), id: AddressID(3),
+                endpoint: SocketEndpoint(IPAddress("198.18.2.2")!, port: 443)))
+        let sub = SubflowEventInfo(
+            token: ConnectionToken(1), local: SocketEndpoint(IPAddress("198.18.2.1")!, port: 5),
+            remote: SocketEndpoint(IPAddress("198.18.2.2")!, port: 443), localID: AddressID(2), remoteID: AddressID(3))
         _ = table.apply(.subflowEstablished(sub))
         #expect(table[ConnectionToken(1)]?.subflows.count == 2)
         #expect(table[ConnectionToken(1)]?.localAddressIDs[IPAddress("198.18.2.1")!] == AddressID(2))
         _ = table.apply(.subflowClosed(sub))
-        #expect(table[ConnectionToken(1)]?.lastFailedSubflow == nil)   // an orderly close
+        #expect(table[ConnectionToken(1)]?.lastFailedSubflow == nil)  // an orderly close
         var failed = sub
         failed.error = 111
         _ = table.apply(.subflowEstablished(sub))
@@ -79,19 +88,26 @@ import Testing
     }
 
     func addr(_ text: String, _ i: Int32, flags: UInt32 = 0) -> RouteNetlinkMessage {
-        .newAddress(AddressMessage(interface: InterfaceIndex(i), address: IPAddress(text)!, prefixLength: 24, flags: flags))
+        .newAddress(
+            AddressMessage(interface: InterfaceIndex(i), address: IPAddress(text)!, prefixLength: 24, flags: flags))
     }
 
     @Test func aDownLinkTakesItsAddressesOutOfTheUsableSetWithoutAnAddressRemoval() {
         var net = NetworkState()
         _ = net.apply(link(2, "eth0", flags: up))
         #expect(net.apply(addr("198.18.1.1", 2)).count == 1)
-        let events = net.apply(link(2, "eth0", flags: 0x1))   // up but not running
+        let events = net.apply(link(2, "eth0", flags: 0x1))  // up but not running
         #expect(events.count == 2)
-        if case .localAddressUnavailable(let a) = events.last { #expect(a.address == IPAddress("198.18.1.1")) } else { Issue.record("\(events)") }
+        if case .localAddressUnavailable(let a) = events.last {
+            #expect(a.address == IPAddress("198.18.1.1"))
+        } else {
+            Issue.record("\(events)")
+        }
         #expect(net.usable.isEmpty)
-        #expect(net.apply(link(2, "eth0", flags: up)).contains(.localAddressAvailable(
-            LocalAddress(address: IPAddress("198.18.1.1")!, interface: InterfaceIndex(2), prefixLength: 24))))
+        #expect(
+            net.apply(link(2, "eth0", flags: up)).contains(
+                .localAddressAvailable(
+                    LocalAddress(address: IPAddress("198.18.1.1")!, interface: InterfaceIndex(2), prefixLength: 24))))
     }
 
     @Test func lostCarrierMakesAddressesUnusable() {
@@ -109,9 +125,9 @@ import Testing
         _ = net.apply(addr("127.0.0.1", 1))
         _ = net.apply(addr("169.254.1.1", 2))
         _ = net.apply(addr("fe80::1", 2))
-        _ = net.apply(addr("2001:db8::1", 2, flags: 0x40))   // IFA_F_TENTATIVE
+        _ = net.apply(addr("2001:db8::1", 2, flags: 0x40))  // IFA_F_TENTATIVE
         #expect(net.usable.isEmpty)
-        _ = net.apply(addr("2001:db8::1", 2, flags: 0))       // DAD done
+        _ = net.apply(addr("2001:db8::1", 2, flags: 0))  // DAD done
         #expect(net.usable.count == 1)
     }
 
@@ -140,13 +156,19 @@ import Testing
         _ = net.apply(addr("198.18.1.1", 2))
         _ = net.apply(addr("198.18.2.1", 3))
         let events = net.endResync()
-        #expect(events == [.localAddressUnavailable(LocalAddress(address: IPAddress("198.18.2.7")!, interface: InterfaceIndex(3), prefixLength: 24))])
+        #expect(
+            events == [
+                .localAddressUnavailable(
+                    LocalAddress(address: IPAddress("198.18.2.7")!, interface: InterfaceIndex(3), prefixLength: 24))
+            ])
         #expect(net.usable.count == 2)
         net.beginResync()
         _ = net.apply(link(2, "eth0", flags: up))
         _ = net.apply(addr("198.18.1.1", 2))
         let gone = net.endResync()
-        #expect(gone.contains(.interfaceRemoved(NetworkInterface(index: InterfaceIndex(3), name: "wlan0", flags: up, carrier: true))))
+        #expect(
+            gone.contains(
+                .interfaceRemoved(NetworkInterface(index: InterfaceIndex(3), name: "wlan0", flags: up, carrier: true))))
         #expect(net.usable.map(\.interface) == [InterfaceIndex(2)] && net.interfaces.count == 1)
     }
 
@@ -180,7 +202,7 @@ import Testing
         h.manager.startLivenessChecks(intervalMilliseconds: 30_000)
         h.scheduler.advance(byMilliseconds: 30_000)
         #expect(h.manager.connections.count == 2)
-        h.kernel.connections.remove(ConnectionToken(1))   // fast-closed: no CLOSED event
+        h.kernel.connections.remove(ConnectionToken(1))  // fast-closed: no CLOSED event
         h.scheduler.advance(byMilliseconds: 30_000)
         #expect(h.manager.connections.count == 1 && h.manager.connections[ConnectionToken(2)] != nil)
         #expect(h.manager.counters.connectionsVanished == 1)

@@ -2,6 +2,7 @@ import Glibc
 import SubflowSystem
 import SubflowTestSupport
 import Testing
+
 @testable import SubflowDaemon
 
 extension DaemonLoopTests {
@@ -30,7 +31,7 @@ extension DaemonLoopTests {
             }
 
             deinit {
-                connection.onClosed = { _ in }   // the callbacks hold this object unowned
+                connection.onClosed = { _ in }  // the callbacks hold this object unowned
                 connection.close(because: "test over")
             }
 
@@ -47,11 +48,13 @@ extension DaemonLoopTests {
 
         static let megabyte = 1 << 20
 
-        @Test("chunks reach onData as they arrive; the client's end of input closes the connection once nothing is owed")
+        @Test(
+            "chunks reach onData as they arrive; the client's end of input closes the connection once nothing is owed")
         func chunksAndEndOfInput() throws {
             let served = try Served()
             served.peer.send("{\"com")
-            #expect(turn(served.loop, until: { served.data == Array("{\"com".utf8) }), "a partial line was not passed on")
+            #expect(
+                turn(served.loop, until: { served.data == Array("{\"com".utf8) }), "a partial line was not passed on")
             served.peer.send("mand\":\"status\"}\n")
             #expect(turn(served.loop, until: { served.data.count == 21 }))
             #expect(served.data == Array("{\"command\":\"status\"}\n".utf8))
@@ -67,11 +70,15 @@ extension DaemonLoopTests {
             let served = try Served()
             served.peer.send([UInt8](repeating: 0x61, count: 4 * BufferedConnection.readBudget))
             served.loop.iterate(timeoutMilliseconds: 60_000)
-            #expect(served.data.count > 0 && served.data.count <= BufferedConnection.readBudget, "\(served.data.count) bytes in one wake-up")
+            #expect(
+                served.data.count > 0 && served.data.count <= BufferedConnection.readBudget,
+                "\(served.data.count) bytes in one wake-up")
             #expect(turn(served.loop, until: { served.data.count == 4 * BufferedConnection.readBudget }))
 
             served.data = []
-            served.connection.onData = { [unowned served] in served.data += $0; served.connection.pauseReading() }
+            served.connection.onData = { [unowned served] in
+                served.data += $0; served.connection.pauseReading()
+            }
             served.peer.send([UInt8](repeating: 0x62, count: 20_000))
             #expect(turn(served.loop, until: { !served.data.isEmpty }))
             for _ in 0..<5 { served.loop.iterate(timeoutMilliseconds: 20) }
@@ -81,7 +88,9 @@ extension DaemonLoopTests {
             #expect(turn(served.loop, until: { served.data.count == 20_000 }), "reading did not resume")
         }
 
-        @Test("output the client does not read waits in the queue, in order, and leaves as it reads; onOutputDrained runs once it is empty")
+        @Test(
+            "output the client does not read waits in the queue, in order, and leaves as it reads; onOutputDrained runs once it is empty"
+        )
         func backPressure() throws {
             let served = try Served()
             let first = served.sendPattern(Self.megabyte)
@@ -90,8 +99,11 @@ extension DaemonLoopTests {
             served.connection.send(tail)
             for _ in 0..<5 { served.loop.iterate(timeoutMilliseconds: 20) }
             #expect(served.drained == 0 && !served.isClosed)
-            #expect(served.peer.read(turning: served.loop, until: { served.peer.received.count == first.count + tail.count && served.drained > 0 }),
-                    "received \(served.peer.received.count), drained \(served.drained)")
+            #expect(
+                served.peer.read(
+                    turning: served.loop,
+                    until: { served.peer.received.count == first.count + tail.count && served.drained > 0 }),
+                "received \(served.peer.received.count), drained \(served.drained)")
             // A Bool, not `==` in the expectation: a failure would diff two megabytes for ever.
             let inOrder = served.peer.received == first + tail
             #expect(inOrder, "the client received other bytes than were sent")
@@ -100,7 +112,9 @@ extension DaemonLoopTests {
             #expect(!served.isClosed)
         }
 
-        @Test("closing while output is queued drops it, runs onClosed once and closes the descriptor; later sends are ignored")
+        @Test(
+            "closing while output is queued drops it, runs onClosed once and closes the descriptor; later sends are ignored"
+        )
         func closeWhileQueued() throws {
             let served = try Served()
             served.sendPattern(Self.megabyte)
@@ -114,13 +128,17 @@ extension DaemonLoopTests {
             #expect(served.closedBecause == ["test closes"])
             #expect(served.connection.isClosed && served.connection.pendingBytes == 0)
             // By inode: other suites running meanwhile may get the number again at once.
-            #expect(fstat(served.connection.stream.fd.rawValue, &status) != 0 || status.st_ino != socket, "the descriptor is closed at once")
+            #expect(
+                fstat(served.connection.stream.fd.rawValue, &status) != 0 || status.st_ino != socket,
+                "the descriptor is closed at once")
             #expect(served.peer.read(turning: served.loop, until: { served.peer.sawEnd }))
             #expect(served.peer.received.count < Self.megabyte)
             #expect(served.closedBecause == ["test closes"])
         }
 
-        @Test("closeWhenFlushed with output queued closes only once the client read all of it; what it sends meanwhile is not passed on")
+        @Test(
+            "closeWhenFlushed with output queued closes only once the client read all of it; what it sends meanwhile is not passed on"
+        )
         func closeWhenFlushedWaitsForTheReader() throws {
             let served = try Served()
             let sent = served.sendPattern(Self.megabyte)
@@ -131,7 +149,7 @@ extension DaemonLoopTests {
             for _ in 0..<5 { served.loop.iterate(timeoutMilliseconds: 20) }
             #expect(!served.isClosed, "closed with \(served.connection.pendingBytes) bytes owed")
             #expect(served.peer.read(turning: served.loop, until: { served.peer.sawEnd }))
-            let whole = served.peer.received == sent   // a Bool: see backPressure
+            let whole = served.peer.received == sent  // a Bool: see backPressure
             #expect(whole, "received \(served.peer.received.count) of \(sent.count) bytes, or others")
             #expect(served.closedBecause == ["done"])
             #expect(served.data.isEmpty, "a closing connection passed on \(served.data.count) bytes")
@@ -172,7 +190,9 @@ extension DaemonLoopTests {
             served.connection.send(Array("END\n".utf8))
             #expect(served.peer.read(turning: served.loop, until: { served.peer.lines.last == "END" }))
             let lines = served.peer.lines
-            #expect(lines.dropLast().allSatisfy { $0.utf8.count == 999 && $0.utf8.allSatisfy { $0 == 0x78 } }, "a torn line: \(lines.map(\.utf8.count).suffix(3))")
+            #expect(
+                lines.dropLast().allSatisfy { $0.utf8.count == 999 && $0.utf8.allSatisfy { $0 == 0x78 } },
+                "a torn line: \(lines.map(\.utf8.count).suffix(3))")
             #expect(lines.count == taken / line.count + 2)
         }
 
@@ -198,7 +218,9 @@ extension DaemonLoopTests {
             var testDescription: String { rawValue }
         }
 
-        @Test("a client that breaks a bound is disconnected by the once-a-second check, with why", arguments: Bound.allCases)
+        @Test(
+            "a client that breaks a bound is disconnected by the once-a-second check, with why",
+            arguments: Bound.allCases)
         func boundsCloseTheConnection(_ bound: Bound) throws {
             var limits = BufferedConnection.Limits()
             switch bound {
@@ -214,13 +236,16 @@ extension DaemonLoopTests {
             case .closingGrace: served.sendPattern(Self.megabyte); served.connection.closeWhenFlushed()
             }
             #expect(turn(served.loop, until: { served.isClosed }), "not closed")
-            let expected = switch bound {
-            case .stall: "it read nothing for 0 s with"
-            case .idle: "idle for 0 s"
-            case .requestDeadline: "it did not send a whole request in time"
-            case .closingGrace: "it did not read its last answer within 0 s"
-            }
-            #expect(served.closedBecause.count == 1 && served.closedBecause[0].hasPrefix(expected), "\(served.closedBecause)")
+            let expected =
+                switch bound {
+                case .stall: "it read nothing for 0 s with"
+                case .idle: "idle for 0 s"
+                case .requestDeadline: "it did not send a whole request in time"
+                case .closingGrace: "it did not read its last answer within 0 s"
+                }
+            #expect(
+                served.closedBecause.count == 1 && served.closedBecause[0].hasPrefix(expected),
+                "\(served.closedBecause)")
         }
     }
 }

@@ -3,6 +3,7 @@ import SubflowFormats
 import SubflowSystem
 import SubflowTestSupport
 import Testing
+
 @testable import SubflowDaemon
 
 extension DaemonLoopTests {
@@ -23,16 +24,19 @@ extension DaemonLoopTests {
                 let connection = try BufferedConnection(fd: fd, loop: loop)
                 // A small kernel buffer, so that the answer backlog is reached with few requests.
                 connection.stream.setSendBuffer(bytes: 4_096)
-                client = ControlClient(id: 1, peer: PeerCredentials(pid: getpid(), uid: getuid(), gid: getgid()), connection: connection)
+                client = ControlClient(
+                    id: 1, peer: PeerCredentials(pid: getpid(), uid: getuid(), gid: getgid()), connection: connection)
                 let state = ControlRequestsTests.state()
                 client.onRequest = { client, line in
-                    if case .answer(let answer) = ControlRequests.reply(to: line, state: state) { client.answer(answer) }
+                    if case .answer(let answer) = ControlRequests.reply(to: line, state: state) {
+                        client.answer(answer)
+                    }
                 }
                 client.onClosed = { [unowned self] _, reason in self.closedBecause.append(reason) }
             }
 
             deinit {
-                client.onClosed = { _, _ in }   // it holds this object unowned
+                client.onClosed = { _, _ in }  // it holds this object unowned
                 client.connection.close(because: "test over")
             }
 
@@ -40,7 +44,8 @@ extension DaemonLoopTests {
             func answers() throws -> [JSONValue] { try peer.lines.map { try JSONParser.parse($0) } }
         }
 
-        @Test("a request split over several reads is answered once its newline arrives; CR and blank lines do not matter")
+        @Test(
+            "a request split over several reads is answered once its newline arrives; CR and blank lines do not matter")
         func partialLines() throws {
             let served = try Served()
             served.peer.send(#"{"command":"reboot","#)
@@ -65,7 +70,9 @@ extension DaemonLoopTests {
             let served = try Served()
             let count = 5 * ControlClient.requestsPerTurn + 3
             served.peer.send((0..<count).map { #"{"command":"nope","id":\#($0)}"# + "\n" }.joined())
-            #expect(served.peer.read(turning: served.loop, until: { served.peer.lines.count == count }), "\(served.peer.lines.count) answers")
+            #expect(
+                served.peer.read(turning: served.loop, until: { served.peer.lines.count == count }),
+                "\(served.peer.lines.count) answers")
             #expect(try served.answers().map { $0["id"] } == (0..<count).map { JSONValue.int(Int64($0)) })
         }
 
@@ -77,22 +84,35 @@ extension DaemonLoopTests {
             let answers = try served.answers()
             #expect(answers.count == 1)
             #expect(answers.first?["code"]?.stringValue == "bad_request")
-            #expect(answers.first?["error"]?.stringValue?.contains("longer than \(ControlClient.maximumRequestBytes) bytes") == true)
+            #expect(
+                answers.first?["error"]?.stringValue?.contains("longer than \(ControlClient.maximumRequestBytes) bytes")
+                    == true)
             #expect(served.closedBecause == ["done"])
         }
 
-        @Test("a client that leaves its answers unread is no longer read or served, its backlog stays bounded, and it gets every answer once it reads")
+        @Test(
+            "a client that leaves its answers unread is no longer read or served, its backlog stays bounded, and it gets every answer once it reads"
+        )
         func answerBacklog() throws {
             let served = try Served()
             let count = 2_000
             served.peer.send((0..<count).map { #"{"command":"status","id":\#($0)}"# + "\n" }.joined())
             let connection = served.client.connection
-            #expect(turn(served.loop, until: { connection.stream.isReadingPaused && connection.pendingBytes > ControlClient.answerBacklog }),
-                    "never paused: \(connection.pendingBytes) bytes queued")
+            #expect(
+                turn(
+                    served.loop,
+                    until: {
+                        connection.stream.isReadingPaused && connection.pendingBytes > ControlClient.answerBacklog
+                    }),
+                "never paused: \(connection.pendingBytes) bytes queued")
             for _ in 0..<10 { served.loop.iterate(timeoutMilliseconds: 20) }
             let oneAnswer = 4_096
-            #expect(connection.pendingBytes <= ControlClient.answerBacklog + oneAnswer, "\(connection.pendingBytes) bytes queued")
-            #expect(served.peer.read(turning: served.loop, until: { served.peer.lines.count == count }), "\(served.peer.lines.count) answers")
+            #expect(
+                connection.pendingBytes <= ControlClient.answerBacklog + oneAnswer,
+                "\(connection.pendingBytes) bytes queued")
+            #expect(
+                served.peer.read(turning: served.loop, until: { served.peer.lines.count == count }),
+                "\(served.peer.lines.count) answers")
             #expect(try served.answers().map { $0["id"] } == (0..<count).map { JSONValue.int(Int64($0)) })
             #expect(served.closedBecause.isEmpty)
         }

@@ -1,6 +1,7 @@
 import SubflowFormats
 import SubflowSystem
 import Testing
+
 @testable import SubflowDaemon
 @testable import SubflowTestSupport
 
@@ -85,7 +86,9 @@ import Testing
     @Test func aBurstPassesThenTheRestIsCountedAndReportedOnce() {
         var limiter = LogRateLimiter(burst: 3, windowMilliseconds: 10_000)
         var written: [String] = []
-        for i in 0..<3_500 { written += limiter.admit("refused pid \(i)", site: "ControlServer.swift:90", now: 1_000 + UInt64(i)) }
+        for i in 0..<3_500 {
+            written += limiter.admit("refused pid \(i)", site: "ControlServer.swift:90", now: 1_000 + UInt64(i))
+        }
         #expect(written == ["refused pid 0", "refused pid 1", "refused pid 2"])
 
         // Another site is not affected by the first one's flood.
@@ -94,7 +97,9 @@ import Testing
         // Once the window is over, the next line of any site brings the count first.
         let later = limiter.admit("other again", site: "Daemon.swift:10", now: 11_001)
         #expect(later.count == 2)
-        #expect(later.first?.hasPrefix("3497 similar messages suppressed in 10 s (ControlServer.swift:90)") == true, "\(later)")
+        #expect(
+            later.first?.hasPrefix("3497 similar messages suppressed in 10 s (ControlServer.swift:90)") == true,
+            "\(later)")
         #expect(later.first?.hasSuffix("refused pid 3499") == true)
         #expect(later.last == "other again")
 

@@ -3,6 +3,7 @@ import SubflowCore
 import SubflowFormats
 import SubflowSimulation
 import Testing
+
 @testable import SubflowDaemon
 
 /// The control protocol's answers to one request line (docs/control.md), without a socket:
@@ -12,8 +13,9 @@ import Testing
     static func state() -> ControlState {
         let scheduler = ManualScheduler()
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        return ControlState(manager: PathManager(kernel: SimulatedKernel(scheduler: scheduler), scheduler: scheduler, logger: logger),
-                            pathManagerAtStart: "userspace")
+        return ControlState(
+            manager: PathManager(kernel: SimulatedKernel(scheduler: scheduler), scheduler: scheduler, logger: logger),
+            pathManagerAtStart: "userspace")
     }
 
     /// The answer to `line`, which must not start the monitor stream.
@@ -26,14 +28,16 @@ import Testing
 
     struct StartedTheMonitor: Error { var line: String }
 
-    @Test("a request that is not a JSON object, or has no string command, is refused as bad_request saying why", arguments: [
-        ("{\"command\":", "not JSON"),
-        ("", "not JSON"),
-        ("[\"status\"]", "must be a JSON object"),
-        ("\"status\"", "must be a JSON object"),
-        ("{\"id\":1}", "has no \"command\""),
-        ("{\"command\":5}", "has no \"command\""),
-    ])
+    @Test(
+        "a request that is not a JSON object, or has no string command, is refused as bad_request saying why",
+        arguments: [
+            ("{\"command\":", "not JSON"),
+            ("", "not JSON"),
+            ("[\"status\"]", "must be a JSON object"),
+            ("\"status\"", "must be a JSON object"),
+            ("{\"id\":1}", "has no \"command\""),
+            ("{\"command\":5}", "has no \"command\""),
+        ])
     func badRequests(_ line: String, _ reason: String) throws {
         let answer = try Self.answer(line)
         #expect(answer["ok"] == false)
@@ -74,7 +78,10 @@ import Testing
         #expect(metrics["result"]?["content_type"]?.stringValue == PrometheusExposition.contentType)
         #expect(metrics["result"]?["text"]?.stringValue?.contains("# TYPE ") == true)
 
-        guard case .startMonitor(let monitor) = ControlRequests.reply(to: Array(#"{"command":"monitor","id":null}"#.utf8), state: Self.state()) else {
+        guard
+            case .startMonitor(let monitor) = ControlRequests.reply(
+                to: Array(#"{"command":"monitor","id":null}"#.utf8), state: Self.state())
+        else {
             Issue.record("monitor did not start the stream"); return
         }
         #expect(monitor["ok"] == true && monitor["result"]?["streaming"] == true)

@@ -3,6 +3,7 @@ import SubflowCore
 import SubflowFormats
 import SubflowSystem
 import Testing
+
 @testable import SubflowDaemon
 @testable import SubflowTestSupport
 

@@ -1,5 +1,6 @@
 import SubflowSystem
 import Testing
+
 @testable import SubflowDaemon
 @testable import SubflowTestSupport
 
@@ -12,7 +13,9 @@ import Testing
         var check: KernelModeCheck {
             var c = KernelModeCheck()
             c.read = { self.values[$0] }
-            c.write = { name, value in self.written.append("\(name)=\(value)"); self.values[name] = value }
+            c.write = { name, value in
+                self.written.append("\(name)=\(value)"); self.values[name] = value
+            }
             return c
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SubflowDaemon
 
 extension KernelModeCheckTests {
@@ -7,14 +8,18 @@ extension KernelModeCheckTests {
     @Suite struct Outcomes {
         /// The refusal `plan` throws, or nil if it planned.
         static func refusal(_ values: [String: String], setMode: Bool) -> String? {
-            do { _ = try FakeSysctls(values).check.plan(setMode: setMode); return nil } catch { return error.description }
+            do { _ = try FakeSysctls(values).check.plan(setMode: setMode); return nil } catch {
+                return error.description
+            }
         }
 
         @Test("MPTCP missing (no net.mptcp sysctls) is refused, also with --set-path-manager")
         func moduleMissing() {
             for setMode in [false, true] {
                 let refusal = Self.refusal([:], setMode: setMode)
-                #expect(refusal?.contains("MPTCP is not available") == true && refusal?.contains("CONFIG_MPTCP=y") == true, "\(refusal ?? "planned")")
+                #expect(
+                    refusal?.contains("MPTCP is not available") == true && refusal?.contains("CONFIG_MPTCP=y") == true,
+                    "\(refusal ?? "planned")")
             }
         }
 
@@ -35,7 +40,9 @@ extension KernelModeCheckTests {
             let values = ["net.mptcp.enabled": "1", "net.mptcp.path_manager": "kernel"]
             let refusal = try #require(Self.refusal(values, setMode: false))
             #expect(refusal.contains("in-kernel path manager (net.mptcp.path_manager = kernel)"))
-            #expect(refusal.contains("sysctl -w net.mptcp.path_manager=userspace") && refusal.contains("--set-path-manager"))
+            #expect(
+                refusal.contains("sysctl -w net.mptcp.path_manager=userspace") && refusal.contains("--set-path-manager")
+            )
             let plan = try FakeSysctls(values).check.plan(setMode: true)
             #expect(plan.writes.map { "\($0.name)=\($0.value)" } == ["net.mptcp.path_manager=userspace"])
             #expect(plan.mode.description == "MPTCP enabled, path manager userspace (set by subflowd)")
@@ -44,14 +51,16 @@ extension KernelModeCheckTests {
         @Test("the userspace path manager is accepted as it is, with or without --set-path-manager")
         func userspacePathManager() throws {
             for setMode in [false, true] {
-                let plan = try FakeSysctls(["net.mptcp.enabled": "1", "net.mptcp.path_manager": "userspace"]).check.plan(setMode: setMode)
+                let plan = try FakeSysctls(["net.mptcp.enabled": "1", "net.mptcp.path_manager": "userspace"]).check
+                    .plan(setMode: setMode)
                 #expect(plan.writes.isEmpty && plan.mode.pathManager == "userspace")
             }
         }
 
         @Test("kernels before 6.15 (net.mptcp.pm_type): 1 is accepted, 0 refused, and switched with --set-path-manager")
         func pmTypeKernels() throws {
-            let userspace = try FakeSysctls(["net.mptcp.enabled": "1", "net.mptcp.pm_type": "1"]).check.plan(setMode: false)
+            let userspace = try FakeSysctls(["net.mptcp.enabled": "1", "net.mptcp.pm_type": "1"]).check.plan(
+                setMode: false)
             #expect(userspace.writes.isEmpty && userspace.mode.pathManager == "userspace")
             let values = ["net.mptcp.enabled": "1", "net.mptcp.pm_type": "0"]
             let refusal = try #require(Self.refusal(values, setMode: false))
@@ -67,7 +76,9 @@ extension KernelModeCheckTests {
         func noUserspacePathManager() {
             for setMode in [false, true] {
                 let refusal = Self.refusal(["net.mptcp.enabled": "1"], setMode: setMode)
-                #expect(refusal?.contains("no userspace path manager") == true && refusal?.contains("5.19") == true, "\(refusal ?? "planned")")
+                #expect(
+                    refusal?.contains("no userspace path manager") == true && refusal?.contains("5.19") == true,
+                    "\(refusal ?? "planned")")
             }
         }
 
@@ -78,12 +89,16 @@ extension KernelModeCheckTests {
             let plan = try sysctls.check.plan(setMode: true)
             var check = sysctls.check
             var attempted: [String] = []
-            check.write = { name, _ in attempted.append(name); throw Denied() }
+            check.write = { name, _ in
+                attempted.append(name); throw Denied()
+            }
             do {
                 try check.apply(plan)
                 Issue.record("apply did not report the refused write")
             } catch {
-                #expect(error.description.contains("could not set net.mptcp.enabled=1") && error.description.contains("CAP_NET_ADMIN"), "\(error)")
+                #expect(
+                    error.description.contains("could not set net.mptcp.enabled=1")
+                        && error.description.contains("CAP_NET_ADMIN"), "\(error)")
             }
             #expect(attempted == ["net.mptcp.enabled"], "a write after a refused one")
         }

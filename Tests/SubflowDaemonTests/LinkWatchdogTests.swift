@@ -2,6 +2,7 @@ import Logging
 import SubflowCore
 import SubflowSimulation
 import Testing
+
 @testable import SubflowDaemon
 @testable import SubflowTestSupport
 
@@ -28,8 +29,9 @@ import Testing
         var fed = 0
         var logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         logger.logLevel = .critical
-        let watchdog = LinkWatchdog(scheduler: scheduler, logger: logger, intervalMilliseconds: interval,
-                                    probe: { link.probe($0) }, isWatched: { link.watched }, feed: { fed += 1 })
+        let watchdog = LinkWatchdog(
+            scheduler: scheduler, logger: logger, intervalMilliseconds: interval,
+            probe: { link.probe($0) }, isWatched: { link.watched }, feed: { fed += 1 })
         return (scheduler, link, watchdog, { fed })
     }
 
@@ -46,19 +48,19 @@ import Testing
         watchdog.start()
         scheduler.advance(byMilliseconds: 2000)
         #expect(fed() == 2)
-        link.delay = nil   // the command socket is no longer read
+        link.delay = nil  // the command socket is no longer read
         scheduler.advance(byMilliseconds: 5000)
         #expect(fed() == 3, "the beat right after the last answered probe feeds; none after")
         #expect(watchdog.withheldBecause?.contains("no answer from the kernel") == true)
         #expect(watchdog.beatsWithheld == 4)
-        link.delay = 5     // it recovers: fed again from the next beat after an answer
+        link.delay = 5  // it recovers: fed again from the next beat after an answer
         scheduler.advance(byMilliseconds: 2000)
         #expect(fed() == 4 && watchdog.withheldBecause == nil)
     }
 
     @Test func aLateAnswerDoesNotCount() {
         let (scheduler, link, watchdog, fed) = Self.make(interval: 20_000)
-        link.delay = 6000   // past the 5 s bound, though within the beat
+        link.delay = 6000  // past the 5 s bound, though within the beat
         watchdog.start()
         scheduler.advance(byMilliseconds: 60_000)
         #expect(fed() == 0)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SubflowDaemon
 
 /// The network monitor's dump order and its "picture complete" signals, including lost
@@ -17,7 +18,7 @@ import Testing
         _ = dumps.start()
         // The link dump is in flight: no second dump request on top of it (EBUSY).
         #expect(dumps.notificationsLost() == [])
-        #expect(dumps.dumpEnded() == [.request(.links)])        // the re-dump starts from the links
+        #expect(dumps.dumpEnded() == [.request(.links)])  // the re-dump starts from the links
         #expect(dumps.dumpEnded() == [.request(.addresses)])
         #expect(dumps.dumpEnded() == [.resynchronised, .synchronised])
     }
@@ -33,8 +34,8 @@ import Testing
     @Test func lossesWhileAResyncRunsRestartItOnceTheDumpInFlightEnds() {
         var dumps = RouteDumpSequence()
         _ = dumps.start(); _ = dumps.dumpEnded(); _ = dumps.dumpEnded()
-        _ = dumps.notificationsLost()                             // links in flight
-        _ = dumps.dumpEnded()                                      // addresses in flight
+        _ = dumps.notificationsLost()  // links in flight
+        _ = dumps.dumpEnded()  // addresses in flight
         #expect(dumps.notificationsLost() == [])
         #expect(dumps.dumpEnded() == [.request(.links)])
         #expect(dumps.dumpEnded() == [.request(.addresses)])

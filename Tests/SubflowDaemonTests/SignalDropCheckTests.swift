@@ -5,6 +5,7 @@ import SubflowCore
 import SubflowPolicy
 import SubflowSystem
 import Testing
+
 @testable import SubflowDaemon
 
 /// SignalDropCheck through its seams: a link double that, like the kernel, bumps the
@@ -47,7 +48,8 @@ import Testing
 
         init() {
             let log = self.log
-            check = SignalDropCheck(link, logger: Logger(label: "test") { _ in log }, readCounters: { [link] in link.readCounters() })
+            check = SignalDropCheck(
+                link, logger: Logger(label: "test") { _ in log }, readCounters: { [link] in link.readCounters() })
         }
 
         /// What the caller of `submit` saw (CommandResult is not Equatable: its success is Void).
@@ -91,7 +93,9 @@ import Testing
         let checked = Checked()
         checked.link.bump = ["AddAddrTxDrop"]
         #expect(checked.run(Self.announce) == .failure(SignalDropCheck.dropped))
-        #expect(SignalDropCheck.dropped.errno == 11 && SignalDropCheck.dropped.message?.contains("announce again later") == true)
+        #expect(
+            SignalDropCheck.dropped.errno == 11
+                && SignalDropCheck.dropped.message?.contains("announce again later") == true)
     }
 
     @Test("an ANNOUNCE the kernel refused keeps the kernel's error, whatever the counters did")
@@ -117,7 +121,8 @@ import Testing
         checked.link.bump = ["RmAddrTxDrop"]
         #expect(checked.run(Self.remove) == .success)
         #expect(checked.warnings.count == 1)
-        #expect(checked.warnings.first?.contains("dropped its RM_ADDR (RmAddrTxDrop rose") == true, "\(checked.warnings)")
+        #expect(
+            checked.warnings.first?.contains("dropped its RM_ADDR (RmAddrTxDrop rose") == true, "\(checked.warnings)")
     }
 
     @Test("other commands pass straight through without reading the counters")

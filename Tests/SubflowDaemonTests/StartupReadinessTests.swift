@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SubflowDaemon
 
 /// READY=1 goes to systemd once, and only when the kernel link is recovered and the network
@@ -9,8 +10,10 @@ import Testing
         pieces.map { readiness.markReady($0) }
     }
 
-    @Test(arguments: [[StartupReadiness.Piece.kernelLinkRecovered, .networkSynchronised],
-                      [.networkSynchronised, .kernelLinkRecovered]])
+    @Test(arguments: [
+        [StartupReadiness.Piece.kernelLinkRecovered, .networkSynchronised],
+        [.networkSynchronised, .kernelLinkRecovered],
+    ])
     func readyOnlyWhenTheLastPieceComesIn(order: [StartupReadiness.Piece]) {
         var readiness = StartupReadiness()
         #expect(report([order[0]], on: &readiness) == [false])

@@ -28,7 +28,9 @@ import Testing
         return error
     }
 
-    struct TestFailure: Error, CustomStringConvertible { var description: String; init(_ d: String) { description = d } }
+    struct TestFailure: Error, CustomStringConvertible {
+        var description: String; init(_ d: String) { description = d }
+    }
 
     let token = ConnectionToken(7)
     let local = IPAddress("198.18.2.1")!
@@ -45,12 +47,14 @@ import Testing
     }
 
     @Test func refusesAnUnknownTokenAsLinuxDoes() throws {
-        let answer = kernel().answer(.announce(token: ConnectionToken(99), address: AddressEntry(local, id: AddressID(1), flags: .signal)))
+        let answer = kernel().answer(
+            .announce(token: ConnectionToken(99), address: AddressEntry(local, id: AddressID(1), flags: .signal)))
         #expect(failure(answer) == (try Self.captured("v4.announce_bad_token.error")))
     }
 
     @Test func refusesAnnounceWithIDZeroAsLinuxDoes() throws {
-        let answer = kernel().answer(.announce(token: token, address: AddressEntry(local, id: AddressID(0), flags: .signal)))
+        let answer = kernel().answer(
+            .announce(token: token, address: AddressEntry(local, id: AddressID(0), flags: .signal)))
         #expect(failure(answer) == (try Self.captured("v4.announce_id0.error")))
     }
 
@@ -62,13 +66,27 @@ import Testing
     @Test func refusesMismatchesLinuxRefuses() {
         let k = kernel()
         let v6 = AddressEntry(IPAddress("2001:db8::2")!, port: 443)
-        #expect(failure(k.answer(.subflowCreate(token: token, local: AddressEntry(local, id: AddressID(1)), remote: v6)))
+        #expect(
+            failure(k.answer(.subflowCreate(token: token, local: AddressEntry(local, id: AddressID(1)), remote: v6)))
                 == KernelError(code: .invalidArgument, message: "families mismatch"))
-        #expect(failure(k.answer(.announce(token: token, address: AddressEntry(local, id: AddressID(3), flags: .signal)))) == nil)
-        #expect(failure(k.answer(.announce(token: token, address: AddressEntry(IPAddress("198.18.3.1")!, id: AddressID(3), flags: .signal))))
+        #expect(
+            failure(k.answer(.announce(token: token, address: AddressEntry(local, id: AddressID(3), flags: .signal))))
+                == nil)
+        #expect(
+            failure(
+                k.answer(
+                    .announce(
+                        token: token, address: AddressEntry(IPAddress("198.18.3.1")!, id: AddressID(3), flags: .signal))
+                ))
                 == KernelError(code: .invalidArgument, message: "did not match address and id"))
-        #expect(failure(k.answer(.subflowDestroy(token: token, local: AddressEntry(local, port: 0), remote: AddressEntry(remote, port: 443))))
+        #expect(
+            failure(
+                k.answer(
+                    .subflowDestroy(
+                        token: token, local: AddressEntry(local, port: 0), remote: AddressEntry(remote, port: 443))))
                 == KernelError(code: .invalidArgument, message: "missing local port"))
-        #expect(failure(k.answer(.remove(token: token, id: AddressID(9)))) == KernelError(code: .invalidArgument, message: "address with id 9 not found"))
+        #expect(
+            failure(k.answer(.remove(token: token, id: AddressID(9))))
+                == KernelError(code: .invalidArgument, message: "address with id 9 not found"))
     }
 }

@@ -65,15 +65,22 @@ extension EventLoopTests {
                 var received: [Int32] = []
                 var gaveUp = false
                 loop.after(milliseconds: 0) { pthread_kill(thread, signal) }
-                let guardTimer = loop.after(milliseconds: 120_000) { gaveUp = true; loop.stop() }
-                #expect(loop.run(onTerminate: { received.append($0); loop.stop() }) == EXIT_SUCCESS)
+                let guardTimer = loop.after(milliseconds: 120_000) {
+                    gaveUp = true; loop.stop()
+                }
+                #expect(
+                    loop.run(onTerminate: {
+                        received.append($0); loop.stop()
+                    }) == EXIT_SUCCESS)
                 guardTimer.cancel()
                 #expect(!gaveUp, "run did not end on signal \(signal)")
                 #expect(received == [signal])
             }
 
             var gaveUp = false
-            let guardTimer = loop.after(milliseconds: 120_000) { gaveUp = true; loop.stop() }
+            let guardTimer = loop.after(milliseconds: 120_000) {
+                gaveUp = true; loop.stop()
+            }
             loop.stop()
             loop.run(onTerminate: { _ in })
             guardTimer.cancel()

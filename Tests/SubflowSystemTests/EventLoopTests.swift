@@ -1,6 +1,7 @@
 import Glibc
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Every test that creates an EventLoop is nested in this suite: ELL's main loop is
@@ -24,7 +25,8 @@ func loopKindDescriptorCount() throws -> Int {
 /// A connected pair of non-blocking UNIX stream sockets.
 func socketPair() -> (Descriptor, Descriptor) {
     var fds: [Int32] = [-1, -1]
-    let rc = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
+    let rc = socketpair(
+        AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
     precondition(rc == 0, "socketpair: errno \(errno)")
     return (Descriptor(rawValue: fds[0]), Descriptor(rawValue: fds[1]))
 }

@@ -1,6 +1,7 @@
 import Glibc
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 extension EventLoopTests {
@@ -15,7 +16,9 @@ extension EventLoopTests {
             try #require(high.rawValue >= 500, "F_DUPFD to 500+: errno \(errno) (RLIMIT_NOFILE too low?)")
             defer { close(a); close(b); close(high) }
             var reads = 0
-            let watch = try loop.watchReadable(fd: high) { reads += 1; drain(high) }
+            let watch = try loop.watchReadable(fd: high) {
+                reads += 1; drain(high)
+            }
             poke(b)
             #expect(turn(loop, until: { reads == 1 }), "no readiness from descriptor \(high)")
             watch.cancel()
@@ -34,7 +37,9 @@ extension EventLoopTests {
             let (a, b) = socketPair()
             defer { close(a); close(b) }
             var read = false
-            let watch = try loop.watchReadable(fd: a) { drain(a); read = true }
+            let watch = try loop.watchReadable(fd: a) {
+                drain(a); read = true
+            }
             defer { watch.cancel() }
             var fired = false
             loop.after(milliseconds: 20) { fired = true }
@@ -56,8 +61,12 @@ extension EventLoopTests {
             var watchC: FileWatch?
             // Whichever of the two runs first cancels both; the other must then stay silent
             // although its descriptor was reported ready in the same epoll batch.
-            watchA = try loop.watchReadable(fd: a) { first += 1; watchA?.cancel(); watchC?.cancel() }
-            watchC = try loop.watchReadable(fd: c) { second += 1; watchC?.cancel(); watchA?.cancel() }
+            watchA = try loop.watchReadable(fd: a) {
+                first += 1; watchA?.cancel(); watchC?.cancel()
+            }
+            watchC = try loop.watchReadable(fd: c) {
+                second += 1; watchC?.cancel(); watchA?.cancel()
+            }
             poke(b)
             poke(d)
             #expect(turn(loop, until: { first + second > 0 }))
@@ -67,16 +76,19 @@ extension EventLoopTests {
             #expect(loop.watchCount == ownWatches, "both watches are gone")
         }
 
-        @Test("a timer may cancel a watch whose descriptor is ready in the same turn; the handler never runs afterwards")
+        @Test(
+            "a timer may cancel a watch whose descriptor is ready in the same turn; the handler never runs afterwards")
         func timerCancelsAWatch() throws {
             let loop = try EventLoop()
             let (a, b) = socketPair()
             defer { close(a); close(b) }
             var cancelled = false
             var callsAfterCancel = 0
-            let watch = try loop.watchReadable(fd: a) { if cancelled { callsAfterCancel += 1 } }   // never drains: stays ready
+            let watch = try loop.watchReadable(fd: a) { if cancelled { callsAfterCancel += 1 } }  // never drains: stays ready
             poke(b)
-            loop.after(milliseconds: 5) { watch.cancel(); cancelled = true }
+            loop.after(milliseconds: 5) {
+                watch.cancel(); cancelled = true
+            }
             #expect(turn(loop, until: { cancelled }))
             for _ in 0..<5 { loop.iterate(timeoutMilliseconds: 10) }
             #expect(callsAfterCancel == 0)
@@ -120,13 +132,16 @@ extension EventLoopTests {
             let old = try loop.watchReadable(fd: a) {}
             close(a)
             close(b)
-            let (c, d) = socketPair()   // the lowest free numbers: very likely a's and b's again
+            let (c, d) = socketPair()  // the lowest free numbers: very likely a's and b's again
             defer { close(c); close(d) }
             var reads = 0
-            let current = try loop.watchReadable(fd: c) { reads += 1; drain(c) }
+            let current = try loop.watchReadable(fd: c) {
+                reads += 1; drain(c)
+            }
             old.cancel()
             poke(d)
-            #expect(turn(loop, until: { reads > 0 }), "the new watch on descriptor \(c) was removed by the stale cancel")
+            #expect(
+                turn(loop, until: { reads > 0 }), "the new watch on descriptor \(c) was removed by the stale cancel")
             current.cancel()
         }
     }

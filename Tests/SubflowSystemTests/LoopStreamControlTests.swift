@@ -68,17 +68,19 @@ extension EventLoopTests {
             let socket = Self.inode(a)
             var stream: LoopStream!
             var reads = 0, hangUps = 0, writes = 0
-            stream = try LoopStream(adopting: a, loop: loop, onReadable: {
-                reads += 1
-                stream.close()
-            }, onHangUp: { hangUps += 1 })
+            stream = try LoopStream(
+                adopting: a, loop: loop,
+                onReadable: {
+                    reads += 1
+                    stream.close()
+                }, onHangUp: { hangUps += 1 })
             // Output waiting for room: the write handler is armed when the read handler closes.
             let chunk = [UInt8](repeating: 7, count: 65_536)
             while try stream.write(chunk[...]) > 0 {}
             stream.whenWritable { writes += 1 }
             poke(peer)
-            drain(peer)   // room to write and input in the same turn
-            close(peer)   // and a hang-up
+            drain(peer)  // room to write and input in the same turn
+            close(peer)  // and a hang-up
             #expect(turn(loop, until: { stream.isClosed }), "the read handler never ran")
             for _ in 0..<5 { loop.iterate(timeoutMilliseconds: 20) }
             #expect(reads == 1 && hangUps == 0 && writes == 0, "reads \(reads), hang-ups \(hangUps), writes \(writes)")
@@ -87,7 +89,7 @@ extension EventLoopTests {
             #expect(stream.read(maximum: 16) == .end)
             #expect(throws: SystemError(operation: "send", errno: .badFileDescriptor)) { try stream.write([1][...]) }
             stream.whenWritable { writes += 1 }
-            stream.close()   // idempotent
+            stream.close()  // idempotent
             #expect(writes == 0)
         }
 
@@ -97,9 +99,11 @@ extension EventLoopTests {
             let (a, peer) = socketPair()
             var hungUp = false
             var stream: LoopStream!
-            stream = try LoopStream(adopting: a, loop: loop, onReadable: {
-                if stream.read(maximum: 16) == .end { stream.stopReading() }
-            }, onHangUp: { hungUp = true })
+            stream = try LoopStream(
+                adopting: a, loop: loop,
+                onReadable: {
+                    if stream.read(maximum: 16) == .end { stream.stopReading() }
+                }, onHangUp: { hungUp = true })
             defer { stream.close() }
             close(peer)
             #expect(throws: SystemError(operation: "send", errno: .brokenPipe)) { try stream.write([1, 2, 3][...]) }

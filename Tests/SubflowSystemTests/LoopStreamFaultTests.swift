@@ -1,5 +1,6 @@
-@testable import SubflowSystem
 import Testing
+
+@testable import SubflowSystem
 
 extension EventLoopTests {
     /// LoopStream's reads and writes under injected errnos (see SyscallSeamTests).
@@ -28,8 +29,12 @@ extension EventLoopTests {
             let stream = try LoopStream(adopting: a, loop: loop, onReadable: {}, onHangUp: {})
             defer { stream.close() }
             let plan = FaultPlan([.send: [.wouldBlock, .interrupted, .brokenPipe]])
-            let full = SyscallFaults.inject(plan) { Result { () throws(SystemError) in try stream.write([1, 2][...]) } }
-            let broken = SyscallFaults.inject(plan) { Result { () throws(SystemError) in try stream.write([1, 2][...]) } }
+            let full = SyscallFaults.inject(plan) {
+                Result { () throws(SystemError) in try stream.write([1, 2][...]) }
+            }
+            let broken = SyscallFaults.inject(plan) {
+                Result { () throws(SystemError) in try stream.write([1, 2][...]) }
+            }
             #expect(full == .success(0))
             #expect(broken == .failure(SystemError(operation: "send", errno: .brokenPipe)))
             #expect(plan.remaining(.send) == 0)

@@ -1,12 +1,14 @@
 import Glibc
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 extension EventLoopTests {
     /// LoopStream (control and metrics clients) on the loop's own watches.
     @Suite struct LoopStreams {
-        @Test("a stream above descriptor 127 reads, waits for room to write, and hears the hang-up after its peer's end")
+        @Test(
+            "a stream above descriptor 127 reads, waits for room to write, and hears the hang-up after its peer's end")
         func streamAbove127() throws {
             let loop = try EventLoop()
             let (a, peer) = socketPair()
@@ -17,16 +19,18 @@ extension EventLoopTests {
             var sawEnd = false
             var hungUp = false
             var stream: LoopStream!
-            stream = try LoopStream(adopting: high, loop: loop, onReadable: {
-                while true {
-                    switch stream.read(maximum: 4096) {
-                    case .bytes(let bytes): received += bytes; continue
-                    case .end: sawEnd = true; stream.stopReading()
-                    case .wouldBlock, .failed: break
+            stream = try LoopStream(
+                adopting: high, loop: loop,
+                onReadable: {
+                    while true {
+                        switch stream.read(maximum: 4096) {
+                        case .bytes(let bytes): received += bytes; continue
+                        case .end: sawEnd = true; stream.stopReading()
+                        case .wouldBlock, .failed: break
+                        }
+                        return
                     }
-                    return
-                }
-            }, onHangUp: { hungUp = true })
+                }, onHangUp: { hungUp = true })
             poke(peer)
             #expect(turn(loop, until: { received == [1] }))
 

@@ -1,11 +1,13 @@
 import MPTCPWire
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 @Suite("Netlink attributes")
 struct NetlinkAttributesTests {
-    static let sample = hex("""
+    static let sample = hex(
+        """
         0800 0100 44332211          // type 1, u32 0x11223344
         0500 0200 07 000000         // type 2, u8 7 (+3 pad)
         0600 0300 b799 0000         // type 3, be16 47001 (+2 pad)
@@ -46,8 +48,11 @@ struct NetlinkAttributesTests {
         #expect(error?.reason == .attributeLength(NetlinkAttributeName(3, "token"), expected: 4, actual: 2))
         #expect(error?.description == "attribute 3 (token): expected 4 bytes, got 2")
         #expect(decodeFailure { _ = try a.u8(1) }?.description == "attribute 1: expected 1 bytes, got 4")
-        #expect(decodeFailure { _ = try a.u64(1) }?.reason == .attributeLength(NetlinkAttributeName(1), expected: 8, actual: 4))
-        #expect(decodeFailure { _ = try a.bytes(1, count: 16) }?.reason
+        #expect(
+            decodeFailure { _ = try a.u64(1) }?.reason
+                == .attributeLength(NetlinkAttributeName(1), expected: 8, actual: 4))
+        #expect(
+            decodeFailure { _ = try a.bytes(1, count: 16) }?.reason
                 == .attributeLength(NetlinkAttributeName(1), expected: 16, actual: 4))
         #expect(decodeFailure { _ = try a.string(1) }?.reason == .unterminatedString(NetlinkAttributeName(1)))
     }
@@ -68,7 +73,8 @@ struct NetlinkAttributesTests {
         var bytes = Self.sample
         bytes[48] = 0x10  // last attribute claims 16 bytes, 8 are left
         let error = decodeFailure { _ = try NetlinkAttributes(parsing: bytes) }
-        #expect(error?.reason == .attributeLengthExceedsData(NetlinkAttributeName(1), offset: 48, length: 16, available: 8))
+        #expect(
+            error?.reason == .attributeLengthExceedsData(NetlinkAttributeName(1), offset: 48, length: 16, available: 8))
         #expect(error?.description == "attribute 1 at offset 48: length 16 exceeds the 8 bytes left")
     }
 
@@ -83,7 +89,7 @@ struct NetlinkAttributesTests {
     }
 
     @Test func errorsInsideANestNameTheNest() throws {
-        let bytes = hex("0c00 0780 0600 0100 0a00") + [0, 0]   // nest 7 holding a 6-byte attr whose...
+        let bytes = hex("0c00 0780 0600 0100 0a00") + [0, 0]  // nest 7 holding a 6-byte attr whose...
         var broken = bytes
         broken[4] = 0x0a  // inner attribute claims 10 bytes, 8 are left
         let a = try NetlinkAttributes(parsing: broken)

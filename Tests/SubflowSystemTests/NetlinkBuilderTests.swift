@@ -1,6 +1,7 @@
 import MPTCPWire
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 @Suite("Netlink message builder")
@@ -17,7 +18,8 @@ struct NetlinkBuilderTests {
         b.putString(2, "ab")
         b.putS32(7, -1)
         b.putBE16(9, 47001)
-        let expected = hex("""
+        let expected = hex(
+            """
             50000000 1c00 0500 04030201 09000000   // len 80, type 28, REQUEST|ACK, seq, pid 9
             08 01 0000                             // genl: cmd 8, version 1
             0800 0400 44332211                     // u32

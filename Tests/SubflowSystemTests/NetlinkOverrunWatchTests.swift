@@ -3,6 +3,7 @@ import Glibc
 import MPTCPWire
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 extension EventLoopTests {
@@ -34,8 +35,9 @@ extension EventLoopTests {
             // The watch must still be there: one more link change has to reach the handler.
             let before = datagrams
             try namespace.ip(batch: ["link set lo mtu 1500"])
-            #expect(turn(loop, until: { datagrams > before }),
-                    "after the overrun the socket was no longer read (\(overruns) overruns, \(datagrams) datagrams)")
+            #expect(
+                turn(loop, until: { datagrams > before }),
+                "after the overrun the socket was no longer read (\(overruns) overruns, \(datagrams) datagrams)")
         }
     }
 }
@@ -77,14 +79,16 @@ struct ScratchNamespace {
     /// Hands the socket from the namespace thread back (the semaphore orders the accesses).
     private final class ThreadOutcome: @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
-        var result: Result<NetlinkSocket, SystemError> = .failure(SystemError(operation: "setns thread", errno: .tryAgain))
+        var result: Result<NetlinkSocket, SystemError> = .failure(
+            SystemError(operation: "setns thread", errno: .tryAgain))
     }
 
     @discardableResult
     static func run(_ arguments: [String], input: String? = nil) throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
-            .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/sbin/ip")
+        process.executableURL = URL(
+            fileURLWithPath: ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
+                .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/sbin/ip")
         process.arguments = Array(arguments.dropFirst())
         let stdin = Pipe()
         let stderr = Pipe()

@@ -1,6 +1,7 @@
 import Foundation
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 /// The MIB reader subflowd uses to notice dropped ADD_ADDRs (no root needed).
@@ -12,7 +13,8 @@ import Testing
             MPTcpExt: MPCapableSYNRX AddAddrTx AddAddrTxDrop
             MPTcpExt: 7 3 0
             """
-        #expect(NetstatCounters.parse(text, group: "MPTcpExt") == ["MPCapableSYNRX": 7, "AddAddrTx": 3, "AddAddrTxDrop": 0])
+        #expect(
+            NetstatCounters.parse(text, group: "MPTcpExt") == ["MPCapableSYNRX": 7, "AddAddrTx": 3, "AddAddrTxDrop": 0])
         #expect(NetstatCounters.parse(text, group: "IpExt").isEmpty)
     }
 

@@ -1,7 +1,8 @@
 import Foundation
+import SubflowPolicy
 import SubflowSystem
 import Testing
-import SubflowPolicy
+
 @testable import SubflowTestSupport
 
 /// Pure checks of the socket module's decoding (no root, no kernel state).
@@ -12,14 +13,14 @@ import SubflowPolicy
 
     @Test func mptcpInfoDecodesOnlyWhatTheKernelReturned() throws {
         var bytes = [UInt8](repeating: 0, count: MPTCPInfo.newestKnownSize)
-        bytes[0] = 1                                         // extra subflows
-        bytes[8] = 0b10                                      // REMOTE_KEY_RECEIVED
-        bytes.replaceSubrange(12..<16, with: [0x78, 0x56, 0x34, 0x12])   // token, host order
-        bytes[80] = 2                                        // subflows_total
+        bytes[0] = 1  // extra subflows
+        bytes[8] = 0b10  // REMOTE_KEY_RECEIVED
+        bytes.replaceSubrange(12..<16, with: [0x78, 0x56, 0x34, 0x12])  // token, host order
+        bytes[80] = 2  // subflows_total
         let full = try #require(MPTCPInfo(bytes: bytes))
         #expect(full.extraSubflows == 1 && full.subflowsTotal == 2 && full.subflows == 2)
         #expect(full.token == 0x1234_5678 && full.remoteKeyReceived && !full.isFallback)
-        let old = try #require(MPTCPInfo(bytes: Array(bytes.prefix(48))))   // 6.1-sized answer
+        let old = try #require(MPTCPInfo(bytes: Array(bytes.prefix(48))))  // 6.1-sized answer
         #expect(old.subflowsTotal == nil && old.bytesSent == nil && old.subflows == 2)
         #expect(MPTCPInfo(bytes: Array(bytes.prefix(20))) == nil)
     }
@@ -28,7 +29,8 @@ import SubflowPolicy
         let v4 = try #require(SocketEndpoint(literal: "198.18.1.2", port: 5201))
         #expect(v4.family == .ipv4 && v4.address.bytes == [198, 18, 1, 2] && v4.description == "198.18.1.2:5201")
         let v6 = try #require(SocketEndpoint(literal: "[2001:db8:1::2]", port: 80))
-        #expect(v6.family == .ipv6 && v6.address.description == "2001:db8:1::2" && v6.description == "[2001:db8:1::2]:80")
+        #expect(
+            v6.family == .ipv6 && v6.address.description == "2001:db8:1::2" && v6.description == "[2001:db8:1::2]:80")
         #expect(SocketEndpoint(literal: "example.org", port: 1) == nil)
     }
 

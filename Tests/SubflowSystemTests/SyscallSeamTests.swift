@@ -1,6 +1,7 @@
 import Glibc
-@testable import SubflowSystem
 import Testing
+
+@testable import SubflowSystem
 
 /// The syscall seam (Internals/Syscalls.swift, SyscallFaults) and the one EINTR policy
 /// (retryingOnInterrupt): each test makes chosen calls fail with chosen errnos and watches what
@@ -17,7 +18,8 @@ struct SyscallSeamTests {
         let plan = FaultPlan([.recv: Self.interruptedThrice])
         var buffer = [UInt8](repeating: 0, count: 16)
         let result = SyscallFaults.inject(plan) {
-            buffer.withUnsafeMutableBytes { raw in retryingOnInterrupt { system_recv(a, raw.baseAddress, raw.count, 0) } }
+            buffer.withUnsafeMutableBytes { raw in retryingOnInterrupt { system_recv(a, raw.baseAddress, raw.count, 0) }
+            }
         }
         #expect(result == .success(1))
         #expect(buffer[0] == 1)
@@ -32,7 +34,8 @@ struct SyscallSeamTests {
         let plan = FaultPlan([.recv: [.connectionReset, .connectionReset]])
         var buffer = [UInt8](repeating: 0, count: 16)
         let result = SyscallFaults.inject(plan) {
-            buffer.withUnsafeMutableBytes { raw in retryingOnInterrupt { system_recv(a, raw.baseAddress, raw.count, 0) } }
+            buffer.withUnsafeMutableBytes { raw in retryingOnInterrupt { system_recv(a, raw.baseAddress, raw.count, 0) }
+            }
         }
         #expect(result == .failure(.connectionReset))
         #expect(plan.remaining(.recv) == 1, "one call, not two")
@@ -71,7 +74,9 @@ struct SyscallSeamTests {
         #expect(try SyscallFaults.inject(interrupted) { try Files.readBytes(path) } == content)
         #expect(interrupted.remaining(.pread) == 0)
         let failing = FaultPlan([.pread: [.ioError]])
-        let error = #expect(throws: SystemError.self) { try SyscallFaults.inject(failing) { try Files.readBytes(path) } }
+        let error = #expect(throws: SystemError.self) {
+            try SyscallFaults.inject(failing) { try Files.readBytes(path) }
+        }
         #expect(error?.errno == .ioError)
         #expect(error?.operation == "read")
     }
@@ -93,7 +98,9 @@ struct SyscallSeamTests {
         #expect(try listener.accept() == nil, "nobody else waits: EAGAIN is nil, not an error")
 
         let refused = FaultPlan([.connect: [.connectionRefused]])
-        let error = #expect(throws: SystemError.self) { try SyscallFaults.inject(refused) { try UnixStreamClient.connect(path: path) } }
+        let error = #expect(throws: SystemError.self) {
+            try SyscallFaults.inject(refused) { try UnixStreamClient.connect(path: path) }
+        }
         #expect(error?.errno == .connectionRefused)
     }
 
@@ -114,7 +121,7 @@ struct SyscallSeamTests {
 
     @Test("netlink: ENOBUFS is an overrun, EAGAIN an empty socket, EINTR retried")
     func netlinkReceive() throws {
-        let socket = try NetlinkSocket(protocol: 0)   // NETLINK_ROUTE: no privilege needed to open
+        let socket = try NetlinkSocket(protocol: 0)  // NETLINK_ROUTE: no privilege needed to open
         let plan = FaultPlan([.recvfrom: [.interrupted, .noBufferSpace, .wouldBlock]])
         let outcomes = try SyscallFaults.inject(plan) { [try socket.receive(), try socket.receive()] }
         guard case .overrun = outcomes[0], case .empty = outcomes[1] else {
@@ -136,7 +143,9 @@ struct SyscallSeamTests {
     @Test("a failed socket() is a SystemError with the errno and the MPTCP hint")
     func socketFailure() {
         let plan = FaultPlan([.socket: [.protocolNotSupported]])
-        let error = #expect(throws: SystemError.self) { try SyscallFaults.inject(plan) { try MPTCPSocket(family: .ipv4) } }
+        let error = #expect(throws: SystemError.self) {
+            try SyscallFaults.inject(plan) { try MPTCPSocket(family: .ipv4) }
+        }
         #expect(error?.isMPTCPUnavailable == true)
         #expect(error?.description == "socket(AF_INET, IPPROTO_MPTCP): Protocol not supported (errno 93)")
     }

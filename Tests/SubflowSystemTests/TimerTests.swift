@@ -1,6 +1,7 @@
 import Glibc
 import SubflowSystem
 import Testing
+
 @testable import SubflowTestSupport
 
 extension EventLoopTests {
@@ -43,7 +44,9 @@ extension EventLoopTests {
             #expect(try loopKindDescriptorCount() == descriptorsBefore, "pending timers must cost no descriptor")
             #expect(turn(loop, until: { order.count == count }, seconds: 120), "\(order.count) of \(count) fired")
             let elapsed = MonotonicClock.nowMicroseconds - started
-            print("timers: \(count) scheduled in \((allScheduled - started) / 1000) ms, all fired \(elapsed / 1000) ms after the first was scheduled (latest deadline 1500 ms), loop descriptors \(descriptorsBefore) -> \(try loopKindDescriptorCount())")
+            print(
+                "timers: \(count) scheduled in \((allScheduled - started) / 1000) ms, all fired \(elapsed / 1000) ms after the first was scheduled (latest deadline 1500 ms), loop descriptors \(descriptorsBefore) -> \(try loopKindDescriptorCount())"
+            )
 
             let early = timers.indices.filter { timers[$0].firedAt < timers[$0].earliest }
             #expect(early.isEmpty, "\(early.count) timers fired early, e.g. #\(early.first ?? -1)")
@@ -69,7 +72,9 @@ extension EventLoopTests {
             for i in stride(from: 1, to: timers.count, by: 2) { timers[i].cancel() }
             // Timer 0 fires first (0 ms) and cancels timer 19,998, which is still pending.
             var cancelledFromHandler = false
-            loop.after(milliseconds: 0) { timers[19_998].cancel(); cancelledFromHandler = true }
+            loop.after(milliseconds: 0) {
+                timers[19_998].cancel(); cancelledFromHandler = true
+            }
             #expect(turn(loop, until: { loop.pendingTimerCount == 0 }))
             #expect(cancelledFromHandler)
             #expect(fired.allSatisfy { $0 % 2 == 0 && $0 != 19_998 }, "a cancelled timer fired")
@@ -86,17 +91,25 @@ extension EventLoopTests {
             for _ in 0..<50_000 { loop.after(milliseconds: 0) { fired += 1 } }
             var spins = 0
             var spinner: OneShotTimer?
-            func spin() { spinner = loop.after(milliseconds: 0) { spins += 1; spin() } }
+            func spin() {
+                spinner = loop.after(milliseconds: 0) {
+                    spins += 1; spin()
+                }
+            }
             spin()
             // The re-arming timer holds the loop: cancelled, or the loop outlives the test and
             // the next `EventLoop()` is refused (one per process).
             defer { spinner?.cancel() }
             var firedWhenRead: Int?
-            let watch = try loop.watchReadable(fd: a) { drain(a); firedWhenRead = fired }
+            let watch = try loop.watchReadable(fd: a) {
+                drain(a); firedWhenRead = fired
+            }
             defer { watch.cancel() }
             poke(b)
             #expect(turn(loop, until: { firedWhenRead != nil }), "the socket was never served")
-            #expect((firedWhenRead ?? .max) < 50_000, "every due timer ran before the ready socket (\(firedWhenRead ?? -1))")
+            #expect(
+                (firedWhenRead ?? .max) < 50_000, "every due timer ran before the ready socket (\(firedWhenRead ?? -1))"
+            )
         }
 
         @Test("creating and cancelling 100,000 timers and 3,000 watches leaves the descriptor count unchanged")
@@ -105,7 +118,9 @@ extension EventLoopTests {
             let before = try loopKindDescriptorCount()
             do {
                 let loop = try EventLoop()
-                #expect(try loopKindDescriptorCount() == before + 5, "ELL's epoll set, ours, the timerfd, the SIGINT and SIGTERM signalfds")
+                #expect(
+                    try loopKindDescriptorCount() == before + 5,
+                    "ELL's epoll set, ours, the timerfd, the SIGINT and SIGTERM signalfds")
                 withExtendedLifetime(loop) {}
             }
             #expect(try loopKindDescriptorCount() == before)
@@ -125,7 +140,7 @@ extension EventLoopTests {
                         watches.append(try loop.watchReadable(fd: y) {})
                     }
                     #expect(loop.watchCount >= 2 * pairs)
-                    if round == 0 { watches.forEach { $0.cancel() } } else { watches.removeAll() }   // cancel or drop
+                    if round == 0 { watches.forEach { $0.cancel() } } else { watches.removeAll() }  // cancel or drop
                     for fd in sockets {
                         #expect(isOpen(fd), "a watch closed descriptor \(fd)")
                         close(fd)

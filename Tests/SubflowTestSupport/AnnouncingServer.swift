@@ -7,6 +7,7 @@ extension TwoPathTopology {
     /// connection and announces its path-B IPv4 address (a `signal` endpoint).
     func serverAnnouncesPathB() throws {
         try bed.check(server, ["ip", "mptcp", "limits", "set", "subflows", "8", "add_addr_accepted", "8"])
-        try bed.check(server, ["ip", "mptcp", "endpoint", "add", pathB.serverIPv4, "dev", pathB.serverInterface, "signal"])
+        try bed.check(
+            server, ["ip", "mptcp", "endpoint", "add", pathB.serverIPv4, "dev", pathB.serverInterface, "signal"])
     }
 }

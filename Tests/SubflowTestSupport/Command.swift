@@ -80,10 +80,11 @@ enum Command {
             usleep(2_000)
         }
         process.waitUntilExit()
-        return CommandResult(arguments: arguments, status: process.terminationStatus,
-                             stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                             stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
-                             timedOut: timedOut)
+        return CommandResult(
+            arguments: arguments, status: process.terminationStatus,
+            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
+            timedOut: timedOut)
     }
 
     /// Like `run`, but throws `CommandFailed` unless the command exits 0.

@@ -4,18 +4,26 @@ import Foundation
 extension Testbed {
     /// Starts `subflowd --policy POLICY` (plugins from the build folder) in `namespace` and
     /// returns once it logged that it is ready (kernel link up, network dump done).
-    func startDaemon(in namespace: String, policy: String = "fullmesh", _ extra: [String] = [],
-                     name: String = "subflowd") throws -> BackgroundProcess {
-        var arguments = [try BuiltProducts.subflowd, "--policy", policy,
-                         "--plugin-dir", BuiltProducts.directory.path, "--log-level", "debug"] + extra
+    func startDaemon(
+        in namespace: String, policy: String = "fullmesh", _ extra: [String] = [],
+        name: String = "subflowd"
+    ) throws -> BackgroundProcess {
+        var arguments =
+            [
+                try BuiltProducts.subflowd, "--policy", policy,
+                "--plugin-dir", BuiltProducts.directory.path, "--log-level", "debug",
+            ] + extra
         // Daemons of concurrent tests must not fight over the default /run/subflowd/control.sock.
         if !extra.contains("--control-socket") {
-            arguments += ["--control-socket", workDirectory.appendingPathComponent("\(name)-\(namespace.suffix(6)).sock").path]
+            arguments += [
+                "--control-socket", workDirectory.appendingPathComponent("\(name)-\(namespace.suffix(6)).sock").path,
+            ]
         }
         let daemon = try spawn(namespace, arguments, name: name)
-        try waitUntil("subflowd ready", timeout: .seconds(10),
-                      observe: { (daemon.stderr, daemon.isRunning) },
-                      until: { $0.0.contains("ready in") || !$0.1 })
+        try waitUntil(
+            "subflowd ready", timeout: .seconds(10),
+            observe: { (daemon.stderr, daemon.isRunning) },
+            until: { $0.0.contains("ready in") || !$0.1 })
         guard daemon.isRunning else {
             throw DaemonDidNotStart(log: daemon.stderr)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// True when the tests run as root (needed for namespaces). Use with
 /// `.enabled(if: isRoot, "needs root: real-kernel test in network namespaces")`.
@@ -6,8 +7,6 @@ let isRoot = getuid() == 0
 
 /// The condition comment every real-kernel suite uses.
 let needsRootComment: Comment = "needs root: real-kernel test in network namespaces"
-
-import Testing
 
 /// Executables built by the same `swift build`/`swift test` as the test bundle.
 enum BuiltProducts {
@@ -17,7 +16,8 @@ enum BuiltProducts {
         if let override = ProcessInfo.processInfo.environment["SUBFLOWD_BIN_DIR"], !override.isEmpty {
             return URL(fileURLWithPath: override)
         }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: executable).deletingLastPathComponent()
     }

@@ -18,8 +18,10 @@ public struct HoldsTheEventLoop: SuiteTrait, TestTrait, TestScoping {
     /// Each test case (not the suite around them, which would then wait for itself).
     public func scopeProvider(for test: Test, testCase: Test.Case?) -> Self? { testCase == nil ? nil : self }
 
-    public func provideScope(for test: Test, testCase: Test.Case?,
-                      performing function: @Sendable () async throws -> Void) async throws {
+    public func provideScope(
+        for test: Test, testCase: Test.Case?,
+        performing function: @Sendable () async throws -> Void
+    ) async throws {
         let fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw LockFailure(step: "open /proc/self/exe", errno: errno) }
         defer { close(fd) }

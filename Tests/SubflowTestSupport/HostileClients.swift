@@ -27,7 +27,9 @@ final class HostileSocket {
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard result == 0 else { Glibc.close(fd); return nil }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
@@ -36,8 +38,10 @@ final class HostileSocket {
 
     /// A non-blocking TCP client from `source` to `destination`:`port` (IPv4 dotted quads)
     /// inside `namespace`, once connected; nil if it could not connect within `timeout`.
-    static func tcp(in namespace: String, from source: String, to destination: String, port: UInt16,
-                    timeout: Duration = .seconds(10)) throws -> HostileSocket? {
+    static func tcp(
+        in namespace: String, from source: String, to destination: String, port: UInt16,
+        timeout: Duration = .seconds(10)
+    ) throws -> HostileSocket? {
         let fd = try NamespaceSwitch.inside(namespace) {
             socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         }
@@ -105,7 +109,9 @@ final class HostileSocket {
         withAddress(address, port: port) { Glibc.bind(fd, $0, $1) }
     }
 
-    private static func withAddress<R>(_ text: String, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+    private static func withAddress<R>(
+        _ text: String, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R
+    ) -> R {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -128,7 +134,9 @@ enum NamespaceSwitch {
 
     /// setns(2), which Glibc's module map leaves out (it needs _GNU_SOURCE).
     private static let setns: @convention(c) (Int32, Int32) -> Int32 = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "setns") else { fatalError("no setns in libc") }
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "setns") else {
+            fatalError("no setns in libc")
+        }
         return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
     }()
 
@@ -140,7 +148,9 @@ enum NamespaceSwitch {
         guard target >= 0 else { throw Failed(what: "open /run/netns/\(namespace)") }
         defer { Glibc.close(target) }
         guard setns(target, newNetworkNamespace) == 0 else { throw Failed(what: namespace) }
-        defer { precondition(setns(original, newNetworkNamespace) == 0, "cannot return to the test's network namespace") }
+        defer {
+            precondition(setns(original, newNetworkNamespace) == 0, "cannot return to the test's network namespace")
+        }
         return try body()
     }
 }

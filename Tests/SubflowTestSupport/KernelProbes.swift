@@ -25,7 +25,9 @@ struct KernelSubflow: Hashable, Sendable, CustomStringConvertible {
 
     /// `198.18.2.1:40000 → 198.18.1.2:5201`.
     var fourTuple: String { "\(localAddress):\(localPort) → \(remoteAddress):\(remotePort)" }
-    var description: String { "\(state) \(fourTuple)" + (device.map { " dev \($0)" } ?? "") + (flags.map { " \($0)" } ?? "") }
+    var description: String {
+        "\(state) \(fourTuple)" + (device.map { " dev \($0)" } ?? "") + (flags.map { " \($0)" } ?? "")
+    }
 }
 
 /// One MPTCP socket as `ss -nMi` shows it.
@@ -51,9 +53,10 @@ enum KernelProbe {
         let output = try bed.check(namespace, ["ss", "-t", "-n", "-i"]).stdout
         return parseSocketBlocks(output).compactMap { head, details in
             guard details.contains("tcp-ulp-mptcp") else { return nil }
-            var subflow = KernelSubflow(state: head.state, localAddress: head.local.address, localPort: head.local.port,
-                                        device: head.local.device, remoteAddress: head.remote.address,
-                                        remotePort: head.remote.port)
+            var subflow = KernelSubflow(
+                state: head.state, localAddress: head.local.address, localPort: head.local.port,
+                device: head.local.device, remoteAddress: head.remote.address,
+                remotePort: head.remote.port)
             for word in details.split(separator: " ") {
                 if word.hasPrefix("bytes_acked:") { subflow.bytesAcked = UInt64(word.dropFirst(12)) }
                 if word.hasPrefix("bytes_received:") { subflow.bytesReceived = UInt64(word.dropFirst(15)) }
@@ -80,7 +83,9 @@ enum KernelProbe {
     }
 
     /// Established subflows, optionally only those of the connection with this local token.
-    static func establishedSubflows(_ bed: Testbed, in namespace: String, token: UInt32? = nil) throws -> [KernelSubflow] {
+    static func establishedSubflows(
+        _ bed: Testbed, in namespace: String, token: UInt32? = nil
+    ) throws -> [KernelSubflow] {
         try subflows(bed, in: namespace).filter { $0.isEstablished && (token == nil || $0.localToken == token) }
     }
 
@@ -96,8 +101,9 @@ enum KernelProbe {
                     fields[String(word)] = ""
                 }
             }
-            return KernelMPTCPConnection(state: head.state, localAddress: head.local.address, localPort: head.local.port,
-                                         remoteAddress: head.remote.address, remotePort: head.remote.port, fields: fields)
+            return KernelMPTCPConnection(
+                state: head.state, localAddress: head.local.address, localPort: head.local.port,
+                remoteAddress: head.remote.address, remotePort: head.remote.port, fields: fields)
         }
     }
 
@@ -142,7 +148,8 @@ enum KernelProbe {
             let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             // State Recv-Q Send-Q Local:Port Peer:Port [Process]
             guard words.count >= 5, words[0] != "State", words[0] != "Netid",
-                  let local = parseEndpoint(words[3]), let remote = parseEndpoint(words[4]) else { continue }
+                let local = parseEndpoint(words[3]), let remote = parseEndpoint(words[4])
+            else { continue }
             current = SocketHead(state: words[0], local: local, remote: remote)
         }
         flush()
@@ -159,7 +166,7 @@ enum KernelProbe {
             host = String(host[..<percent])
         }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        if let percent = host.firstIndex(of: "%") { host = String(host[..<percent]) }   // [fe80::1%eth0]
+        if let percent = host.firstIndex(of: "%") { host = String(host[..<percent]) }  // [fe80::1%eth0]
         return Endpoint(address: host, port: port, device: device)
     }
 }
@@ -182,8 +189,10 @@ struct WaitTimedOut: Error, CustomStringConvertible {
 /// `$SUBFLOWD_TEST_WAIT_SCALE`) makes them hold on a loaded two-core machine too. A wait on
 /// state returns as soon as the state is reached, so the factor costs time only on failure.
 @discardableResult
-func waitUntil<T>(_ what: String, timeout: Duration = .seconds(5), interval: Duration = .milliseconds(50),
-                  observe: () throws -> T, until condition: (T) -> Bool) throws -> T {
+func waitUntil<T>(
+    _ what: String, timeout: Duration = .seconds(5), interval: Duration = .milliseconds(50),
+    observe: () throws -> T, until condition: (T) -> Bool
+) throws -> T {
     let clock = ContinuousClock()
     let timeout = timeout * WaitScale.factor
     let deadline = clock.now.advanced(by: timeout)

@@ -7,7 +7,9 @@ public func message(_ bytes: [UInt8]) throws -> NetlinkMessage {
 }
 
 /// The reason of the NetlinkDecodeError `body` throws (nil, with an issue, if none).
-public func decodeFailure(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> NetlinkDecodeError? {
+public func decodeFailure(
+    _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
+) -> NetlinkDecodeError? {
     do {
         try body()
         Issue.record("expected a NetlinkDecodeError", sourceLocation: sourceLocation)

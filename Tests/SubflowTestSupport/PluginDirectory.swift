@@ -15,7 +15,6 @@ public final class PluginDirectory {
     }
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
-
     public func chmod(_ name: String, _ mode: Int) throws {
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: "\(path)/\(name)")
     }

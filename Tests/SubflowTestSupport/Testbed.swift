@@ -45,7 +45,7 @@ final class Testbed {
         precondition(!isTornDown, "testbed already torn down")
         let name = "\(Self.prefix)\(tag)-\(role)"
         try check(nil, ["ip", "netns", "add", name])
-        namespaces.append(name)   // from now on teardown deletes it, whatever fails next
+        namespaces.append(name)  // from now on teardown deletes it, whatever fails next
         try check(name, ["ip", "link", "set", "lo", "up"])
         for key in ["net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter"] {
             try sysctl(name, key, "0")
@@ -87,10 +87,16 @@ final class Testbed {
 
     /// Limits what `device` sends to `rate` (tc syntax, e.g. `100mbit`) with a token bucket
     /// (`tbf`; sch_netem is not available here). Apply to both ends of a veth for both directions.
-    func setRate(_ namespace: String, device: String, rate: String, burst: String = "64kb",
-                 latency: String = "20ms") throws {
-        try check(namespace, ["tc", "qdisc", "replace", "dev", device, "root", "tbf",
-                              "rate", rate, "burst", burst, "latency", latency])
+    func setRate(
+        _ namespace: String, device: String, rate: String, burst: String = "64kb",
+        latency: String = "20ms"
+    ) throws {
+        try check(
+            namespace,
+            [
+                "tc", "qdisc", "replace", "dev", device, "root", "tbf",
+                "rate", rate, "burst", burst, "latency", latency,
+            ])
     }
 
     /// True for addresses in the ranges reserved for this project's tests.
@@ -184,14 +190,16 @@ final class Testbed {
         var removed: [String] = []
         for name in allNamespaces() {
             guard let pid = creatorPID(of: name), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            let leftovers = (try? Command.run(["ip", "netns", "pids", name], timeout: .seconds(10)))?.stdout
+            let leftovers =
+                (try? Command.run(["ip", "netns", "pids", name], timeout: .seconds(10)))?.stdout
                 .split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) } ?? []
             if !leftovers.isEmpty {
                 if killLeftoverProcesses {
                     for leftover in leftovers { kill(leftover, SIGKILL) }
                 } else {
-                    FileHandle.standardError.write(Data(
-                        "testbed: stale namespace \(name) still holds PIDs \(leftovers) (not killed)\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "testbed: stale namespace \(name) still holds PIDs \(leftovers) (not killed)\n".utf8))
                 }
             }
             if (try? Command.run(["ip", "netns", "delete", name], timeout: .seconds(10)))?.succeeded == true {

@@ -22,8 +22,9 @@ enum ToolsForOtherUsers {
         let fileManager = FileManager.default
         let target = directory.appendingPathComponent(name).path
         if fileManager.isExecutableFile(atPath: target) { return target }
-        try fileManager.createDirectory(at: directory, withIntermediateDirectories: true,
-                                        attributes: [.posixPermissions: 0o755])
+        try fileManager.createDirectory(
+            at: directory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o755])
         let source = BuiltProducts.directory
         for library in try fileManager.contentsOfDirectory(atPath: source.path)
         where library.hasPrefix("lib") && library.hasSuffix(".so") {

@@ -39,24 +39,35 @@ struct TrafficRecord: Decodable, Sendable {
 extension Testbed {
     /// `subflow-traffic serve --bind ADDRESS --port PORT [--once]` in `namespace`, returned once
     /// its "listening" line appeared.
-    func startTrafficServer(in namespace: String, bind address: String, port: Int, once: Bool = true,
-                            _ extra: [String] = [], name: String = "traffic-server") throws -> BackgroundProcess {
+    func startTrafficServer(
+        in namespace: String, bind address: String, port: Int, once: Bool = true,
+        _ extra: [String] = [], name: String = "traffic-server"
+    ) throws -> BackgroundProcess {
         var arguments = [try BuiltProducts.subflowTraffic, "serve", "--bind", address, "--port", String(port)]
         if once { arguments.append("--once") }
         arguments += extra
         let server = try spawn(namespace, arguments, name: name)
-        try waitUntil("\(name) listening", timeout: .seconds(5),
-                      observe: { (TrafficRecord.parse(server.stdoutLines).first?.type, server.isRunning, server.stderr) },
-                      until: { record, running, _ in record == "listening" || !running })
-        guard server.isRunning else { throw CommandFailed(result: CommandResult(arguments: arguments, status: server.exitStatus ?? -1, stdout: server.stdout, stderr: server.stderr)) }
+        try waitUntil(
+            "\(name) listening", timeout: .seconds(5),
+            observe: { (TrafficRecord.parse(server.stdoutLines).first?.type, server.isRunning, server.stderr) },
+            until: { record, running, _ in record == "listening" || !running })
+        guard server.isRunning else {
+            throw CommandFailed(
+                result: CommandResult(
+                    arguments: arguments, status: server.exitStatus ?? -1, stdout: server.stdout, stderr: server.stderr)
+            )
+        }
         return server
     }
 
     /// `subflow-traffic send --to ADDRESS --port PORT extra…` in `namespace`, in the background.
-    func startTrafficClient(in namespace: String, to address: String, port: Int, _ extra: [String] = [],
-                            name: String = "traffic-client") throws -> BackgroundProcess {
-        try spawn(namespace, [try BuiltProducts.subflowTraffic, "send", "--to", address, "--port", String(port)] + extra,
-                  name: name)
+    func startTrafficClient(
+        in namespace: String, to address: String, port: Int, _ extra: [String] = [],
+        name: String = "traffic-client"
+    ) throws -> BackgroundProcess {
+        try spawn(
+            namespace, [try BuiltProducts.subflowTraffic, "send", "--to", address, "--port", String(port)] + extra,
+            name: name)
     }
 }
 

@@ -49,9 +49,11 @@ final class TwoPathTopology {
     /// Builds client and server with `pathCount` paths. `rate` limits every path (e.g.
     /// `100mbit`); `clientSysctls`/`serverSysctls` are applied when the namespaces are created,
     /// e.g. `["net.mptcp.path_manager": "userspace"]`.
-    init(_ bed: Testbed, pathCount: Int = 2, rate: String? = nil,
-         clientSysctls: KeyValuePairs<String, String> = [:],
-         serverSysctls: KeyValuePairs<String, String> = [:]) throws {
+    init(
+        _ bed: Testbed, pathCount: Int = 2, rate: String? = nil,
+        clientSysctls: KeyValuePairs<String, String> = [:],
+        serverSysctls: KeyValuePairs<String, String> = [:]
+    ) throws {
         self.bed = bed
         client = try bed.addNamespace("client", sysctls: clientSysctls)
         server = try bed.addNamespace("server", sysctls: serverSysctls)
@@ -70,12 +72,22 @@ final class TwoPathTopology {
         try bed.addAddress(client, "\(path.clientIPv6)/64", device: path.clientInterface)
         try bed.addAddress(server, "\(path.serverIPv6)/64", device: path.serverInterface)
         let table = String(path.table), preference = String(1000 + path.number)
-        try bed.check(client, ["ip", "-4", "route", "add", "default", "via", path.serverIPv4,
-                               "dev", path.clientInterface, "table", table])
-        try bed.check(client, ["ip", "-4", "rule", "add", "from", path.clientIPv4, "lookup", table, "pref", preference])
-        try bed.check(client, ["ip", "-6", "route", "add", "default", "via", path.serverIPv6,
-                               "dev", path.clientInterface, "table", table])
-        try bed.check(client, ["ip", "-6", "rule", "add", "from", path.clientIPv6, "lookup", table, "pref", preference])
+        try bed.check(
+            client,
+            [
+                "ip", "-4", "route", "add", "default", "via", path.serverIPv4,
+                "dev", path.clientInterface, "table", table,
+            ])
+        try bed.check(
+            client, ["ip", "-4", "rule", "add", "from", path.clientIPv4, "lookup", table, "pref", preference])
+        try bed.check(
+            client,
+            [
+                "ip", "-6", "route", "add", "default", "via", path.serverIPv6,
+                "dev", path.clientInterface, "table", table,
+            ])
+        try bed.check(
+            client, ["ip", "-6", "rule", "add", "from", path.clientIPv6, "lookup", table, "pref", preference])
         if let rate {
             try bed.setRate(client, device: path.clientInterface, rate: rate)
             try bed.setRate(server, device: path.serverInterface, rate: rate)

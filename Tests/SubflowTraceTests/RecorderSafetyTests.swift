@@ -2,6 +2,7 @@ import Foundation
 import SubflowSystem
 import SubflowTrace
 import Testing
+
 @testable import SubflowTestSupport
 
 /// `--record PATH` moves only recordings (issue 8, defect 6). Before: a directory at PATH
@@ -12,8 +13,9 @@ import Testing
         let path: String
         init() throws {
             path = "/tmp/sfd-record-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false,
-                                                    attributes: [.posixPermissions: 0o755])
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: false,
+                attributes: [.posixPermissions: 0o755])
         }
         deinit { try? FileManager.default.removeItem(atPath: path) }
         func exists(_ name: String) -> Bool {
@@ -30,15 +32,17 @@ import Testing
         let folder = try Folder()
         try FileManager.default.createDirectory(atPath: folder.path + "/trace.pcap", withIntermediateDirectories: false)
         let text = refusal(folder.path + "/trace.pcap")
-        #expect(text?.contains("trace.pcap: it is a directory, not a recording: subflowd rotates only its own recordings") == true,
-                "\(text ?? "accepted")")
+        #expect(
+            text?.contains("trace.pcap: it is a directory, not a recording: subflowd rotates only its own recordings")
+                == true,
+            "\(text ?? "accepted")")
         #expect(folder.exists("trace.pcap") && !folder.exists("trace.pcap.1"))
     }
 
     @Test(.enabled(if: geteuid() == 0, "needs root to make a device node"))
     func aDeviceNodeAtThePathIsLeftAlone() throws {
         let folder = try Folder()
-        #expect(mknod(folder.path + "/null", S_IFCHR | 0o600, dev_t(1 << 8 | 3)) == 0)   // like /dev/null (1, 3)
+        #expect(mknod(folder.path + "/null", S_IFCHR | 0o600, dev_t(1 << 8 | 3)) == 0)  // like /dev/null (1, 3)
         let text = refusal(folder.path + "/null")
         #expect(text?.contains("it is a character device, not a recording") == true, "\(text ?? "accepted")")
         let status = try FileStatus(path: folder.path + "/null")
@@ -51,7 +55,9 @@ import Testing
         try Data("[core]\npolicy = fullmesh\n".utf8).write(to: URL(fileURLWithPath: config))
         let text = refusal(config)
         #expect(text?.contains("it is not a pcap recording") == true, "\(text ?? "accepted")")
-        #expect(try String(contentsOfFile: config, encoding: .utf8) == "[core]\npolicy = fullmesh\n" && !folder.exists("subflowd.conf.1"))
+        #expect(
+            try String(contentsOfFile: config, encoding: .utf8) == "[core]\npolicy = fullmesh\n"
+                && !folder.exists("subflowd.conf.1"))
     }
 
     @Test func aDanglingLinkIsNotFollowedAndItsTargetNotCreated() throws {
@@ -74,7 +80,8 @@ import Testing
         let folder = try Folder()
         try Files.writeBytes(folder.path + "/trace.pcap", PcapFormat.globalHeader())
         try Files.writeBytes(folder.path + "/trace.pcap.1", PcapFormat.globalHeader())
-        try FileManager.default.createDirectory(atPath: folder.path + "/trace.pcap.2", withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(
+            atPath: folder.path + "/trace.pcap.2", withIntermediateDirectories: false)
         let text = refusal(folder.path + "/trace.pcap", keep: 2)
         #expect(text?.contains("trace.pcap.2: it is a directory") == true, "\(text ?? "accepted")")
         #expect(folder.exists("trace.pcap") && folder.exists("trace.pcap.1") && !folder.exists("trace.pcap.3"))
@@ -94,7 +101,9 @@ import Testing
         let folder = try Folder()
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder.path)
         let text = refusal(folder.path + "/trace.pcap")
-        #expect(text?.contains("its directory is refused") == true && text?.contains("chmod go-w") == true, "\(text ?? "accepted")")
+        #expect(
+            text?.contains("its directory is refused") == true && text?.contains("chmod go-w") == true,
+            "\(text ?? "accepted")")
         #expect(!folder.exists("trace.pcap"))
     }
 }

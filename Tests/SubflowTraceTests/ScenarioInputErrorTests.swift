@@ -2,6 +2,7 @@ import SubflowFormats
 import SubflowSystem
 import SubflowTrace
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Bad scenario input is an error naming the line and the value (cut and escaped), never a
@@ -31,7 +32,10 @@ import Testing
         ("link eth0 index 2147483648 up", "index '2147483648': expected a number from 1 to 2147483647"),
         ("link a/b index 3 up", "'a/b' is not an interface name"),
         // fuzz-scenario: a trace built from ends of two families did not decode.
-        ("subflow established 32 [::]:0 -> 198.18.1.2:443", "'[::]:0' -> '198.18.1.2:443': both ends of a socket have one family"),
+        (
+            "subflow established 32 [::]:0 -> 198.18.1.2:443",
+            "'[::]:0' -> '198.18.1.2:443': both ends of a socket have one family"
+        ),
         ("connection 1 established client 198.18.1.1:1 -> [2001:db8::2]:2", "both ends of a socket have one family"),
         ("link abcdefghijklmnop index 3 up", "'abcdefghijklmnop' is not an interface name: 1 to 15 bytes"),
     ])
@@ -46,19 +50,24 @@ import Testing
         let error = #expect(throws: ScenarioError.self) { try Scenario.build("link \(name) index 2 up\n") }
         #expect(error?.line == 1)
         let text = error?.description ?? ""
-        #expect(text.contains("'" + String(repeating: "x", count: InputExcerpt.defaultLimit) + "… (70000 bytes)' is not an interface name"),
-                "\(text.prefix(300))")
+        #expect(
+            text.contains(
+                "'" + String(repeating: "x", count: InputExcerpt.defaultLimit)
+                    + "… (70000 bytes)' is not an interface name"),
+            "\(text.prefix(300))")
         #expect(text.utf8.count < 300)
     }
 
     @Test func controlCharactersInAValueAreEscaped() {
         let error = #expect(throws: ScenarioError.self) { try Scenario.build("connection 1\u{1b}[2J\u{0} closed\n") }
-        #expect(error?.description == "line 1: '1\\x1B[2J\\0' is not a connection token (a number from 0 to 4294967295)",
-                "\(String(describing: error))")
+        #expect(
+            error?.description == "line 1: '1\\x1B[2J\\0' is not a connection token (a number from 0 to 4294967295)",
+            "\(String(describing: error))")
     }
 
     @Test func numbersInRangeStillBuild() throws {
-        let trace = try Scenario.build(Self.header + "at 1000000 \(Self.subflow) local-id 255 remote-id 0 error 111 reset 4294967295\n")
+        let trace = try Scenario.build(
+            Self.header + "at 1000000 \(Self.subflow) local-id 255 remote-id 0 error 111 reset 4294967295\n")
         #expect(trace.count == 4)
         #expect(trace.last!.timestampMicroseconds == 1_700_000_000_000_000 + 1_000_000_000_000)
     }

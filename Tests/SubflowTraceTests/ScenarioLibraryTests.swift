@@ -4,6 +4,7 @@ import SubflowCore
 import SubflowPolicy
 import SubflowTrace
 import Testing
+
 @testable import SubflowTestSupport
 
 /// Every `Scenarios/<policy>/<name>.scenario` is built into a trace, replayed through the
@@ -20,7 +21,9 @@ import Testing
 
     /// A scenario may start with `# settings: KEY=VALUE ...` for its policy.
     static func settings(in text: String) -> PolicySettings {
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("# settings:") }) else { return PolicySettings() }
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("# settings:") }) else {
+            return PolicySettings()
+        }
         var values: [String: String] = [:]
         for pair in line.dropFirst("# settings:".count).split(separator: " ") {
             let parts = pair.split(separator: "=", maxSplits: 1)
@@ -31,8 +34,11 @@ import Testing
 
     static func replay(_ text: String, policy: String) throws -> [String] {
         let (registration, path) = try PluginLoader(directory: BuiltProducts.directory.path).load(policyNamed: policy)
-        let session = ReplaySession(policies: [ReplaySession.Policy(registration: registration, settings: settings(in: text),
-                                                                    origin: path)])
+        let session = ReplaySession(policies: [
+            ReplaySession.Policy(
+                registration: registration, settings: settings(in: text),
+                origin: path)
+        ])
         return try session.run(try Scenario.build(text)).commands.map(\.line)
     }
 
@@ -52,14 +58,16 @@ import Testing
 
     @Test func theLibraryCoversEveryShippedPolicy() {
         let covered = Set(Self.scenarios.map { String($0.split(separator: "/")[0]) })
-        for policy in ["fullmesh", "signal-per-interface", "backup-on-loss"] { #expect(covered.contains(policy), "no scenario for \(policy)") }
+        for policy in ["fullmesh", "signal-per-interface", "backup-on-loss"] {
+            #expect(covered.contains(policy), "no scenario for \(policy)")
+        }
     }
 
     @Test func replayIsDeterministic() throws {
-        let text = try String(contentsOf: Self.folder.appendingPathComponent("fullmesh/retry-backoff.scenario"), encoding: .utf8)
+        let text = try String(
+            contentsOf: Self.folder.appendingPathComponent("fullmesh/retry-backoff.scenario"), encoding: .utf8)
         let first = try Self.replay(text, policy: "fullmesh")
         for _ in 0..<5 { #expect(try Self.replay(text, policy: "fullmesh") == first) }
         #expect(!first.isEmpty)
     }
 }
-

@@ -1,5 +1,6 @@
 import SubflowTrace
 import Testing
+
 @testable import SubflowTestSupport
 
 /// `trace show` must be able to tell that it printed messages it could not decode (its exit
@@ -13,11 +14,13 @@ import Testing
         #expect(printer.malformedMessages == 0)
 
         // nlmsg_len 8: shorter than the header, the datagram does not split.
-        let unsplittable = TraceRecord(timestampMicroseconds: 0, direction: .received, netlinkProtocol: TraceRecord.generic,
-                                       bytes: [8, 0, 0, 0, 0x1c, 0, 0, 0])
+        let unsplittable = TraceRecord(
+            timestampMicroseconds: 0, direction: .received, netlinkProtocol: TraceRecord.generic,
+            bytes: [8, 0, 0, 0, 0x1c, 0, 0, 0])
         // RTM_NEWLINK with 4 bytes of the 16-byte ifinfomsg.
-        let truncatedLink = TraceRecord(timestampMicroseconds: 0, direction: .received, netlinkProtocol: TraceRecord.route,
-                                        bytes: [20, 0, 0, 0, 16, 0] + [UInt8](repeating: 0, count: 14))
+        let truncatedLink = TraceRecord(
+            timestampMicroseconds: 0, direction: .received, netlinkProtocol: TraceRecord.route,
+            bytes: [20, 0, 0, 0, 16, 0] + [UInt8](repeating: 0, count: 14))
         let lines = printer.lines(unsplittable, number: 3, start: 0) + printer.lines(truncatedLink, number: 4, start: 0)
         #expect(lines.count == 2 && lines.allSatisfy { $0.contains("\"kind\":\"malformed\"") }, "\(lines)")
         #expect(lines[1].contains("ifinfomsg"), "\(lines)")

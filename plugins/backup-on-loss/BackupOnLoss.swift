@@ -30,7 +30,8 @@ public final class BackupOnLoss: PathPolicy {
     public static var registration: PolicyRegistration {
         PolicyRegistration(
             name: "backup-on-loss",
-            summary: "primary interfaces carry the traffic; backup interfaces take over at once when the primary path is lost"
+            summary:
+                "primary interfaces carry the traffic; backup interfaces take over at once when the primary path is lost"
         ) { context, settings in
             try BackupOnLoss(context: context, settings: Settings(settings))
         }
@@ -39,8 +40,10 @@ public final class BackupOnLoss: PathPolicy {
     public init(context: any PolicyContext, settings: Settings) {
         self.context = context
         self.settings = settings
-        context.log(.info, "primary \(settings.primary.joined(separator: ",")), backup \(settings.backup.joined(separator: ",")), "
-            + "mode \(settings.mode.rawValue), hold time \(settings.holdTimeMilliseconds) ms")
+        context.log(
+            .info,
+            "primary \(settings.primary.joined(separator: ",")), backup \(settings.backup.joined(separator: ",")), "
+                + "mode \(settings.mode.rawValue), hold time \(settings.holdTimeMilliseconds) ms")
     }
 
     public func handle(_ event: PolicyEvent) {
@@ -87,15 +90,25 @@ public final class BackupOnLoss: PathPolicy {
         switch role(of: initial) {
         case .primary:
             records[state.token] = ConnectionRecord(token: state.token, phase: .primary)
-            context.log(.info, "token \(state.token): established on primary \(name) (\(initial) -> \(state.remote)); "
-                + (settings.mode == .standby ? "opening standby backup subflows" : "no backup subflow until the primary path is lost"))
+            context.log(
+                .info,
+                "token \(state.token): established on primary \(name) (\(initial) -> \(state.remote)); "
+                    + (settings.mode == .standby
+                        ? "opening standby backup subflows" : "no backup subflow until the primary path is lost"))
         case .backup:
             let reason = "established on backup interface \(name)"
-            records[state.token] = ConnectionRecord(token: state.token, phase: .backup(reason: reason, since: context.nowMilliseconds))
-            context.log(.info, "token \(state.token): \(reason) (\(initial) -> \(state.remote)); moving to a primary interface once one has been usable for \(settings.holdTimeMilliseconds) ms")
+            records[state.token] = ConnectionRecord(
+                token: state.token, phase: .backup(reason: reason, since: context.nowMilliseconds))
+            context.log(
+                .info,
+                "token \(state.token): \(reason) (\(initial) -> \(state.remote)); moving to a primary interface once one has been usable for \(settings.holdTimeMilliseconds) ms"
+            )
         case .other:
             unmanaged.insert(state.token)
-            context.log(.info, "token \(state.token): not managed: its initial subflow is on \(name), in neither the primary nor the backup list")
+            context.log(
+                .info,
+                "token \(state.token): not managed: its initial subflow is on \(name), in neither the primary nor the backup list"
+            )
             return
         }
         converge(state.token)
@@ -108,7 +121,10 @@ public final class BackupOnLoss: PathPolicy {
             join.timeout.cancel()
             record.localBackup[SubflowKey(subflow)] = join.backupFlag
             if join.purpose == .backup {
-                context.log(.info, "token \(token): backup subflow \(subflow) established\(join.backupFlag ? " in standby (backup flag set)" : "")")
+                context.log(
+                    .info,
+                    "token \(token): backup subflow \(subflow) established\(join.backupFlag ? " in standby (backup flag set)" : "")"
+                )
             }
         }
         converge(token)
@@ -119,7 +135,8 @@ public final class BackupOnLoss: PathPolicy {
         let key = SubflowKey(subflow)
         let requested = record.destroying.contains(key)
         record.forget(key)
-        let why = subflow.error.map { "error \(KernelError.Code(rawValue: Int32($0)))" }
+        let why =
+            subflow.error.map { "error \(KernelError.Code(rawValue: Int32($0)))" }
             ?? subflow.resetReason.map { "reset by the peer (reason \($0))" } ?? "closed"
         if let join = record.joins.removeValue(forKey: JoinKey(subflow)) {
             join.timeout.cancel()
@@ -153,7 +170,9 @@ public final class BackupOnLoss: PathPolicy {
 
     func addressAvailable(_ address: LocalAddress) {
         guard role(of: address.address) != .other else { return }
-        for record in records.values { record.joinBackoff = record.joinBackoff.filter { $0.key.local != address.address } }
+        for record in records.values {
+            record.joinBackoff = record.joinBackoff.filter { $0.key.local != address.address }
+        }
         for token in records.keys.sorted() { converge(token) }
     }
 

@@ -42,23 +42,32 @@ extension BackupOnLoss {
             primary = try Self.patterns("primary", settings)
             backup = try Self.patterns("backup", settings)
             if let shared = backup.first(where: primary.contains) {
-                throw PolicySettingError(key: "backup", value: settings.values["backup"] ?? "",
-                                         expected: "patterns not also listed in primary ('\(shared)' is in both)")
+                throw PolicySettingError(
+                    key: "backup", value: settings.values["backup"] ?? "",
+                    expected: "patterns not also listed in primary ('\(shared)' is in both)")
             }
             let modeText = settings.string("mode", default: mode.rawValue)
             guard let mode = Mode(rawValue: modeText.lowercased()) else {
                 throw PolicySettingError(key: "mode", value: modeText, expected: "standby or on-demand")
             }
             self.mode = mode
-            holdTimeMilliseconds = UInt64(try settings.integer("hold-time-ms", default: Int(holdTimeMilliseconds),
-                                                               range: 0...3_600_000))
+            holdTimeMilliseconds = UInt64(
+                try settings.integer(
+                    "hold-time-ms", default: Int(holdTimeMilliseconds),
+                    range: 0...3_600_000))
             bindToDevice = try settings.boolean("bind-to-device", default: bindToDevice)
-            joinTimeoutMilliseconds = UInt64(try settings.integer("join-timeout-ms", default: Int(joinTimeoutMilliseconds),
-                                                                  range: 100...600_000))
-            retryInitialMilliseconds = UInt64(try settings.integer("retry-initial-ms", default: Int(retryInitialMilliseconds),
-                                                                   range: 10...600_000))
-            retryMaxMilliseconds = UInt64(try settings.integer("retry-max-ms", default: Int(retryMaxMilliseconds),
-                                                               range: Int(retryInitialMilliseconds)...3_600_000))
+            joinTimeoutMilliseconds = UInt64(
+                try settings.integer(
+                    "join-timeout-ms", default: Int(joinTimeoutMilliseconds),
+                    range: 100...600_000))
+            retryInitialMilliseconds = UInt64(
+                try settings.integer(
+                    "retry-initial-ms", default: Int(retryInitialMilliseconds),
+                    range: 10...600_000))
+            retryMaxMilliseconds = UInt64(
+                try settings.integer(
+                    "retry-max-ms", default: Int(retryMaxMilliseconds),
+                    range: Int(retryInitialMilliseconds)...3_600_000))
         }
 
         /// Delay before retry number `attempt` (1-based): initial × 2^(attempt-1), capped.
@@ -75,7 +84,8 @@ extension BackupOnLoss {
                 throw PolicySettingError(key: key, value: settings.values[key] ?? "(missing)", expected: expected)
             }
             for pattern in list where !InterfacePattern.isValid(pattern) {
-                throw PolicySettingError(key: key, value: pattern, expected: "\(expected) (at most 15 bytes, no '/' or ':')")
+                throw PolicySettingError(
+                    key: key, value: pattern, expected: "\(expected) (at most 15 bytes, no '/' or ':')")
             }
             return list
         }

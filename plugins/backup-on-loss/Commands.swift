@@ -8,20 +8,29 @@ extension BackupOnLoss {
     /// Flag changes and destroys are given up after this many failures (until the subflow changes).
     static let commandRetryLimit = 5
 
-    func join(_ record: ConnectionRecord, _ key: JoinKey, _ purpose: PendingJoin.Purpose, flagged: Bool, interface: InterfaceIndex) {
+    func join(
+        _ record: ConnectionRecord, _ key: JoinKey, _ purpose: PendingJoin.Purpose, flagged: Bool,
+        interface: InterfaceIndex
+    ) {
         let token = record.token
-        let timeout = context.schedule(afterMilliseconds: settings.joinTimeoutMilliseconds) { [weak self, weak record] in
+        let timeout = context.schedule(afterMilliseconds: settings.joinTimeoutMilliseconds) {
+            [weak self, weak record] in
             // The join stays recorded: the kernel keeps that subflow in SYN_SENT (retransmitting
             // its SYN) and it cannot be closed — SUBFLOW_DESTROY needs its local port, which the
             // kernel reports only in SUB_ESTABLISHED/SUB_CLOSED. A second join on the key would
             // pile a second subflow on it; its SUB_CLOSED (ETIMEDOUT at the latest) settles it.
             guard let self, let record, record.joins[key] != nil else { return }
-            self.context.log(.warning, "token \(token): join \(key) unanswered after \(self.settings.joinTimeoutMilliseconds) ms; "
-                + "the kernel keeps retrying its SYN, and the key is retried once the kernel reports that attempt closed")
+            self.context.log(
+                .warning,
+                "token \(token): join \(key) unanswered after \(self.settings.joinTimeoutMilliseconds) ms; "
+                    + "the kernel keeps retrying its SYN, and the key is retried once the kernel reports that attempt closed"
+            )
         }
         record.joins[key] = PendingJoin(purpose: purpose, backupFlag: flagged, timeout: timeout)
-        context.send(.createSubflow(token, local: key.local, remote: key.remote, backup: flagged,
-                                    interface: settings.bindToDevice ? interface : nil))
+        context.send(
+            .createSubflow(
+                token, local: key.local, remote: key.remote, backup: flagged,
+                interface: settings.bindToDevice ? interface : nil))
     }
 
     func joinFailed(_ record: ConnectionRecord, _ key: JoinKey, _ join: PendingJoin, because reason: String) {
@@ -91,7 +100,7 @@ extension BackupOnLoss {
                 record.destroying.remove(key)
                 retryLater(record, key, "destroy \(key)", error)
             } else {
-                record.forget(key)   // the kernel does not always report SUB_CLOSED for it
+                record.forget(key)  // the kernel does not always report SUB_CLOSED for it
             }
         default:
             break
@@ -109,9 +118,11 @@ extension BackupOnLoss {
         var entry = record.commandBackoff[key] ?? Backoff()
         entry.attempts += 1
         guard entry.attempts <= Self.commandRetryLimit else {
-            context.log(.warning, "token \(record.token): giving up on \(what) after \(Self.commandRetryLimit) attempts: \(error)")
+            context.log(
+                .warning,
+                "token \(record.token): giving up on \(what) after \(Self.commandRetryLimit) attempts: \(error)")
             entry.timer = nil
-            record.commandBackoff[key] = entry   // stays refused until the subflow closes
+            record.commandBackoff[key] = entry  // stays refused until the subflow closes
             return
         }
         let delay = settings.retryDelay(attempt: entry.attempts)

@@ -47,9 +47,15 @@ extension BackupOnLoss {
         let live = liveSubflows(state, record, role: .backup)
         var seen = Set<InterfaceIndex>()
         for address in usableAddresses(.backup, for: state) where seen.insert(address.interface).inserted {
-            let onThisInterface = { (local: IPAddress) in self.host.interface(of: local, self.context) == address.interface }
-            if live.contains(where: { $0.interface == address.interface || onThisInterface($0.local.address.plain) }) { continue }
-            if record.joins.contains(where: { $0.value.purpose == .backup && onThisInterface($0.key.local) }) { continue }
+            let onThisInterface = { (local: IPAddress) in
+                self.host.interface(of: local, self.context) == address.interface
+            }
+            if live.contains(where: { $0.interface == address.interface || onThisInterface($0.local.address.plain) }) {
+                continue
+            }
+            if record.joins.contains(where: { $0.value.purpose == .backup && onThisInterface($0.key.local) }) {
+                continue
+            }
             let key = JoinKey(local: address.address, remote: remote)
             if record.joinBackoff[key]?.isWaiting == true { continue }
             join(record, key, .backup, flagged: flagged, interface: address.interface)

@@ -44,7 +44,9 @@ public final class FullMesh: PathPolicy {
             backoff[token] = backoff[token]?.filter { $0.key.remote != endpoint.address }
             reconcile(token)
         case .peerRemoved(let token, let id):
-            destroySubflows(of: token, reason: "peer removed its address id \(id)") { $0.remoteID == id && id != .initial }
+            destroySubflows(of: token, reason: "peer removed its address id \(id)") {
+                $0.remoteID == id && id != .initial
+            }
             reconcile(token)
         case .subflowEstablished(let token, let subflow):
             settle(token, subflow, failed: false)
@@ -70,7 +72,8 @@ public final class FullMesh: PathPolicy {
 
     public func commandCompleted(_ command: PathCommand, result: CommandResult) {
         guard case .createSubflow(let token, let local, let remote, _, _, _) = command,
-              case .failure(let error) = result else { return }
+            case .failure(let error) = result
+        else { return }
         let path = MeshPath(local: local, remote: remote.address)
         guard let join = pending[token]?.removeValue(forKey: path) else { return }
         join.timeout.cancel()
@@ -93,7 +96,9 @@ public final class FullMesh: PathPolicy {
         for remote in remotes.sorted() {
             for local in context.usableAddresses where local.family == remote.family {
                 let path = MeshPath(local: local.address, remote: remote.address)
-                if used.contains(path) || pending[state.token]?[path] != nil || isHeldBack(state.token, path) { continue }
+                if used.contains(path) || pending[state.token]?[path] != nil || isHeldBack(state.token, path) {
+                    continue
+                }
                 if state.denyJoinInitialEndpoint && remote == state.remote { continue }
                 joins.append((local, remote))
             }
@@ -106,7 +111,10 @@ public final class FullMesh: PathPolicy {
         var budget = settings.maxSubflows - state.subflows.count - (pending[token]?.count ?? 0)
         for (local, remote) in missingJoins(state) {
             guard budget > 0 else {
-                context.log(.info, "token \(token): max-subflows \(settings.maxSubflows) reached; not joining \(local.address) -> \(remote)")
+                context.log(
+                    .info,
+                    "token \(token): max-subflows \(settings.maxSubflows) reached; not joining \(local.address) -> \(remote)"
+                )
                 break
             }
             budget -= 1
@@ -120,13 +128,18 @@ public final class FullMesh: PathPolicy {
             guard let self, self.pending[token]?[path] != nil else { return }
             // The attempt stays pending (see the type's comment): retrying now would leave two
             // SYN_SENT subflows on the pair. The kernel's SUB_CLOSED or SUB_ESTABLISHED settles it.
-            self.context.log(.warning, "token \(token): no answer to the join \(path) within \(self.settings.joinTimeoutMilliseconds) ms; "
-                + "the kernel keeps retrying its SYN, and the path is retried once the kernel reports that attempt closed")
+            self.context.log(
+                .warning,
+                "token \(token): no answer to the join \(path) within \(self.settings.joinTimeoutMilliseconds) ms; "
+                    + "the kernel keeps retrying its SYN, and the path is retried once the kernel reports that attempt closed"
+            )
         }
         pending[token, default: [:]][path] = PendingJoin(remote: remote, timeout: timer)
         context.log(.info, "token \(token): joining \(local.address) -> \(remote) (missing from the mesh)")
-        context.send(.createSubflow(token, local: local.address, remote: remote,
-                                    interface: settings.bindToDevice ? local.interface : nil))
+        context.send(
+            .createSubflow(
+                token, local: local.address, remote: remote,
+                interface: settings.bindToDevice ? local.interface : nil))
     }
 
     /// A subflow was established or closed: clear its pending join, and on a failure on a
@@ -143,27 +156,37 @@ public final class FullMesh: PathPolicy {
         // The closed one was a surplus subflow (or another attempt) on a pair that still has one.
         if context.connection(token)?.subflows.contains(where: { MeshPath($0) == path }) == true { return }
         let remote = wasPending?.remote ?? subflow.remote
-        let why = subflow.error.map { "closed with error \($0)" } ?? subflow.resetReason.map { "reset by the peer (reason \($0))" } ?? "closed"
+        let why =
+            subflow.error.map { "closed with error \($0)" } ?? subflow.resetReason.map {
+                "reset by the peer (reason \($0))"
+            } ?? "closed"
         scheduleRetry(token, path, remote: remote, because: "subflow \(subflow) \(why)")
     }
 
-    private func scheduleRetry(_ token: ConnectionToken, _ path: MeshPath, remote: SocketEndpoint, because reason: String) {
+    private func scheduleRetry(
+        _ token: ConnectionToken, _ path: MeshPath, remote: SocketEndpoint, because reason: String
+    ) {
         guard let state = context.connection(token),
-              context.usableAddresses.contains(where: { $0.address == path.local }) else { return }
-        let stillWanted = state.announcedByPeer.values.contains(remote)
+            context.usableAddresses.contains(where: { $0.address == path.local })
+        else { return }
+        let stillWanted =
+            state.announcedByPeer.values.contains(remote)
             || (remote == state.remote && state.side == .client && !state.denyJoinInitialEndpoint)
         guard stillWanted else { return }
         var entry = backoff[token]?[path] ?? Backoff()
         entry.timer?.cancel()
         entry.attempts += 1
         guard entry.attempts <= settings.retryLimit else {
-            context.log(.warning, "token \(token): giving up on \(path) after \(settings.retryLimit) retries: \(reason)")
+            context.log(
+                .warning, "token \(token): giving up on \(path) after \(settings.retryLimit) retries: \(reason)")
             entry.timer = nil
-            backoff[token, default: [:]][path] = entry   // given up until the address comes back or is re-announced
+            backoff[token, default: [:]][path] = entry  // given up until the address comes back or is re-announced
             return
         }
         let delay = settings.retryDelay(attempt: entry.attempts)
-        context.log(.info, "token \(token): \(reason); retry \(entry.attempts)/\(settings.retryLimit) of \(path) in \(delay) ms")
+        context.log(
+            .info, "token \(token): \(reason); retry \(entry.attempts)/\(settings.retryLimit) of \(path) in \(delay) ms"
+        )
         entry.timer = context.schedule(afterMilliseconds: delay) { [weak self] in
             guard let self else { return }
             self.backoff[token]?[path]?.timer = nil

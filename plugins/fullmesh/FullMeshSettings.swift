@@ -23,9 +23,12 @@ extension FullMesh {
         public init(_ settings: PolicySettings) throws {
             maxSubflows = try settings.integer("max-subflows", default: maxSubflows, range: 1...256)
             retryLimit = try settings.integer("retry-limit", default: retryLimit, range: 0...100)
-            retryInitialMilliseconds = UInt64(try settings.integer("retry-initial-ms", default: Int(retryInitialMilliseconds), range: 1...3_600_000))
-            retryMaxMilliseconds = UInt64(try settings.integer("retry-max-ms", default: Int(retryMaxMilliseconds), range: 1...3_600_000))
-            joinTimeoutMilliseconds = UInt64(try settings.integer("join-timeout-ms", default: Int(joinTimeoutMilliseconds), range: 100...3_600_000))
+            retryInitialMilliseconds = UInt64(
+                try settings.integer("retry-initial-ms", default: Int(retryInitialMilliseconds), range: 1...3_600_000))
+            retryMaxMilliseconds = UInt64(
+                try settings.integer("retry-max-ms", default: Int(retryMaxMilliseconds), range: 1...3_600_000))
+            joinTimeoutMilliseconds = UInt64(
+                try settings.integer("join-timeout-ms", default: Int(joinTimeoutMilliseconds), range: 100...3_600_000))
             bindToDevice = try settings.boolean("bind-to-device", default: bindToDevice)
         }
 

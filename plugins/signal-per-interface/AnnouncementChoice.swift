@@ -18,10 +18,13 @@ enum AnnouncementChoice {
     /// - the address already chosen there (`current`) while it stays usable — a new address
     ///   on the interface does not replace an announcement the peer may be using;
     /// - otherwise the numerically lowest usable address of that family on the interface.
-    static func choose(usable: [LocalAddress], family: AddressFamily, initialInterface: InterfaceIndex?,
-                       initialAddress: IPAddress, current: [InterfaceIndex: IPAddress]) -> [InterfaceIndex: IPAddress] {
+    static func choose(
+        usable: [LocalAddress], family: AddressFamily, initialInterface: InterfaceIndex?,
+        initialAddress: IPAddress, current: [InterfaceIndex: IPAddress]
+    ) -> [InterfaceIndex: IPAddress] {
         var byInterface: [InterfaceIndex: [IPAddress]] = [:]
-        for local in usable where local.family == family && local.address != initialAddress && local.interface != initialInterface {
+        for local in usable
+        where local.family == family && local.address != initialAddress && local.interface != initialInterface {
             byInterface[local.interface, default: []].append(local.address)
         }
         var chosen: [InterfaceIndex: IPAddress] = [:]

@@ -60,11 +60,17 @@ public final class SignalPerInterface: PathPolicy {
         let idText = id.map { " (id \($0))" } ?? ""
         switch (signal.kind, result) {
         case (.announce(let address, let interface), .success):
-            context.log(.info, "token \(token): announced \(address)\(idText) on \(name(interface)): the kernel took the ADD_ADDR and re-sends it until the peer echoes it")
+            context.log(
+                .info,
+                "token \(token): announced \(address)\(idText) on \(name(interface)): the kernel took the ADD_ADDR and re-sends it until the peer echoes it"
+            )
         case (.announce(let address, let interface), .failure(let error)) where error.code == .tryAgain:
             guard plan.advertised[interface] == address else { break }
             guard signal.attempt < settings.retries else {
-                context.log(.warning, "token \(token): the kernel dropped the ADD_ADDR for \(address)\(idText); not announcing it again: announce-retries (\(settings.retries)) used up")
+                context.log(
+                    .warning,
+                    "token \(token): the kernel dropped the ADD_ADDR for \(address)\(idText); not announcing it again: announce-retries (\(settings.retries)) used up"
+                )
                 break
             }
             var retry = signal
@@ -72,7 +78,10 @@ public final class SignalPerInterface: PathPolicy {
             let delay = settings.retryDelay(attempt: retry.attempt)
             plan.queue.insert(retry, at: 0)
             plan.notBefore = max(plan.notBefore, context.nowMilliseconds + delay)
-            context.log(.info, "token \(token): the kernel dropped the ADD_ADDR for \(address)\(idText) (another signal was pending); announcing it again in \(delay) ms (retry \(retry.attempt)/\(settings.retries))")
+            context.log(
+                .info,
+                "token \(token): the kernel dropped the ADD_ADDR for \(address)\(idText) (another signal was pending); announcing it again in \(delay) ms (retry \(retry.attempt)/\(settings.retries))"
+            )
         case (.announce(let address, _), .failure(let error)):
             context.log(.warning, "token \(token): the kernel refused to announce \(address): \(error)")
         case (.remove(let address), .success):
@@ -106,12 +115,15 @@ public final class SignalPerInterface: PathPolicy {
         let family = AnnouncementChoice.family(of: state)
         let initial = AnnouncementChoice.initialAddress(of: state)
         if plan.initialInterface == nil { plan.initialInterface = usable.first { $0.address == initial }?.interface }
-        let desired = AnnouncementChoice.choose(usable: usable, family: family, initialInterface: plan.initialInterface,
-                                                initialAddress: initial, current: plan.advertised)
+        let desired = AnnouncementChoice.choose(
+            usable: usable, family: family, initialInterface: plan.initialInterface,
+            initialAddress: initial, current: plan.advertised)
 
-        for (interface, address) in plan.advertised.sorted(by: { $0.key < $1.key }) where desired[interface] != address {
+        for (interface, address) in plan.advertised.sorted(by: { $0.key < $1.key }) where desired[interface] != address
+        {
             plan.advertised[interface] = nil
-            let why = usable.contains { $0.address == address }
+            let why =
+                usable.contains { $0.address == address }
                 ? "it is no longer chosen for \(name(interface)) (\(reason))" : "\(address) is no longer usable"
             if plan.withdraw(address) {
                 context.log(.info, "token \(token): removing \(address) on \(name(interface)): \(why)")
@@ -121,13 +133,20 @@ public final class SignalPerInterface: PathPolicy {
             }
         }
         let initialName = plan.initialInterface.map(name) ?? "its address \(initial)"
-        for (interface, address) in desired.sorted(by: { $0.key < $1.key }) where plan.advertised[interface] != address {
+        for (interface, address) in desired.sorted(by: { $0.key < $1.key }) where plan.advertised[interface] != address
+        {
             plan.advertised[interface] = address
             plan.queue.append(ConnectionSignals.Signal(kind: .announce(address, interface)))
-            context.log(.info, "token \(token): will announce \(address) on \(name(interface)) (\(reason)): the lowest usable \(family) address of an interface other than the initial subflow's (\(initialName))")
+            context.log(
+                .info,
+                "token \(token): will announce \(address) on \(name(interface)) (\(reason)): the lowest usable \(family) address of an interface other than the initial subflow's (\(initialName))"
+            )
         }
         if isNew && desired.isEmpty {
-            context.log(.info, "token \(token): nothing to announce: no usable \(family) address on an interface other than the initial subflow's (\(initialName))")
+            context.log(
+                .info,
+                "token \(token): nothing to announce: no usable \(family) address on an interface other than the initial subflow's (\(initialName))"
+            )
         }
         plans[token] = plan
         pump(token)
@@ -145,10 +164,15 @@ public final class SignalPerInterface: PathPolicy {
             let address = endpoint.address.unmappedIPv4 ?? endpoint.address
             if let holder = usable.first(where: { $0.address == address }), plan.advertised[holder.interface] == nil {
                 plan.advertised[holder.interface] = address
-                context.log(.info, "token \(state.token): \(address) (id \(id)) on \(name(holder.interface)) was announced already")
+                context.log(
+                    .info,
+                    "token \(state.token): \(address) (id \(id)) on \(name(holder.interface)) was announced already")
             } else {
                 plan.queue.append(ConnectionSignals.Signal(kind: .remove(address)))
-                context.log(.info, "token \(state.token): removing \(address) (id \(id)), announced earlier: it is no longer usable or not this policy's choice")
+                context.log(
+                    .info,
+                    "token \(state.token): removing \(address) (id \(id)), announced earlier: it is no longer usable or not this policy's choice"
+                )
             }
         }
         return plan
@@ -157,7 +181,10 @@ public final class SignalPerInterface: PathPolicy {
     private func destroySubflows(of token: ConnectionToken, on address: IPAddress) {
         guard let state = context.connection(token) else { return }
         for subflow in state.subflows where (subflow.local.address.unmappedIPv4 ?? subflow.local.address) == address {
-            context.log(.info, "token \(token): closing subflow \(subflow): its address \(address) is withdrawn (REMOVE does not close local subflows)")
+            context.log(
+                .info,
+                "token \(token): closing subflow \(subflow): its address \(address) is withdrawn (REMOVE does not close local subflows)"
+            )
             context.send(.destroySubflow(token, local: subflow.local, remote: subflow.remote))
         }
     }
@@ -171,7 +198,10 @@ public final class SignalPerInterface: PathPolicy {
             let now = context.nowMilliseconds
             if now < plan.notBefore {
                 let wait = plan.notBefore - now
-                context.log(.debug, "token \(token): next signal (\(next.kind)) in \(wait) ms: one ADD_ADDR/RM_ADDR may be pending per connection")
+                context.log(
+                    .debug,
+                    "token \(token): next signal (\(next.kind)) in \(wait) ms: one ADD_ADDR/RM_ADDR may be pending per connection"
+                )
                 plan.timer = context.schedule(afterMilliseconds: wait) { [weak self] in
                     self?.plans[token]?.timer = nil
                     self?.pump(token)

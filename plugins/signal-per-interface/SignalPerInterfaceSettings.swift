@@ -15,7 +15,8 @@ extension SignalPerInterface {
         public init() {}
 
         public init(_ settings: PolicySettings) throws {
-            intervalMilliseconds = UInt64(try settings.integer("announce-interval-ms", default: Int(intervalMilliseconds), range: 0...60_000))
+            intervalMilliseconds = UInt64(
+                try settings.integer("announce-interval-ms", default: Int(intervalMilliseconds), range: 0...60_000))
             retries = try settings.integer("announce-retries", default: retries, range: 0...20)
         }
 

@@ -15,14 +15,15 @@ let package = Package(
     name: "ndiffports",
     products: [
         // The product name is the policy name: it becomes libndiffports.so.
-        .library(name: "ndiffports", type: .dynamic, targets: ["NDiffPorts"]),
+        .library(name: "ndiffports", type: .dynamic, targets: ["NDiffPorts"])
     ],
     dependencies: [
-        .package(path: subflowdSDK),
+        .package(path: subflowdSDK)
     ],
     targets: [
-        .target(name: "NDiffPorts",
-                dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
-                swiftSettings: [.treatAllWarnings(as: .error)]),
+        .target(
+            name: "NDiffPorts",
+            dependencies: [.product(name: "SubflowPolicy", package: "sdk")],
+            swiftSettings: [.treatAllWarnings(as: .error)])
     ]
 )

@@ -8,7 +8,9 @@ public enum DiagDump {
     /// `NLMSG_ERROR`). A dump the kernel refused — GET_ADDR with the token of a connection
     /// that uses the in-kernel path manager ends with `NLMSG_DONE` carrying -EINVAL and
     /// "userspace PM not selected" — comes back as `.failure`.
-    public static func dataMessages(_ messages: [NetlinkMessage]) throws(NetlinkDecodeError) -> Result<[NetlinkMessage], KernelError> {
+    public static func dataMessages(
+        _ messages: [NetlinkMessage]
+    ) throws(NetlinkDecodeError) -> Result<[NetlinkMessage], KernelError> {
         guard let last = messages.last else {
             throw NetlinkDecodeError(.invalidValue(nil, value: 0, reason: "empty dump: no NLMSG_DONE"))
         }
@@ -18,7 +20,8 @@ public enum DiagDump {
         case .done, .ack:
             return .success(Array(messages.dropLast()))
         case .data:
-            throw NetlinkDecodeError(.invalidValue(nil, value: Int64(messages.count), reason: "dump ended without NLMSG_DONE"))
+            throw NetlinkDecodeError(
+                .invalidValue(nil, value: Int64(messages.count), reason: "dump ended without NLMSG_DONE"))
         }
     }
 }

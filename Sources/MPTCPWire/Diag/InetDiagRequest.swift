@@ -29,15 +29,17 @@ public struct InetDiagRequest: Sendable, Hashable {
 
     /// The MPTCP sockets (msks) of one family, each with its `struct mptcp_info`.
     public static func mptcpConnections(family: UInt8) -> InetDiagRequest {
-        InetDiagRequest(family: family, protocolNumber: SockDiag.protocolMPTCP,
-                        extensions: InetDiagAttribute.requestBit(InetDiagAttribute.info))
+        InetDiagRequest(
+            family: family, protocolNumber: SockDiag.protocolMPTCP,
+            extensions: InetDiagAttribute.requestBit(InetDiagAttribute.info))
     }
 
     /// The TCP sockets of one family in `states`, each with `struct tcp_info` and, for MPTCP
     /// subflows, the `INET_DIAG_ULP_INFO` nest that `INET_DIAG_INFO` brings along.
     public static func tcpSockets(family: UInt8, states: UInt32) -> InetDiagRequest {
-        InetDiagRequest(family: family, protocolNumber: SockDiag.protocolTCP,
-                        extensions: InetDiagAttribute.requestBit(InetDiagAttribute.info), states: states)
+        InetDiagRequest(
+            family: family, protocolNumber: SockDiag.protocolTCP,
+            extensions: InetDiagAttribute.requestBit(InetDiagAttribute.info), states: states)
     }
 
     /// The request's bytes with this sequence number.

@@ -23,9 +23,11 @@ public struct InetDiagSocket: Sendable, Hashable, CustomStringConvertible {
     /// Everything after the struct (`INET_DIAG_*`), undecoded.
     public var attributes: NetlinkAttributes
 
-    public init(family: AddressFamily, state: TCPState, local: SocketEndpoint, remote: SocketEndpoint,
-                interface: InterfaceIndex? = nil, cookie: UInt64 = 0, inode: UInt32 = 0, uid: UInt32 = 0,
-                attributes: NetlinkAttributes = NetlinkAttributes()) {
+    public init(
+        family: AddressFamily, state: TCPState, local: SocketEndpoint, remote: SocketEndpoint,
+        interface: InterfaceIndex? = nil, cookie: UInt64 = 0, inode: UInt32 = 0, uid: UInt32 = 0,
+        attributes: NetlinkAttributes = NetlinkAttributes()
+    ) {
         self.family = family; self.state = state; self.local = local; self.remote = remote
         self.interface = interface; self.cookie = cookie; self.inode = inode; self.uid = uid
         self.attributes = attributes
@@ -40,11 +42,13 @@ public struct InetDiagSocket: Sendable, Hashable, CustomStringConvertible {
         let body = message.payload
         typealias L = InetDiagMessageLayout
         guard body.count >= L.size else {
-            throw NetlinkDecodeError(.truncatedHeader(what: "struct inet_diag_msg", needed: L.size, available: body.count))
+            throw NetlinkDecodeError(
+                .truncatedHeader(what: "struct inet_diag_msg", needed: L.size, available: body.count))
         }
         let rawFamily = UInt16(body[body.startIndex + L.family])
         guard let family = AddressFamily(rawValue: rawFamily) else {
-            throw NetlinkDecodeError(.invalidValue(nil, value: Int64(rawFamily), reason: "idiag_family is not AF_INET or AF_INET6"))
+            throw NetlinkDecodeError(
+                .invalidValue(nil, value: Int64(rawFamily), reason: "idiag_family is not AF_INET or AF_INET6"))
         }
         func address(at offset: Int) -> IPAddress {
             let start = body.startIndex + offset
@@ -52,7 +56,7 @@ public struct InetDiagSocket: Sendable, Hashable, CustomStringConvertible {
         }
         func port(at offset: Int) -> UInt16 {
             let start = body.startIndex + offset
-            return UInt16(body[start]) << 8 | UInt16(body[start + 1])   // __be16
+            return UInt16(body[start]) << 8 | UInt16(body[start + 1])  // __be16
         }
         let interface = HostByteOrder.uint32(body, at: L.interface) ?? 0
         let cookieLow = HostByteOrder.uint32(body, at: L.cookie) ?? 0

@@ -36,9 +36,11 @@ public struct MPTCPConnectionSocket: Sendable, Hashable, CustomStringConvertible
             return MPTCPConnectionSocket(socket: socket, info: nil)
         }
         guard let info = MPTCPInfo(bytes: Array(raw.payload)) else {
-            throw NetlinkDecodeError(.attributeLength(NetlinkAttributeName(InetDiagAttribute.info, "info"),
-                                                      expected: minimumInfoSize, actual: raw.payload.count),
-                                     context: ["MPTCP socket \(socket)"])
+            throw NetlinkDecodeError(
+                .attributeLength(
+                    NetlinkAttributeName(InetDiagAttribute.info, "info"),
+                    expected: minimumInfoSize, actual: raw.payload.count),
+                context: ["MPTCP socket \(socket)"])
         }
         return MPTCPConnectionSocket(socket: socket, info: info)
     }

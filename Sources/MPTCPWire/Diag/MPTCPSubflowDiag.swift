@@ -47,8 +47,10 @@ public struct MPTCPSubflowDiagInfo: Sendable, Hashable, CustomStringConvertible 
     public var remoteID: AddressID
     public var flags: MPTCPSubflowFlags
 
-    public init(localToken: ConnectionToken, remoteToken: UInt32 = 0, localID: AddressID, remoteID: AddressID,
-                flags: MPTCPSubflowFlags) {
+    public init(
+        localToken: ConnectionToken, remoteToken: UInt32 = 0, localID: AddressID, remoteID: AddressID,
+        flags: MPTCPSubflowFlags
+    ) {
         self.localToken = localToken; self.remoteToken = remoteToken
         self.localID = localID; self.remoteID = remoteID; self.flags = flags
     }
@@ -85,8 +87,9 @@ public struct MPTCPSubflowSocket: Sendable, Hashable, CustomStringConvertible {
         let socket = try InetDiagSocket.decode(message)
         do {
             guard let ulp = try socket.attributes.nested(InetDiagAttribute.ulpInfo, name: "ulp_info"),
-                  try ulp.string(InetULPInfoAttribute.name, name: "ulp_name") == "mptcp",
-                  let nest = try ulp.nested(InetULPInfoAttribute.mptcp, name: "mptcp") else { return nil }
+                try ulp.string(InetULPInfoAttribute.name, name: "ulp_name") == "mptcp",
+                let nest = try ulp.nested(InetULPInfoAttribute.mptcp, name: "mptcp")
+            else { return nil }
             return MPTCPSubflowSocket(socket: socket, mptcp: try MPTCPSubflowDiagInfo(decoding: nest))
         } catch {
             throw error.within("TCP socket \(socket)")

@@ -4,8 +4,10 @@ extension GenericNetlinkControl {
     /// CTRL_CMD_GETFAMILY for `name` (genl version 1). The kernel answers with one
     /// CTRL_CMD_NEWFAMILY message, or `NLMSG_ERROR` ENOENT for an unknown family. With the
     /// default flags (`NLM_F_REQUEST` alone) no ack follows a successful reply.
-    public static func encodeGetFamily(name: String, sequence: UInt32,
-                                       flags: NetlinkMessageFlags = [.request]) -> [UInt8] {
+    public static func encodeGetFamily(
+        name: String, sequence: UInt32,
+        flags: NetlinkMessageFlags = [.request]
+    ) -> [UInt8] {
         var b = NetlinkMessageBuilder(type: familyID, flags: flags, sequence: sequence)
         b.putGenericHeader(command: getFamilyCommand, version: 1)
         b.putString(Attribute.familyName, name)
@@ -52,14 +54,17 @@ public struct GenericFamily: Sendable, Hashable {
             for entry in list {
                 let group = try entry.nested(name: "mcast group")
                 guard let name = try group.string(G.name, name: "mcast_grp_name"),
-                      let groupID = try group.u32(G.id, name: "mcast_grp_id") else {
-                    throw NetlinkDecodeError(.missingAttribute(NetlinkAttributeName(G.name, "mcast_grp_name")),
-                                             context: ["attribute \(A.multicastGroups) (mcast_groups)"])
+                    let groupID = try group.u32(G.id, name: "mcast_grp_id")
+                else {
+                    throw NetlinkDecodeError(
+                        .missingAttribute(NetlinkAttributeName(G.name, "mcast_grp_name")),
+                        context: ["attribute \(A.multicastGroups) (mcast_groups)"])
                 }
                 groups[name] = groupID
             }
         }
-        self.init(name: try a.string(A.familyName, name: "family_name") ?? "",
-                  id: id, version: try a.u32(A.version, name: "version") ?? 0, multicastGroups: groups)
+        self.init(
+            name: try a.string(A.familyName, name: "family_name") ?? "",
+            id: id, version: try a.u32(A.version, name: "version") ?? 0, multicastGroups: groups)
     }
 }

@@ -20,7 +20,6 @@ extension RouteNetlink {
     }
 }
 
-
 /// An RTM_NEWLINK / RTM_DELLINK message.
 public struct LinkMessage: Sendable, Hashable {
     public var index: InterfaceIndex
@@ -37,8 +36,10 @@ public struct LinkMessage: Sendable, Hashable {
     /// IFLA_OPERSTATE (RFC 2863: 2 down, 6 up), when present.
     public var operState: UInt8?
 
-    public init(index: InterfaceIndex, name: String, flags: UInt32, change: UInt32 = 0, type: UInt16 = 1,
-                carrier: Bool? = nil, operState: UInt8? = nil) {
+    public init(
+        index: InterfaceIndex, name: String, flags: UInt32, change: UInt32 = 0, type: UInt16 = 1,
+        carrier: Bool? = nil, operState: UInt8? = nil
+    ) {
         self.index = index
         self.name = name
         self.flags = flags
@@ -60,7 +61,8 @@ public struct AddressMessage: Sendable, Hashable {
     /// `ifa_scope`: 0 universe, 253 link, 254 host.
     public var scope: UInt8
 
-    public init(interface: InterfaceIndex, address: IPAddress, prefixLength: UInt8, flags: UInt32 = 0, scope: UInt8 = 0) {
+    public init(interface: InterfaceIndex, address: IPAddress, prefixLength: UInt8, flags: UInt32 = 0, scope: UInt8 = 0)
+    {
         self.interface = interface
         self.address = address
         self.prefixLength = prefixLength

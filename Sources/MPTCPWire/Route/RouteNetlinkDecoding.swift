@@ -35,8 +35,9 @@ extension LinkMessage {
     init(decoding payload: ArraySlice<UInt8>) throws(NetlinkDecodeError) {
         let n = RouteNetlink.linkHeaderLength
         guard payload.count >= n, let type = HostByteOrder.uint16(payload, at: 2),
-              let index = HostByteOrder.int32(payload, at: 4), let flags = HostByteOrder.uint32(payload, at: 8),
-              let change = HostByteOrder.uint32(payload, at: 12) else {
+            let index = HostByteOrder.int32(payload, at: 4), let flags = HostByteOrder.uint32(payload, at: 8),
+            let change = HostByteOrder.uint32(payload, at: 12)
+        else {
             throw NetlinkDecodeError(.truncatedHeader(what: "struct ifinfomsg", needed: n, available: payload.count))
         }
         let a = try NetlinkAttributes(parsing: payload.dropFirst(n))
@@ -44,9 +45,10 @@ extension LinkMessage {
         guard let name = try a.string(L.interfaceName, name: "IFLA_IFNAME") else {
             throw NetlinkDecodeError(.missingAttribute(NetlinkAttributeName(L.interfaceName, "IFLA_IFNAME")))
         }
-        self.init(index: InterfaceIndex(index), name: name, flags: flags, change: change, type: type,
-                  carrier: try a.u8(L.carrier, name: "IFLA_CARRIER").map { $0 != 0 },
-                  operState: try a.u8(L.operationalState, name: "IFLA_OPERSTATE"))
+        self.init(
+            index: InterfaceIndex(index), name: name, flags: flags, change: change, type: type,
+            carrier: try a.u8(L.carrier, name: "IFLA_CARRIER").map { $0 != 0 },
+            operState: try a.u8(L.operationalState, name: "IFLA_OPERSTATE"))
     }
 }
 
@@ -56,8 +58,9 @@ extension AddressMessage {
     init?(decoding payload: ArraySlice<UInt8>) throws(NetlinkDecodeError) {
         let n = RouteNetlink.addressHeaderLength
         guard payload.count >= n, let family = HostByteOrder.uint8(payload, at: 0),
-              let prefix = HostByteOrder.uint8(payload, at: 1), let flags8 = HostByteOrder.uint8(payload, at: 2),
-              let scope = HostByteOrder.uint8(payload, at: 3), let index = HostByteOrder.uint32(payload, at: 4) else {
+            let prefix = HostByteOrder.uint8(payload, at: 1), let flags8 = HostByteOrder.uint8(payload, at: 2),
+            let scope = HostByteOrder.uint8(payload, at: 3), let index = HostByteOrder.uint32(payload, at: 4)
+        else {
             throw NetlinkDecodeError(.truncatedHeader(what: "struct ifaddrmsg", needed: n, available: payload.count))
         }
         guard let addressFamily = AddressFamily(rawValue: UInt16(family)) else { return nil }
@@ -72,7 +75,8 @@ extension AddressMessage {
         guard index <= UInt32(Int32.max) else {
             throw NetlinkDecodeError(.invalidValue(nil, value: Int64(index), reason: "interface index out of range"))
         }
-        self.init(interface: InterfaceIndex(Int32(index)), address: address, prefixLength: prefix,
-                  flags: try a.u32(A.flags, name: "IFA_FLAGS") ?? UInt32(flags8), scope: scope)
+        self.init(
+            interface: InterfaceIndex(Int32(index)), address: address, prefixLength: prefix,
+            flags: try a.u32(A.flags, name: "IFA_FLAGS") ?? UInt32(flags8), scope: scope)
     }
 }

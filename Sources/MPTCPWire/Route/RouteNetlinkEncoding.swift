@@ -15,7 +15,7 @@ public enum KernelMessageEncoding {
         HostByteOrder.append(HardwareType.ether, to: &header)
         HostByteOrder.append(index, to: &header)
         HostByteOrder.append(flags.rawValue, to: &header)
-        HostByteOrder.append(UInt32(0), to: &header)   // change mask
+        HostByteOrder.append(UInt32(0), to: &header)  // change mask
         b.putExtraHeader(header)
         b.putString(RouteNetlink.LinkAttribute.interfaceName, name)
         b.putU8(RouteNetlink.LinkAttribute.operationalState, up ? OperationalState.up : OperationalState.down)
@@ -24,11 +24,15 @@ public enum KernelMessageEncoding {
     }
 
     /// RTM_NEWADDR / RTM_DELADDR: `struct ifaddrmsg`, IFA_ADDRESS, IFA_LOCAL (IPv4), IFA_FLAGS.
-    public static func address(_ type: UInt16, index: Int32, address: IPAddress, prefixLength: UInt8,
-                               flags: InterfaceAddressFlags) -> [UInt8] {
+    public static func address(
+        _ type: UInt16, index: Int32, address: IPAddress, prefixLength: UInt8,
+        flags: InterfaceAddressFlags
+    ) -> [UInt8] {
         var b = NetlinkMessageBuilder(type: type, flags: [], sequence: 0)
         // struct ifaddrmsg { u8 family; u8 prefixlen; u8 flags; u8 scope; u32 index; }
-        var header: [UInt8] = [UInt8(address.family.rawValue), prefixLength, UInt8(truncatingIfNeeded: flags.rawValue), 0]
+        var header: [UInt8] = [
+            UInt8(address.family.rawValue), prefixLength, UInt8(truncatingIfNeeded: flags.rawValue), 0,
+        ]
         HostByteOrder.append(UInt32(bitPattern: index), to: &header)
         b.putExtraHeader(header)
         b.putBytes(RouteNetlink.AddressAttribute.address, address.bytes)

@@ -38,7 +38,8 @@ struct ListenerCoverage {
     /// else a wildcard (the family's own first).
     func listener(covering endpoint: SocketEndpoint) -> SocketEndpoint? {
         let covering = foreign.keys.filter { Self.covers($0, endpoint) }.sorted()
-        return covering.first { !$0.address.isUnspecified } ?? covering.first { $0.family == endpoint.family } ?? covering.first
+        return covering.first { !$0.address.isUnspecified } ?? covering.first { $0.family == endpoint.family }
+            ?? covering.first
     }
 
     /// Whether a socket listening on `listener` receives SYNs sent to `endpoint`: same port, and

@@ -10,7 +10,9 @@ extension ListenerManager {
     /// command or drops the ADD_ADDR (its retransmission timer may still send it): until a
     /// REMOVE of that ID succeeds or the connection ends.
     func commandWillBeSent(_ command: MPTCPCommand, state: ConnectionState) {
-        guard case .announce(let token, let entry) = command, let address = entry.address, let id = entry.id else { return }
+        guard case .announce(let token, let entry) = command, let address = entry.address, let id = entry.id else {
+            return
+        }
         acquire(Self.joinEndpoint(address, port: entry.port, of: state), id: id, for: token)
     }
 

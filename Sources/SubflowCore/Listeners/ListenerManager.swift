@@ -90,7 +90,9 @@ public final class ListenerManager {
             covers[endpoint] = establishCover(for: endpoint, because: "connection \(token) announces it")
         case let cover?:
             if inserted {
-                logger.debug("listener: \(endpoint) announced by connection \(token) too; covered by \(cover) (\(tokens.count) connections)")
+                logger.debug(
+                    "listener: \(endpoint) announced by connection \(token) too; covered by \(cover) (\(tokens.count) connections)"
+                )
             }
         }
     }
@@ -126,7 +128,8 @@ public final class ListenerManager {
         tokens.remove(token)
         if !tokens.isEmpty {
             holders[endpoint] = tokens
-            logger.debug("listener: \(endpoint) released by connection \(token) (\(reason)); still announced by \(tokens.count)")
+            logger.debug(
+                "listener: \(endpoint) released by connection \(token) (\(reason)); still announced by \(tokens.count)")
             return
         }
         holders[endpoint] = nil
@@ -165,7 +168,8 @@ public final class ListenerManager {
             }
             covers[held] = .lost(endpoint)
             let tokens = (holders[held] ?? []).sorted().map(\.description).joined(separator: ", ")
-            logger.warning("""
+            logger.warning(
+                """
                 listener: the MPTCP listener \(endpoint) closed; the peers of connections \(tokens) \
                 will have their joins to \(held) refused. subflowd does not take the port over \
                 (the program could not listen there again); a new announcement of it will.
@@ -190,10 +194,12 @@ public final class ListenerManager {
             logger.info("listener: opened an MPTCP listener on \(endpoint): \(reason) and no MPTCP listener covers it")
             return .ownSocket
         case .inUse:
-            logger.info("listener: \(endpoint) (\(reason)): another socket already listens there (EADDRINUSE); joins go to it")
+            logger.info(
+                "listener: \(endpoint) (\(reason)): another socket already listens there (EADDRINUSE); joins go to it")
             return .inUse
         case .failed(_, let why):
-            logger.warning("listener: cannot listen on \(endpoint) (\(reason)): \(why); the peer's joins to it will be refused")
+            logger.warning(
+                "listener: cannot listen on \(endpoint) (\(reason)): \(why); the peer's joins to it will be refused")
             return .failed(why)
         }
     }

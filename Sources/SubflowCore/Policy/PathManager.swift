@@ -44,8 +44,10 @@ public final class PathManager {
         case commandAnswered(policy: String, PathCommand, MPTCPCommand, CommandResult)
     }
 
-    public init(kernel: any PathManagerKernel, scheduler: any Scheduler, logger: Logger,
-                filter: AddressFilter = AddressFilter()) {
+    public init(
+        kernel: any PathManagerKernel, scheduler: any Scheduler, logger: Logger,
+        filter: AddressFilter = AddressFilter()
+    ) {
         self.kernel = kernel
         self.scheduler = scheduler
         self.logger = logger
@@ -63,7 +65,9 @@ public final class PathManager {
 
     /// Creates the policy from its registration and adds it. The policy's own errors
     /// (bad settings, refused start) are rethrown with its name.
-    public func load(_ registration: PolicyRegistration, settings: PolicySettings, origin: String) throws(PluginLoadError) {
+    public func load(
+        _ registration: PolicyRegistration, settings: PolicySettings, origin: String
+    ) throws(PluginLoadError) {
         guard !policies.contains(where: { $0.name == registration.name }) else {
             throw PluginLoadError(path: origin, reason: .duplicateName(registration.name))
         }
@@ -81,8 +85,10 @@ public final class PathManager {
     /// state. The new policies are all created first: if one fails, nothing changes and the
     /// error is rethrown. Then the old ones stop, each live connection is assigned again by
     /// `selection`, and its new policy is told about it as if it had just been established.
-    public func replacePolicies(_ registrations: [(PolicyRegistration, PolicySettings, String)],
-                                selection newSelection: PolicySelection) throws(PluginLoadError) {
+    public func replacePolicies(
+        _ registrations: [(PolicyRegistration, PolicySettings, String)],
+        selection newSelection: PolicySelection
+    ) throws(PluginLoadError) {
         var fresh: [LoadedPolicy] = []
         for (registration, settings, origin) in registrations {
             guard !fresh.contains(where: { $0.name == registration.name }) else {
@@ -211,7 +217,8 @@ public final class PathManager {
             defer { self.checkNextLiveness(round: round) }
             self.logger.debug("liveness: connection \(token): \(result.map { "alive" })")
             guard case .failure(let error) = result, error.isInvalidToken,
-                  let state = self.connections.drop(token) else { return }
+                let state = self.connections.drop(token)
+            else { return }
             self.counters.connectionsVanished += 1
             self.finishClosed(state, how: "is gone without a CLOSED event (e.g. the peer's MP_FASTCLOSE)")
         }
@@ -275,7 +282,9 @@ public final class PathManager {
         let chosen = rule.flatMap { rule in policies.first { $0.name == rule.policy } } ?? fallback
         owner[state.token] = chosen
         let why = rule.map { "rule '\($0)'" } ?? "default policy"
-        logger.info("connection \(state.token) \(state.side) \(state.local) -> \(state.remote) handled by \(chosen.name) (\(why))")
+        logger.info(
+            "connection \(state.token) \(state.side) \(state.local) -> \(state.remote) handled by \(chosen.name) (\(why))"
+        )
         return chosen
     }
 
@@ -311,7 +320,9 @@ public final class PathManager {
         }
     }
 
-    private func finish(_ command: PathCommand, _ kernelCommand: MPTCPCommand, _ result: CommandResult, for slot: LoadedPolicy) {
+    private func finish(
+        _ command: PathCommand, _ kernelCommand: MPTCPCommand, _ result: CommandResult, for slot: LoadedPolicy
+    ) {
         listeners.commandAnswered(kernelCommand, result)
         switch result {
         case .success:
@@ -331,7 +342,7 @@ public final class PathManager {
             counters.commandErrors[error.errno, default: 0] += 1
             if case .createSubflow = command { counters.subflowRequestsFailed += 1 }
             if case .destroySubflow(let token, let local, let remote) = command, error.code == .noSuchProcess {
-                forgetSubflow(token, local, remote)   // "subflow not found": it is gone already
+                forgetSubflow(token, local, remote)  // "subflow not found": it is gone already
             }
             logger.warning("\(slot.name): kernel refused \(command): \(error)")
         }

@@ -12,7 +12,8 @@ extension PathManager {
         guard !awaitingResync else { return }
         awaitingResync = true
         connections.markAllStale()
-        logger.error("""
+        logger.error(
+            """
             the kernel dropped MPTCP events (netlink receive buffer overrun); \
             \(connections.count) connection(s) marked stale until they are confirmed from the kernel; \
             resynchronising once the events socket is drained. Raise events-receive-buffer or reduce the event rate.
@@ -99,14 +100,16 @@ extension PathManager {
                 let address = subflow.local.address.unmappedIPv4 ?? subflow.local.address
                 guard network.interface(holding: address)?.isUsable != true else { continue }
                 found += 1
-                logger.notice("""
+                logger.notice(
+                    """
                     recovery: connection \(token) has subflow \(subflow) on \(address), which this host no longer \
                     has or cannot use: policy \(slot.name) is told it is unusable
                     """)
                 guard told.insert("\(slot.name) \(address)").inserted else { continue }
                 let interface = network.interface(holding: address)?.index ?? subflow.interface ?? InterfaceIndex(0)
-                let local = LocalAddress(address: address, interface: interface,
-                                         prefixLength: address.family == .ipv4 ? 32 : 128)
+                let local = LocalAddress(
+                    address: address, interface: interface,
+                    prefixLength: address.family == .ipv4 ? 32 : 128)
                 observer?(.network(.localAddressUnavailable(local)))
                 deliver(.localAddressUnavailable(local), to: slot)
             }

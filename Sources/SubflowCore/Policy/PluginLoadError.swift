@@ -29,7 +29,8 @@ public struct PluginLoadError: Error, Hashable, Sendable, CustomStringConvertibl
         case .badName(let name):
             return "'\(excerpt: name)' is not a valid policy name: use lower-case letters, digits, '-' and '_' only"
         case .notFound(let searched):
-            return "no plugin file for this policy: looked for \(searched.map { InputExcerpt.of($0, limit: 200) }.joined(separator: " and ")); "
+            return
+                "no plugin file for this policy: looked for \(searched.map { InputExcerpt.of($0, limit: 200) }.joined(separator: " and ")); "
                 + "check --plugin-dir or run 'subflowd --list-policies'"
         case .insecure(let why):
             return "\(path): refused: \(why)"
@@ -47,7 +48,8 @@ public struct PluginLoadError: Error, Hashable, Sendable, CustomStringConvertibl
             return "\(path): refused: its entry point returned something other than a PolicyRegistration "
                 + "(was it linked against its own copy of the SDK instead of libSubflowPolicy.so?)"
         case .nameMismatch(let requested, let registered):
-            return "\(path): refused: the file is named for policy '\(excerpt: requested)' but registers '\(excerpt: registered)'"
+            return
+                "\(path): refused: the file is named for policy '\(excerpt: requested)' but registers '\(excerpt: registered)'"
         case .duplicateName(let name):
             return "\(path): refused: a policy named '\(name)' is already loaded"
         case .initFailed(let why):

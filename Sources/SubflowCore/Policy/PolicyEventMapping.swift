@@ -22,7 +22,8 @@ extension PolicyEvent {
     /// One line for the log, for network events.
     var networkDescription: String {
         switch self {
-        case .interfaceAdded(let i): return "interface \(i) added\(i.isUsable ? "" : " (not usable: down or no carrier)")"
+        case .interfaceAdded(let i):
+            return "interface \(i) added\(i.isUsable ? "" : " (not usable: down or no carrier)")"
         case .interfaceChanged(let i): return "interface \(i) changed: \(i.isUsable ? "usable" : "down or no carrier")"
         case .interfaceRemoved(let i): return "interface \(i) removed"
         case .localAddressAvailable(let a): return "address \(a) usable"

@@ -38,7 +38,8 @@ public struct PolicyRule: Hashable, Sendable, CustomStringConvertible {
         self.text = text
         let halves = text.split(separator: "=>", omittingEmptySubsequences: false)
         guard halves.count == 2 else {
-            throw PolicyRuleError(text, "expected 'SELECTOR... => POLICY', e.g. 'side=server local-port=443 => signal-per-interface'")
+            throw PolicyRuleError(
+                text, "expected 'SELECTOR... => POLICY', e.g. 'side=server local-port=443 => signal-per-interface'")
         }
         policy = String(halves[1].trimmingWhitespace())
         guard !policy.isEmpty, !policy.contains(" ") else {
@@ -46,7 +47,10 @@ public struct PolicyRule: Hashable, Sendable, CustomStringConvertible {
         }
         let selectors = halves[0].split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard !selectors.isEmpty else {
-            throw PolicyRuleError(text, "a rule needs at least one selector (side=, remote=, local=, remote-port=, local-port=); the default policy covers everything else")
+            throw PolicyRuleError(
+                text,
+                "a rule needs at least one selector (side=, remote=, local=, remote-port=, local-port=); the default policy covers everything else"
+            )
         }
         for selector in selectors {
             let parts = selector.split(separator: "=", maxSplits: 1)
@@ -54,22 +58,40 @@ public struct PolicyRule: Hashable, Sendable, CustomStringConvertible {
             let value = String(parts[1])
             switch parts[0] {
             case "side":
-                guard let s = ConnectionSide(rawValue: value) else { throw PolicyRuleError(text, "side=\(excerpt: value): expected side=client or side=server") }
+                guard let s = ConnectionSide(rawValue: value) else {
+                    throw PolicyRuleError(text, "side=\(excerpt: value): expected side=client or side=server")
+                }
                 side = s
             case "remote":
-                guard let p = IPPrefix(value) else { throw PolicyRuleError(text, "remote=\(excerpt: value): expected an address or prefix such as 198.18.0.0/15 or 2001:db8::/32") }
+                guard let p = IPPrefix(value) else {
+                    throw PolicyRuleError(
+                        text,
+                        "remote=\(excerpt: value): expected an address or prefix such as 198.18.0.0/15 or 2001:db8::/32"
+                    )
+                }
                 remote = p
             case "local":
-                guard let p = IPPrefix(value) else { throw PolicyRuleError(text, "local=\(excerpt: value): expected an address or prefix such as 198.18.0.0/15 or 2001:db8::/32") }
+                guard let p = IPPrefix(value) else {
+                    throw PolicyRuleError(
+                        text,
+                        "local=\(excerpt: value): expected an address or prefix such as 198.18.0.0/15 or 2001:db8::/32")
+                }
                 local = p
             case "remote-port":
-                guard let r = PolicyRule.ports(value) else { throw PolicyRuleError(text, "remote-port=\(excerpt: value): expected a port (1-65535) or a range such as 8000-8999") }
+                guard let r = PolicyRule.ports(value) else {
+                    throw PolicyRuleError(
+                        text, "remote-port=\(excerpt: value): expected a port (1-65535) or a range such as 8000-8999")
+                }
                 remotePorts = r
             case "local-port":
-                guard let r = PolicyRule.ports(value) else { throw PolicyRuleError(text, "local-port=\(excerpt: value): expected a port (1-65535) or a range such as 8000-8999") }
+                guard let r = PolicyRule.ports(value) else {
+                    throw PolicyRuleError(
+                        text, "local-port=\(excerpt: value): expected a port (1-65535) or a range such as 8000-8999")
+                }
                 localPorts = r
             default:
-                throw PolicyRuleError(text, "unknown selector '\(excerpt: parts[0])': use side, remote, local, remote-port or local-port")
+                throw PolicyRuleError(
+                    text, "unknown selector '\(excerpt: parts[0])': use side, remote, local, remote-port or local-port")
             }
         }
     }

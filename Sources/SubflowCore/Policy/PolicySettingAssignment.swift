@@ -21,7 +21,10 @@ public enum PolicySettingAssignment {
                 policy = String(key[..<dot])
                 key = String(key[key.index(after: dot)...])
                 guard policies.contains(policy) else {
-                    throw Invalid(description: "--set \(excerpt: assignment): policy '\(excerpt: policy)' is not loaded (loaded: \(policies.joined(separator: ", ")))")
+                    throw Invalid(
+                        description:
+                            "--set \(excerpt: assignment): policy '\(excerpt: policy)' is not loaded (loaded: \(policies.joined(separator: ", ")))"
+                    )
                 }
             }
             grouped[policy, default: [:]][key] = String(parts[1])

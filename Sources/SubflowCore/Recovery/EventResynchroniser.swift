@@ -44,7 +44,9 @@ public final class EventResynchroniser {
     static let firstRetryMilliseconds: UInt64 = 1000
     static let lastRetryMilliseconds: UInt64 = 30_000
 
-    public init(manager: PathManager, logger: Logger, source: @escaping (Set<ConnectionToken>) -> any KernelSnapshotSource) {
+    public init(
+        manager: PathManager, logger: Logger, source: @escaping (Set<ConnectionToken>) -> any KernelSnapshotSource
+    ) {
         self.manager = manager
         self.logger = logger
         self.source = source
@@ -68,7 +70,9 @@ public final class EventResynchroniser {
         let snapshot: KernelSnapshot
         do { snapshot = try source(known).read() } catch {
             manager.eventResyncFailed()
-            logger.error("resync after lost events: cannot read the kernel's MPTCP connections: \(error); state stays stale, retrying in \(retryDelay) ms")
+            logger.error(
+                "resync after lost events: cannot read the kernel's MPTCP connections: \(error); state stays stale, retrying in \(retryDelay) ms"
+            )
             retry = manager.scheduler.schedule(afterMilliseconds: retryDelay) { [weak self] in
                 self?.retry = nil
                 self?.resynchronise()
@@ -91,7 +95,8 @@ public final class EventResynchroniser {
         if !report.adopted.isEmpty {
             let adopted = report.adopted
             confirmation?.cancel()
-            confirmation = manager.scheduler.schedule(afterMilliseconds: Self.confirmAdoptedMilliseconds) { [weak self, manager] in
+            confirmation = manager.scheduler.schedule(afterMilliseconds: Self.confirmAdoptedMilliseconds) {
+                [weak self, manager] in
                 self?.confirmation = nil
                 manager.checkLiveness(of: adopted)
             }
@@ -99,7 +104,8 @@ public final class EventResynchroniser {
         report.skipped = recovery.skipped.count
         report.snapshotMilliseconds = read - started
         report.totalMilliseconds = manager.scheduler.nowMilliseconds - started
-        logger.notice("""
+        logger.notice(
+            """
             resync after lost events: \(report.kept.count) connection(s) kept, \(report.adopted.count) adopted, \
             \(report.vanished.count) dropped (gone), \(report.skipped) left alone, \(unusable) subflow(s) on unusable \
             addresses; \(snapshot.subflows.count) subflow(s) seen; snapshot \(report.snapshotMilliseconds) ms, \

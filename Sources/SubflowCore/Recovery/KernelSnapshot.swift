@@ -22,9 +22,11 @@ public struct KernelSnapshot: Sendable {
     /// golden-byte captures): what, and the bytes.
     public var rawMessages: [(what: String, bytes: [UInt8])]
 
-    public init(connections: [MPTCPConnectionSocket] = [], subflows: [MPTCPSubflowSocket] = [],
-                addressTables: [ConnectionToken: AddressTable] = [:], problems: [String] = [],
-                rawMessages: [(what: String, bytes: [UInt8])] = []) {
+    public init(
+        connections: [MPTCPConnectionSocket] = [], subflows: [MPTCPSubflowSocket] = [],
+        addressTables: [ConnectionToken: AddressTable] = [:], problems: [String] = [],
+        rawMessages: [(what: String, bytes: [UInt8])] = []
+    ) {
         self.connections = connections
         self.subflows = subflows
         self.addressTables = addressTables

@@ -9,7 +9,9 @@ public struct RecoveryPlan: Sendable, Hashable {
     /// The MPTCP listeners the kernel listed (what LISTENER_CREATED events had reported).
     public var listeners: [SocketEndpoint]
 
-    public init(adopted: [RecoveredConnection] = [], skipped: [SkippedConnection] = [], listeners: [SocketEndpoint] = []) {
+    public init(
+        adopted: [RecoveredConnection] = [], skipped: [SkippedConnection] = [], listeners: [SocketEndpoint] = []
+    ) {
         self.adopted = adopted
         self.skipped = skipped
         self.listeners = listeners

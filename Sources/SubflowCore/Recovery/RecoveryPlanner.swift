@@ -44,8 +44,10 @@ public enum RecoveryPlanner {
             if snapshot.addressTablesIgnoreToken { skip(.addressTableUnavailable(Self.tokenIgnored)); continue }
             switch snapshot.addressTables[token] {
             case .entries(let entries)?:
-                plan.adopted.append(recover(msk, token: token, subflows: subflows[token] ?? [],
-                                            entries: entries, listeners: plan.listeners))
+                plan.adopted.append(
+                    recover(
+                        msk, token: token, subflows: subflows[token] ?? [],
+                        entries: entries, listeners: plan.listeners))
             case .refused(let error)?:
                 if error.isUserspacePathManagerNotSelected {
                     skip(.inKernelPathManager)
@@ -63,13 +65,16 @@ public enum RecoveryPlanner {
         return plan
     }
 
-    static let tokenIgnored = "this kernel ignores GET_ADDR's token (Linux before 6.10): which path manager the connection uses is unknown"
+    static let tokenIgnored =
+        "this kernel ignores GET_ADDR's token (Linux before 6.10): which path manager the connection uses is unknown"
 
     /// Subflow states that hold a path: established, or a handshake under way.
     static let liveSubflowStates: Set<TCPState> = [.established, .synSent, .synReceived]
 
-    static func recover(_ msk: MPTCPConnectionSocket, token: ConnectionToken, subflows all: [MPTCPSubflowSocket],
-                        entries: [AddressEntry], listeners: [SocketEndpoint]) -> RecoveredConnection {
+    static func recover(
+        _ msk: MPTCPConnectionSocket, token: ConnectionToken, subflows all: [MPTCPSubflowSocket],
+        entries: [AddressEntry], listeners: [SocketEndpoint]
+    ) -> RecoveredConnection {
         let live = all.filter { liveSubflowStates.contains($0.socket.state) }
             .sorted { initialFirst($0, $1) }
         let local = msk.socket.local, remote = msk.socket.remote
@@ -88,9 +93,11 @@ public enum RecoveryPlanner {
         }
         for subflow in live {
             let info = subflow.mptcp
-            state.subflows.append(Subflow(local: subflow.socket.local, remote: subflow.socket.remote,
-                                          localID: info.localID, remoteID: info.remoteID,
-                                          backup: info.flags.contains(.backupRemote), interface: subflow.socket.interface))
+            state.subflows.append(
+                Subflow(
+                    local: subflow.socket.local, remote: subflow.socket.remote,
+                    localID: info.localID, remoteID: info.remoteID,
+                    backup: info.flags.contains(.backupRemote), interface: subflow.socket.interface))
             state.recordLocalID(info.localID, for: subflow.socket.local.address)
             if info.flags.contains(.joinLocal), info.remoteID != .initial, state.announcedByPeer[info.remoteID] == nil {
                 state.announcedByPeer[info.remoteID] = subflow.socket.remote
@@ -101,11 +108,17 @@ public enum RecoveryPlanner {
 
     /// Client or server, from the initial subflow's MP_CAPABLE flags when it still exists,
     /// else from the listeners.
-    static func sideEvidence(_ subflows: [MPTCPSubflowSocket], local: SocketEndpoint, listeners: [SocketEndpoint]) -> SideEvidence {
-        if let initial = subflows.first(where: { $0.mptcp.flags.contains(.mpCapableRemote) || $0.mptcp.flags.contains(.mpCapableLocal) }) {
-            return initial.mptcp.flags.contains(.mpCapableLocal) ? .initialSubflowSentMPCapable : .initialSubflowReceivedMPCapable
+    static func sideEvidence(
+        _ subflows: [MPTCPSubflowSocket], local: SocketEndpoint, listeners: [SocketEndpoint]
+    ) -> SideEvidence {
+        if let initial = subflows.first(where: {
+            $0.mptcp.flags.contains(.mpCapableRemote) || $0.mptcp.flags.contains(.mpCapableLocal)
+        }) {
+            return initial.mptcp.flags.contains(.mpCapableLocal)
+                ? .initialSubflowSentMPCapable : .initialSubflowReceivedMPCapable
         }
-        return listeners.contains { ListenerCoverage.covers($0, local) } ? .listenerOnLocalEndpoint : .noListenerOnLocalEndpoint
+        return listeners.contains { ListenerCoverage.covers($0, local) }
+            ? .listenerOnLocalEndpoint : .noListenerOnLocalEndpoint
     }
 
     /// The MP_CAPABLE subflow first, the others by 4-tuple.

@@ -30,7 +30,7 @@ public enum ResyncPlanner {
         var sockets: [ConnectionToken: MPTCPConnectionSocket] = [:]
         for msk in snapshot.connections where msk.socket.state != .listen {
             guard let token = msk.token else { continue }
-            if let seen = sockets[token], !isClosed(seen) { continue }   // a live msk wins over a closed one
+            if let seen = sockets[token], !isClosed(seen) { continue }  // a live msk wins over a closed one
             sockets[token] = msk
         }
         let subflows = Dictionary(grouping: snapshot.subflows, by: \.mptcp.localToken)
@@ -54,9 +54,12 @@ public enum ResyncPlanner {
     }
 
     /// The table's state of a connection that still exists, with the kernel's subflows.
-    static func merge(_ state: ConnectionState, with msk: MPTCPConnectionSocket,
-                      subflows: [MPTCPSubflowSocket]) -> ConnectionState {
-        let kernel = RecoveryPlanner.recover(msk, token: state.token, subflows: subflows, entries: [], listeners: []).state
+    static func merge(
+        _ state: ConnectionState, with msk: MPTCPConnectionSocket,
+        subflows: [MPTCPSubflowSocket]
+    ) -> ConnectionState {
+        let kernel = RecoveryPlanner.recover(msk, token: state.token, subflows: subflows, entries: [], listeners: [])
+            .state
         var merged = state
         merged.subflows = kernel.subflows
         for (address, id) in kernel.localAddressIDs { merged.localAddressIDs[address] = id }

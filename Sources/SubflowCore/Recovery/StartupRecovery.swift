@@ -30,13 +30,16 @@ public struct StartupRecovery {
         let started = manager.scheduler.nowMilliseconds
         let snapshot: KernelSnapshot
         do { snapshot = try source.read() } catch {
-            logger.error("recovery: cannot list the kernel's MPTCP connections: \(error); connections opened before this start stay unmanaged")
+            logger.error(
+                "recovery: cannot list the kernel's MPTCP connections: \(error); connections opened before this start stay unmanaged"
+            )
             return RecoveryReport(failure: "\(error)")
         }
         for (what, bytes) in snapshot.rawMessages { logger.debug("recovery: read \(what): \(Self.hex(bytes))") }
         for problem in snapshot.problems { logger.warning("recovery: left out an undecodable message: \(problem)") }
         let report = apply(RecoveryPlanner.plan(snapshot))
-        logger.notice("""
+        logger.notice(
+            """
             recovery: \(report.adopted.count) existing connection(s) adopted\
             \(report.adopted.isEmpty ? "" : " (\(report.adopted.map(\.description).joined(separator: ", ")))"), \
             \(report.skipped.count) left alone, \(report.alreadyKnown.count) already known from events; \
@@ -62,8 +65,9 @@ public struct StartupRecovery {
             }
             logger.info("recovery: \(Self.describe(recovered))")
             for (id, endpoint) in state.announcedLocally.sorted(by: { $0.key < $1.key }) {
-                manager.listeners.acquire(ListenerManager.joinEndpoint(endpoint.address, port: endpoint.port, of: state),
-                                          id: id, for: state.token)
+                manager.listeners.acquire(
+                    ListenerManager.joinEndpoint(endpoint.address, port: endpoint.port, of: state),
+                    id: id, for: state.token)
             }
             manager.adoptRecovered(state)
             report.adopted.append(state.token)

@@ -45,15 +45,18 @@ public struct ConnectionTable {
             } else if connections[info.token] == nil, recentlyClosed.contains(info.token) {
                 return .afterClose(info.token)
             }
-            var state = connections[info.token] ?? ConnectionState(
-                token: info.token, side: info.serverSide ? .server : .client,
-                local: info.local, remote: info.remote,
-                denyJoinInitialEndpoint: info.denyJoinInitialEndpoint)
+            var state =
+                connections[info.token]
+                ?? ConnectionState(
+                    token: info.token, side: info.serverSide ? .server : .client,
+                    local: info.local, remote: info.remote,
+                    denyJoinInitialEndpoint: info.denyJoinInitialEndpoint)
             if case .established = event { state.established = true }
             state.denyJoinInitialEndpoint = info.denyJoinInitialEndpoint
             // The kernel sends no SUB_ESTABLISHED for the initial subflow: record it here so
             // policies see its path as used.
-            let initial = Subflow(local: info.local, remote: info.remote, localID: info.localID, remoteID: info.remoteID)
+            let initial = Subflow(
+                local: info.local, remote: info.remote, localID: info.localID, remoteID: info.remoteID)
             if !state.subflows.contains(where: { $0.local == initial.local && $0.remote == initial.remote }) {
                 state.subflows.insert(initial, at: 0)
             }
@@ -73,7 +76,8 @@ public struct ConnectionTable {
         case .subflowEstablished(let info), .subflowPriority(let info):
             return update(info.token) { state in
                 let subflow = Subflow(info)
-                if let i = state.subflows.firstIndex(where: { $0.local == subflow.local && $0.remote == subflow.remote }) {
+                if let i = state.subflows.firstIndex(where: { $0.local == subflow.local && $0.remote == subflow.remote }
+                ) {
                     state.subflows[i] = subflow
                 } else {
                     state.subflows.append(subflow)
@@ -116,8 +120,9 @@ public struct ConnectionTable {
 extension Subflow {
     /// The subflow an event describes.
     public init(_ info: SubflowEventInfo) {
-        self.init(local: info.local, remote: info.remote, localID: info.localID, remoteID: info.remoteID,
-                  backup: info.backup, interface: info.interface, error: info.error,
-                  resetReason: info.resetReason, resetFlags: info.resetFlags)
+        self.init(
+            local: info.local, remote: info.remote, localID: info.localID, remoteID: info.remoteID,
+            backup: info.backup, interface: info.interface, error: info.error,
+            resetReason: info.resetReason, resetFlags: info.resetFlags)
     }
 }

@@ -86,7 +86,8 @@ public struct NetworkState {
         var now = Set<LocalAddress>()
         for (address, flags) in assigned {
             guard let interface = interfaces[address.interface], interface.isUsable,
-                  filter.admits(address.address, flags: flags, on: interface) else { continue }
+                filter.admits(address.address, flags: flags, on: interface)
+            else { continue }
             now.insert(address)
         }
         let lost = usable.subtracting(now).sorted().map { PolicyEvent.localAddressUnavailable($0) }

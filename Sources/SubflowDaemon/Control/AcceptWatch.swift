@@ -1,5 +1,5 @@
-import SubflowConfiguration
 import Logging
+import SubflowConfiguration
 import SubflowSystem
 
 /// Watches a listening socket on the loop and accepts what is pending on each wake-up (at
@@ -26,8 +26,10 @@ final class AcceptWatch {
     static let burst = 16
     static let pauseMilliseconds: UInt64 = 1_000
 
-    init(loop: EventLoop, fd: Descriptor, name: String, logger: Logger,
-         acceptOne: @escaping () throws(SystemError) -> Bool) throws(SystemError) {
+    init(
+        loop: EventLoop, fd: Descriptor, name: String, logger: Logger,
+        acceptOne: @escaping () throws(SystemError) -> Bool
+    ) throws(SystemError) {
         self.loop = loop; self.fd = fd; self.name = name; self.logger = logger; self.acceptOne = acceptOne
         try start()
     }
@@ -64,7 +66,8 @@ final class AcceptWatch {
             exhaustion = episode
         } else {
             exhaustion = (MonotonicClock.nowMilliseconds, refused)
-            logger.error("""
+            logger.error(
+                """
                 \(name): out of file descriptors (\(error)): new clients are closed at once until \
                 descriptors are free again (see LimitNOFILE / ulimit -n)
                 """)
@@ -75,7 +78,9 @@ final class AcceptWatch {
         guard let episode = exhaustion else { return }
         exhaustion = nil
         let seconds = (MonotonicClock.nowMilliseconds - episode.since + 500) / 1000
-        logger.notice("\(name): accepting again after \(seconds) s without file descriptors; \(episode.refused) clients were turned away")
+        logger.notice(
+            "\(name): accepting again after \(seconds) s without file descriptors; \(episode.refused) clients were turned away"
+        )
     }
 
     private func pauseAccepting() {

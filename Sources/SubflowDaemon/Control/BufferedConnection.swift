@@ -145,7 +145,7 @@ final class BufferedConnection {
             switch stream.read(maximum: min(budget, 4_096)) {
             case .bytes(let bytes):
                 budget -= bytes.count
-                if closingSince == nil { onData(bytes) }   // a closing connection only drains
+                if closingSince == nil { onData(bytes) }  // a closing connection only drains
             case .wouldBlock:
                 return
             case .end:
@@ -200,7 +200,8 @@ final class BufferedConnection {
         } else if let since = closingSince, now - since > limits.closingGraceMilliseconds {
             close(because: "it did not read its last answer within \(limits.closingGraceMilliseconds / 1000) s")
         } else if pendingBytes > 0, now - lastProgress > limits.stallMilliseconds {
-            close(because: "it read nothing for \(limits.stallMilliseconds / 1000) s with \(pendingBytes) bytes waiting")
+            close(
+                because: "it read nothing for \(limits.stallMilliseconds / 1000) s with \(pendingBytes) bytes waiting")
         } else if pendingBytes == 0, let idle = limits.idleMilliseconds, now - lastActivity > idle {
             close(because: "idle for \(idle / 1000) s")
         }

@@ -1,5 +1,5 @@
-import SubflowConfiguration
 import MPTCPWire
+import SubflowConfiguration
 import SubflowCore
 import SubflowPolicy
 

@@ -1,5 +1,5 @@
-import SubflowConfiguration
 import MPTCPWire
+import SubflowConfiguration
 import SubflowPolicy
 
 /// When the daemon first saw each connection (its CREATED or ESTABLISHED event), for the

@@ -12,23 +12,24 @@ enum ConnectionsReport {
         let manager = state.manager
         let now = MonotonicClock.nowMilliseconds
         let connections = manager.connections.connections.values.sorted { $0.token < $1.token }
-        return .array(connections.map { connection in
-            [
-                "token": .number(connection.token.rawValue),
-                "side": .string(connection.side.rawValue),
-                "local": endpoint(connection.local),
-                "remote": endpoint(connection.remote),
-                "policy": .optional(manager.policyName(for: connection.token)),
-                "established": .bool(connection.established),
-                "age_seconds": state.ages.ageSeconds(connection.token, now: now).map { .double($0) } ?? .null,
-                "stale": .bool(connection.stale),
-                "deny_join_initial_endpoint": .bool(connection.denyJoinInitialEndpoint),
-                "subflows": .array(connection.subflows.map(subflow)),
-                "announced_by_peer": announced(connection.announcedByPeer),
-                "announced_locally": announced(connection.announcedLocally),
-                "last_error": connection.lastFailedSubflow.map(failure) ?? .null,
-            ]
-        })
+        return .array(
+            connections.map { connection in
+                [
+                    "token": .number(connection.token.rawValue),
+                    "side": .string(connection.side.rawValue),
+                    "local": endpoint(connection.local),
+                    "remote": endpoint(connection.remote),
+                    "policy": .optional(manager.policyName(for: connection.token)),
+                    "established": .bool(connection.established),
+                    "age_seconds": state.ages.ageSeconds(connection.token, now: now).map { .double($0) } ?? .null,
+                    "stale": .bool(connection.stale),
+                    "deny_join_initial_endpoint": .bool(connection.denyJoinInitialEndpoint),
+                    "subflows": .array(connection.subflows.map(subflow)),
+                    "announced_by_peer": announced(connection.announcedByPeer),
+                    "announced_locally": announced(connection.announcedLocally),
+                    "last_error": connection.lastFailedSubflow.map(failure) ?? .null,
+                ]
+            })
     }
 
     static func endpoint(_ endpoint: SocketEndpoint) -> JSONValue {
@@ -59,8 +60,9 @@ enum ConnectionsReport {
     }
 
     static func announced(_ addresses: [AddressID: SocketEndpoint]) -> JSONValue {
-        .array(addresses.keys.sorted().map { id in
-            ["id": .number(id.rawValue), "endpoint": endpoint(addresses[id]!)]
-        })
+        .array(
+            addresses.keys.sorted().map { id in
+                ["id": .number(id.rawValue), "endpoint": endpoint(addresses[id]!)]
+            })
     }
 }

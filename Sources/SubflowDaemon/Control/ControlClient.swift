@@ -53,7 +53,7 @@ final class ControlClient {
     func startMonitoring() {
         isMonitor = true
         input = RequestLines(maximumLineBytes: Self.maximumRequestBytes)
-        connection.resumeReading()   // only to notice the end of its input; requests are ignored
+        connection.resumeReading()  // only to notice the end of its input; requests are ignored
         connection.limits.idleMilliseconds = nil
         // A monitor that shut its sending side still reads the stream; it ends when the
         // client hangs up (EPOLLHUP) or a write fails.
@@ -90,17 +90,19 @@ final class ControlClient {
         var served = 0
         while served < Self.requestsPerTurn {
             guard connection.pendingBytes <= Self.answerBacklog else {
-                return connection.pauseReading()   // resumed by onOutputDrained
+                return connection.pauseReading()  // resumed by onOutputDrained
             }
             switch input.next() {
             case .none:
                 return connection.resumeReading()
             case .tooLong:
-                answer(ControlRequests.failure("request longer than \(Self.maximumRequestBytes) bytes without a newline; "
-                                               + "send one JSON object per line", code: "bad_request"))
+                answer(
+                    ControlRequests.failure(
+                        "request longer than \(Self.maximumRequestBytes) bytes without a newline; "
+                            + "send one JSON object per line", code: "bad_request"))
                 return connection.closeWhenFlushed()
             case .line(let line):
-                served += 1   // blank lines count too: they cost a turn, never a request
+                served += 1  // blank lines count too: they cost a turn, never a request
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 connection.noteRequest()
                 onRequest(self, line)

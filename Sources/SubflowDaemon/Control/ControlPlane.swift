@@ -17,17 +17,21 @@ final class ControlPlane {
     private(set) var server: ControlServer?
     private(set) var metrics: MetricsHTTPServer?
 
-    init(configuration: Configuration, manager: PathManager, loop: EventLoop, pathManagerMode: String,
-         logger: Logger) throws(ControlSettings.Problem) {
+    init(
+        configuration: Configuration, manager: PathManager, loop: EventLoop, pathManagerMode: String,
+        logger: Logger
+    ) throws(ControlSettings.Problem) {
         let settings = try ControlSettings(configuration)
         state = ControlState(manager: manager, pathManagerAtStart: pathManagerMode)
         if let path = settings.socketPath {
             do {
                 server = try ControlServer(path: path, settings: settings, loop: loop, state: state, logger: logger)
                 let mode = String(settings.socketMode, radix: 8)
-                logger.info("control socket \(path) (mode 0\(mode)\(settings.group.map { ", group \($0.name)" } ?? ""))")
+                logger.info(
+                    "control socket \(path) (mode 0\(mode)\(settings.group.map { ", group \($0.name)" } ?? ""))")
             } catch {
-                logger.error("""
+                logger.error(
+                    """
                     no control socket: \(error). subflowd runs on without it; give each subflowd on this \
                     host its own --control-socket PATH (or --control-socket none)
                     """)

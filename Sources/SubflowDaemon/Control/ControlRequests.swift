@@ -21,10 +21,16 @@ package enum ControlRequests {
         do { request = try JSONParser.parse(line) } catch {
             return .answer(failure("the request is not JSON: \(error)", code: "bad_request"))
         }
-        guard case .object = request else { return .answer(failure("the request must be a JSON object such as {\"command\":\"status\"}", code: "bad_request")) }
+        guard case .object = request else {
+            return .answer(
+                failure("the request must be a JSON object such as {\"command\":\"status\"}", code: "bad_request"))
+        }
         let id = request["id"]
         guard let command = request["command"]?.stringValue else {
-            return .answer(failure("the request has no \"command\"; known: \(commands.joined(separator: ", "))", code: "bad_request", id: id))
+            return .answer(
+                failure(
+                    "the request has no \"command\"; known: \(commands.joined(separator: ", "))", code: "bad_request",
+                    id: id))
         }
         switch command {
         case "status":
@@ -32,12 +38,20 @@ package enum ControlRequests {
         case "connections":
             return .answer(success(command, ["connections": ConnectionsReport.json(state)], id: id))
         case "metrics":
-            return .answer(success(command, ["content_type": .string(PrometheusExposition.contentType),
-                                             "text": .string(MetricsReport.text(state))], id: id))
+            return .answer(
+                success(
+                    command,
+                    [
+                        "content_type": .string(PrometheusExposition.contentType),
+                        "text": .string(MetricsReport.text(state)),
+                    ], id: id))
         case "monitor":
             return .startMonitor(success(command, ["streaming": true], id: id))
         default:
-            return .answer(failure("unknown command '\(command)'; known: \(commands.joined(separator: ", "))", code: "unknown_command", id: id))
+            return .answer(
+                failure(
+                    "unknown command '\(command)'; known: \(commands.joined(separator: ", "))", code: "unknown_command",
+                    id: id))
         }
     }
 

@@ -1,5 +1,5 @@
-import SubflowConfiguration
 import Logging
+import SubflowConfiguration
 import SubflowCore
 import SubflowSystem
 
@@ -25,7 +25,9 @@ final class ControlServer {
     private var clients: [Int: ControlClient] = [:]
     private var nextID = 1
 
-    init(path: String, settings: ControlSettings, loop: EventLoop, state: ControlState, logger: Logger) throws(SystemError) {
+    init(
+        path: String, settings: ControlSettings, loop: EventLoop, state: ControlState, logger: Logger
+    ) throws(SystemError) {
         self.path = path
         self.loop = loop
         self.state = state
@@ -45,15 +47,18 @@ final class ControlServer {
     func publish(_ observation: PathManager.Observation) {
         guard state.monitors > 0 else { return }
         let wall = WallClock.nowMicroseconds / 1000
-        let line = Array((MonitorMessage.json(observation, manager: state.manager, wallMilliseconds: wall).text + "\n").utf8)
+        let line = Array(
+            (MonitorMessage.json(observation, manager: state.manager, wallMilliseconds: wall).text + "\n").utf8)
         for client in clients.values.sorted(by: { $0.id < $1.id }) where client.isMonitor {
             let pending = client.connection.pendingBytes
             let kept = client.stream(line) {
-                MonitorMessage.dropped(pendingBytes: pending, limit: ControlClient.monitorBacklog, wallMilliseconds: wall)
+                MonitorMessage.dropped(
+                    pendingBytes: pending, limit: ControlClient.monitorBacklog, wallMilliseconds: wall)
             }
             if !kept {
                 state.monitorsDropped += 1
-                logger.warning("control socket: dropped monitor of \(client.peer): it fell behind (\(pending) bytes unread)")
+                logger.warning(
+                    "control socket: dropped monitor of \(client.peer): it fell behind (\(pending) bytes unread)")
             }
         }
     }

@@ -41,8 +41,9 @@ package final class ControlState {
         commands.note(observation)
         if case .event(let event) = observation {
             let connections = manager.connections
-            ages.note(event, now: MonotonicClock.nowMilliseconds,
-                      live: { connections[$0] != nil }, liveCount: connections.count)
+            ages.note(
+                event, now: MonotonicClock.nowMilliseconds,
+                live: { connections[$0] != nil }, liveCount: connections.count)
         }
     }
 }

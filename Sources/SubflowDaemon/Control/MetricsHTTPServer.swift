@@ -1,8 +1,8 @@
-import SubflowConfiguration
 import Logging
+import SubflowConfiguration
 import SubflowFormats
-import SubflowSystem
 import SubflowPolicy
+import SubflowSystem
 
 /// The optional Prometheus endpoint (`--metrics-listen`): plain HTTP/1.x on TCP, one
 /// request per connection, `GET /metrics` (or HEAD) answered with the text exposition
@@ -46,7 +46,8 @@ final class MetricsHTTPServer {
         self.logger = logger
         listener = try TCPStreamListener.listen(on: address)
         self.address = listener.boundAddress
-        acceptWatch = try AcceptWatch(loop: loop, fd: listener.fd, name: "metrics listener \(address)", logger: logger) {
+        acceptWatch = try AcceptWatch(loop: loop, fd: listener.fd, name: "metrics listener \(address)", logger: logger)
+        {
             [unowned self] () throws(SystemError) -> Bool in
             guard let (fd, peer) = try self.listener.accept() else { return false }
             self.serve(fd, from: peer?.address.bytes ?? [])
@@ -86,7 +87,9 @@ final class MetricsHTTPServer {
             case .incomplete:
                 return
             case .tooLarge:
-                connection.send(Self.response(431, "Request Header Fields Too Large", "request head over \(Self.maximumRequestHead) bytes\n"))
+                connection.send(
+                    Self.response(
+                        431, "Request Header Fields Too Large", "request head over \(Self.maximumRequestHead) bytes\n"))
             case .complete(let request):
                 connection.send(self.respond(to: request))
             }
@@ -121,14 +124,18 @@ final class MetricsHTTPServer {
         guard request.method == "GET" || request.method == "HEAD" else {
             return Self.response(405, "Method Not Allowed", "use GET\n", extra: "Allow: GET, HEAD\r\n")
         }
-        return Self.response(200, "OK", MetricsReport.text(state), contentType: PrometheusExposition.contentType,
-                             bodyIncluded: request.method == "GET")
+        return Self.response(
+            200, "OK", MetricsReport.text(state), contentType: PrometheusExposition.contentType,
+            bodyIncluded: request.method == "GET")
     }
 
-    static func response(_ code: Int, _ reason: String, _ body: String, contentType: String = "text/plain; charset=utf-8",
-                         extra: String = "", bodyIncluded: Bool = true) -> [UInt8] {
+    static func response(
+        _ code: Int, _ reason: String, _ body: String, contentType: String = "text/plain; charset=utf-8",
+        extra: String = "", bodyIncluded: Bool = true
+    ) -> [UInt8] {
         let bytes = Array(body.utf8)
-        let head = "HTTP/1.1 \(code) \(reason)\r\nContent-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\n"
+        let head =
+            "HTTP/1.1 \(code) \(reason)\r\nContent-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\n"
             + "Cache-Control: no-store\r\nConnection: close\r\n\(extra)\r\n"
         return Array(head.utf8) + (bodyIncluded ? bytes : [])
     }

@@ -21,7 +21,10 @@ enum StatusReport {
         var events = JSONObject()
         for name in eventNames(seen: counters.events) { events[name] = .number(counters.events[name] ?? 0) }
         let errors = counters.commandErrors.keys.sorted().map { errno -> JSONValue in
-            ["errno": .number(errno), "name": .string(errnoName(errno)), "count": .number(counters.commandErrors[errno] ?? 0)]
+            [
+                "errno": .number(errno), "name": .string(errnoName(errno)),
+                "count": .number(counters.commandErrors[errno] ?? 0),
+            ]
         }
         let byKind = state.commands.all.filter { $0.count > 0 }.map { entry -> JSONValue in
             ["command": .string(entry.key.command), "result": .string(entry.key.result), "count": .number(entry.count)]

@@ -1,6 +1,6 @@
-import SubflowCore
-import SubflowConfiguration
 import MPTCPWire
+import SubflowConfiguration
+import SubflowCore
 import SubflowPolicy
 import SubflowSystem
 
@@ -39,7 +39,8 @@ public struct LiveKernelSnapshot: KernelSnapshotSource {
 
     /// Subflow states asked for: all but LISTEN, TIME_WAIT and NEW_SYN_RECV, which carry no
     /// MPTCP subflow context.
-    static let subflowStates: UInt32 = InetDiagRequest.allStates
+    static let subflowStates: UInt32 =
+        InetDiagRequest.allStates
         & ~(TCPState.listen.mask | TCPState.timeWait.mask | TCPState.newSynReceived.mask)
 
     public func read() throws(RecoveryError) -> KernelSnapshot {
@@ -49,7 +50,9 @@ public struct LiveKernelSnapshot: KernelSnapshotSource {
         var sequence: UInt32 = 1
         for family in [SockDiag.familyIPv4, SockDiag.familyIPv6] {
             let what = "MPTCP sockets (family \(family))"
-            for message in try dump(diag, InetDiagRequest.mptcpConnections(family: family).encode(sequence: sequence), what) {
+            for message in try dump(
+                diag, InetDiagRequest.mptcpConnections(family: family).encode(sequence: sequence), what)
+            {
                 do {
                     snapshot.connections.append(try MPTCPConnectionSocket.decode(message))
                     snapshot.rawMessages.append(("mptcp-diag", message.bytes))
@@ -93,9 +96,13 @@ public struct LiveKernelSnapshot: KernelSnapshotSource {
     }
 
     /// One sock_diag dump, checked: its data messages.
-    private func dump(_ socket: NetlinkSocket, _ request: [UInt8], _ what: String) throws(RecoveryError) -> [NetlinkMessage] {
+    private func dump(
+        _ socket: NetlinkSocket, _ request: [UInt8], _ what: String
+    ) throws(RecoveryError) -> [NetlinkMessage] {
         let messages: [NetlinkMessage]
-        do { messages = try socket.dump(request, timeoutMilliseconds: timeoutMilliseconds) } catch { throw .dump(what, error) }
+        do { messages = try socket.dump(request, timeoutMilliseconds: timeoutMilliseconds) } catch {
+            throw .dump(what, error)
+        }
         let checked: Result<[NetlinkMessage], KernelError>
         do { checked = try DiagDump.dataMessages(messages) } catch { throw .malformed(what, error) }
         switch checked {
@@ -105,8 +112,10 @@ public struct LiveKernelSnapshot: KernelSnapshotSource {
     }
 
     /// GET_ADDR dump with `token`: the connection's local address table, or the refusal.
-    private func addressTable(_ token: ConnectionToken, on socket: NetlinkSocket, sequence: UInt32,
-                              into snapshot: inout KernelSnapshot) -> KernelSnapshot.AddressTable {
+    private func addressTable(
+        _ token: ConnectionToken, on socket: NetlinkSocket, sequence: UInt32,
+        into snapshot: inout KernelSnapshot
+    ) -> KernelSnapshot.AddressTable {
         let request = MPTCPCommand.dumpAddresses(token: token).encode(familyID: familyID, sequence: sequence)
         do throws(any Error) {
             let messages = try socket.dump(request, timeoutMilliseconds: timeoutMilliseconds)
@@ -120,7 +129,7 @@ public struct LiveKernelSnapshot: KernelSnapshotSource {
                 return .entries(entries)
             }
         } catch {
-            return .unreadable("\(error)")   // a NetlinkDumpError or a NetlinkDecodeError
+            return .unreadable("\(error)")  // a NetlinkDumpError or a NetlinkDecodeError
         }
     }
 }

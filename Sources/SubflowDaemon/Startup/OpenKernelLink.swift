@@ -15,7 +15,8 @@ extension Daemon {
     func openKernelLink() throws(StartupFailure) -> KernelInterfaces {
         do {
             let loop = try EventLoop()
-            let link = try KernelLink(loop: loop, logger: logger, eventsReceiveBuffer: configuration.eventsReceiveBufferBytes)
+            let link = try KernelLink(
+                loop: loop, logger: logger, eventsReceiveBuffer: configuration.eventsReceiveBufferBytes)
             let monitor = try NetworkMonitor(loop: loop, logger: logger)
             return KernelInterfaces(loop: loop, link: link, monitor: monitor)
         } catch {

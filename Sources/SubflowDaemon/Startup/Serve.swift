@@ -15,9 +15,10 @@ extension Daemon {
         }
         // WATCHDOG=1 only while the kernel answers the link probe and the sockets are watched.
         let watchdog = systemd.watchdogIntervalMilliseconds.map { interval in
-            LinkWatchdog(scheduler: LoopScheduler(loop: loop), logger: logger, intervalMilliseconds: interval,
-                         probe: { link.probe(answered: $0) }, isWatched: { link.isWatched },
-                         feed: { [unowned self] in systemd.notify(["WATCHDOG=1", "STATUS=\(self.status(manager))"]) })
+            LinkWatchdog(
+                scheduler: LoopScheduler(loop: loop), logger: logger, intervalMilliseconds: interval,
+                probe: { link.probe(answered: $0) }, isWatched: { link.isWatched },
+                feed: { [unowned self] in systemd.notify(["WATCHDOG=1", "STATUS=\(self.status(manager))"]) })
         }
         watchdog?.start()
         defer { watchdog?.stop() }
@@ -41,7 +42,8 @@ extension Daemon {
         manager.stop()
         manager.listeners.closeAll()
         let c = manager.counters
-        logger.info("stopped: \(c.events.values.reduce(0, +)) events, \(c.commandsSent) commands (\(c.commandsFailed) failed)")
+        logger.info(
+            "stopped: \(c.events.values.reduce(0, +)) events, \(c.commandsSent) commands (\(c.commandsFailed) failed)")
         return exitStatus
     }
 }

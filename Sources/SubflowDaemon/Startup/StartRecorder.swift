@@ -7,7 +7,8 @@ extension Daemon {
         guard let path = configuration.recordPath else { return nil }
         let recorder: TraceRecorder
         do {
-            recorder = try TraceRecorder(path: path, maxBytes: configuration.recordMaxBytes, keep: configuration.recordKeep)
+            recorder = try TraceRecorder(
+                path: path, maxBytes: configuration.recordMaxBytes, keep: configuration.recordKeep)
             logger.info("recording the kernel conversation to \(excerpt: path)")
         } catch {
             logger.critical("cannot record to \(excerpt: path): \(error)")
@@ -17,9 +18,12 @@ extension Daemon {
         let record = { [logger] (direction: TraceRecord.Direction, netlinkProtocol: UInt16, bytes: [UInt8]) in
             guard !recorder.record(direction, protocol: netlinkProtocol, bytes), !reported else { return }
             reported = true
-            logger.error("recording stopped: \(recorder.failure.map { "\($0)" } ?? "write failed"); subflowd goes on without it")
+            logger.error(
+                "recording stopped: \(recorder.failure.map { "\($0)" } ?? "write failed"); subflowd goes on without it")
         }
-        kernel.link.onRawMessage = { direction, bytes in record(direction == .sent ? .sent : .received, TraceRecord.generic, bytes) }
+        kernel.link.onRawMessage = { direction, bytes in
+            record(direction == .sent ? .sent : .received, TraceRecord.generic, bytes)
+        }
         kernel.monitor.onRawMessage = { bytes in record(.received, TraceRecord.route, bytes) }
         return recorder
     }

@@ -91,14 +91,16 @@ public struct JSONParser {
     }
 
     private mutating func string() throws(JSONParseError) -> String {
-        index += 1   // the opening quote
+        index += 1  // the opening quote
         var utf8: [UInt8] = []
         while true {
             guard let byte = peek() else { throw error("unterminated string") }
             index += 1
             switch byte {
             case UInt8(ascii: "\""):
-                guard let text = String(validating: utf8, as: UTF8.self) else { throw error("string is not valid UTF-8") }
+                guard let text = String(validating: utf8, as: UTF8.self) else {
+                    throw error("string is not valid UTF-8")
+                }
                 return text
             case UInt8(ascii: "\\"):
                 try escape(into: &utf8)

@@ -40,10 +40,12 @@ public struct PrometheusExposition: Sendable {
         for sample in samples {
             body += name
             if !sample.labels.isEmpty {
-                body += "{" + sample.labels.map { label in
-                    precondition(Self.isValidLabelName(label.name), "invalid label name \(label.name)")
-                    return "\(label.name)=\"\(Self.escapeLabelValue(label.value))\""
-                }.joined(separator: ",") + "}"
+                body +=
+                    "{"
+                    + sample.labels.map { label in
+                        precondition(Self.isValidLabelName(label.name), "invalid label name \(label.name)")
+                        return "\(label.name)=\"\(Self.escapeLabelValue(label.value))\""
+                    }.joined(separator: ",") + "}"
             }
             body += " " + Self.format(sample.value) + "\n"
         }

@@ -36,7 +36,8 @@ extension NetlinkSocket {
     /// For start-up work on a socket of its own (the event loop is not serving this socket):
     /// the kernel builds a dump a datagram at a time as it is read, so a dump of thousands of
     /// sockets takes a few milliseconds.
-    public func dump(_ request: [UInt8], timeoutMilliseconds: Int32 = 2000) throws(NetlinkDumpError) -> [NetlinkMessage] {
+    public func dump(_ request: [UInt8], timeoutMilliseconds: Int32 = 2000) throws(NetlinkDumpError) -> [NetlinkMessage]
+    {
         let sequence = HostByteOrder.uint32(request[...], at: 8) ?? 0
         do { try send(request) } catch { throw .system(error) }
         var messages: [NetlinkMessage] = []

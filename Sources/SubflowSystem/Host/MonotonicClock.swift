@@ -25,8 +25,9 @@ public struct MonotonicClock: Clock, Sendable {
         }
 
         public func duration(to other: Instant) -> Duration {
-            other.nanoseconds >= nanoseconds ? .nanoseconds(other.nanoseconds - nanoseconds)
-                                             : .zero - .nanoseconds(nanoseconds - other.nanoseconds)
+            other.nanoseconds >= nanoseconds
+                ? .nanoseconds(other.nanoseconds - nanoseconds)
+                : .zero - .nanoseconds(nanoseconds - other.nanoseconds)
         }
 
         public static func < (a: Instant, b: Instant) -> Bool { a.nanoseconds < b.nanoseconds }

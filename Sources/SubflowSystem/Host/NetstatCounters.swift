@@ -8,7 +8,9 @@ public enum NetstatCounters {
 
     /// The counters of one group (e.g. `MPTcpExt`), by name without the group prefix
     /// (`AddAddrTxDrop`). Throws when the file cannot be read; an absent group gives [:].
-    public static func read(group: String, from path: String = NetstatCounters.path) throws(SystemError) -> [String: UInt64] {
+    public static func read(
+        group: String, from path: String = NetstatCounters.path
+    ) throws(SystemError) -> [String: UInt64] {
         parse(try TextFile.read(path), group: group)
     }
 

@@ -1,4 +1,5 @@
 import SubflowFormats
+
 /// Reads and writes sysctls of the current network namespace through /proc/sys.
 public enum Sysctl {
     /// `net.mptcp.enabled` → `/proc/sys/net/mptcp/enabled`.

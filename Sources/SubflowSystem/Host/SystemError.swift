@@ -25,9 +25,12 @@ public struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A refusal of `path` (shown escaped and cut) that is not a failed call.
-    public static func refused(_ operation: String, _ path: String, errno: Errno = .invalidArgument,
-                               _ explanation: String) -> SystemError {
-        SystemError(operation: operation, errno: errno, detail: InputExcerpt.of(path, limit: 200), explanation: explanation)
+    public static func refused(
+        _ operation: String, _ path: String, errno: Errno = .invalidArgument,
+        _ explanation: String
+    ) -> SystemError {
+        SystemError(
+            operation: operation, errno: errno, detail: InputExcerpt.of(path, limit: 200), explanation: explanation)
     }
 
     public var message: String { explanation ?? errno.message }

@@ -27,7 +27,9 @@ public final class SystemdNotifier {
             for (i, byte) in path.enumerated() { buffer[i] = byte }
         }
         addressLength = socklen_t(MemoryLayout<sa_family_t>.size + path.count)
-        fd = try? descriptorOrErrno(system_socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)).get()
+        fd = try? descriptorOrErrno(
+            system_socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        ).get()
     }
 
     deinit { fd?.close() }

@@ -1,4 +1,5 @@
 import SubflowFormats
+
 /// Why a path was not trusted: which component, what is wrong with it, and how to fix it.
 public struct TrustError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Problem: Hashable, Sendable {
@@ -32,13 +33,15 @@ public struct TrustError: Error, Hashable, Sendable, CustomStringConvertible {
         case .notARegularFile(let kind):
             return "it is \(kind), not a regular file"
         case .untrustedOwner(let uid, let isDirectory):
-            return "the \(isDirectory ? "directory" : "file") is owned by uid \(uid), not by root or the user running subflowd "
+            return
+                "the \(isDirectory ? "directory" : "file") is owned by uid \(uid), not by root or the user running subflowd "
                 + "(uid \(FileStatus.effectiveUID)), so that user could change what subflowd reads; fix with: chown root \(shown)"
         case .writable(let byOthers, let mode, let isDirectory):
             return "the \(isDirectory ? "directory" : "file") is writable by \(byOthers ? "others" : "its group") "
                 + "(mode \(String(mode, radix: 8))); fix with: chmod go-w \(shown)"
         case .untrustedLink(let uid):
-            return "the symbolic link belongs to uid \(uid) and sits in a directory anyone may write (sticky, like /tmp): "
+            return
+                "the symbolic link belongs to uid \(uid) and sits in a directory anyone may write (sticky, like /tmp): "
                 + "only links of root or the user running subflowd are followed there; name the link's target instead"
         case .tooManyLinks:
             return "too many levels of symbolic links (more than \(TrustedPath.maximumLinks))"

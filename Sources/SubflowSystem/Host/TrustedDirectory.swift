@@ -48,13 +48,21 @@ public final class TrustedDirectory {
     /// is ever opened or created through a symbolic link or appended to by mistake.
     public func createForAppending(_ name: String, mode: mode_t = 0o640) throws(SystemError) -> AppendOnlyFile {
         let shown = TrustedPath.join(path, name)
-        let fd = try descriptorOrErrno(system_openat(descriptor, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW
-                                                     | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode)).orThrow("open", shown)
+        let fd = try descriptorOrErrno(
+            system_openat(
+                descriptor, name,
+                O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW
+                    | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode)
+        ).orThrow("open", shown)
         let status: FileStatus
-        do throws(SystemError) { status = try FileStatus(descriptor: fd, path: shown) } catch { fd.close(); throw error }
+        do throws(SystemError) { status = try FileStatus(descriptor: fd, path: shown) } catch {
+            fd.close(); throw error
+        }
         guard status.isRegularFile else {
             fd.close()
-            throw SystemError(operation: "open", errno: .invalidArgument, detail: "\(shown): it is \(status.kind), not a regular file")
+            throw SystemError(
+                operation: "open", errno: .invalidArgument, detail: "\(shown): it is \(status.kind), not a regular file"
+            )
         }
         return AppendOnlyFile(descriptor: fd, path: shown, size: status.size)
     }

@@ -42,8 +42,11 @@ public enum TrustedPath {
             throw TrustError(path: path, problem: .untrustedOwner(uid: status.ownerUID, isDirectory: isDirectory))
         }
         if (status.isWritableByOthers || status.isWritableByGroup) && !(isDirectory && status.isSticky) {
-            throw TrustError(path: path, problem: .writable(byOthers: status.isWritableByOthers, mode: status.mode,
-                                                            isDirectory: isDirectory))
+            throw TrustError(
+                path: path,
+                problem: .writable(
+                    byOthers: status.isWritableByOthers, mode: status.mode,
+                    isDirectory: isDirectory))
         }
     }
 
@@ -75,7 +78,9 @@ struct Walk {
     /// Continues from an open trusted directory (its chain is copied, not taken).
     init(continuing directory: TrustedDirectory) {
         // F_DUPFD_CLOEXEC: dup(2) would drop close-on-exec, and children must not inherit these.
-        chain = directory.chain.map { (Descriptor(rawValue: system_fcntl($0.fd, F_DUPFD_CLOEXEC, 0)), $0.path, $0.status) }
+        chain = directory.chain.map {
+            (Descriptor(rawValue: system_fcntl($0.fd, F_DUPFD_CLOEXEC, 0)), $0.path, $0.status)
+        }
     }
 
     mutating func release() {
@@ -97,8 +102,11 @@ struct Walk {
         let last = try walk(components, wantDirectory: false)!
         defer { last.fd.close() }
         let parent = chain.last!
-        let opened = descriptorOrErrno(system_openat(parent.fd, last.name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY))
-        guard case .success(let fd) = opened else { throw TrustError(path: last.path, problem: .system(SystemError.last("open"))) }
+        let opened = descriptorOrErrno(
+            system_openat(parent.fd, last.name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY))
+        guard case .success(let fd) = opened else {
+            throw TrustError(path: last.path, problem: .system(SystemError.last("open")))
+        }
         let status: FileStatus
         do throws(SystemError) { status = try FileStatus(descriptor: fd, path: last.path) } catch {
             fd.close()
@@ -132,8 +140,11 @@ struct Walk {
     /// with `wantDirectory` false the last component must be a regular file, which is checked
     /// and returned (O_PATH descriptor) instead of appended.
     @discardableResult
-    private mutating func walk(_ components: [String], wantDirectory: Bool)
-        throws(TrustError) -> (fd: Descriptor, path: String, status: FileStatus, name: String)? {
+    private mutating func walk(
+        _ components: [String], wantDirectory: Bool
+    )
+        throws(TrustError) -> (fd: Descriptor, path: String, status: FileStatus, name: String)?
+    {
         var pending = Array(components.reversed())
         while let name = pending.popLast() {
             if name == "." || name.isEmpty { continue }
@@ -147,7 +158,8 @@ struct Walk {
             let opened = descriptorOrErrno(system_openat(parent.fd, name, Int32(SFD_O_PATH) | O_NOFOLLOW | O_CLOEXEC))
             guard case .success(let fd) = opened else {
                 let error = SystemError.last("open")
-                throw TrustError(path: path, problem: error.errno == .noSuchFileOrDirectory ? .notFound : .system(error))
+                throw TrustError(
+                    path: path, problem: error.errno == .noSuchFileOrDirectory ? .notFound : .system(error))
             }
             let status: FileStatus
             do throws(SystemError) { status = try FileStatus(descriptor: fd, path: path) } catch {
@@ -170,9 +182,13 @@ struct Walk {
             // The kind first: "chmod go-w /dev/zero" would be no answer to "a device is not a file".
             let isLast = pending.isEmpty
             if isLast && !wantDirectory {
-                guard status.isRegularFile else { fd.close(); throw TrustError(path: path, problem: .notARegularFile(status.kind)) }
+                guard status.isRegularFile else {
+                    fd.close(); throw TrustError(path: path, problem: .notARegularFile(status.kind))
+                }
             } else {
-                guard status.isDirectory else { fd.close(); throw TrustError(path: path, problem: .notADirectory(status.kind)) }
+                guard status.isDirectory else {
+                    fd.close(); throw TrustError(path: path, problem: .notADirectory(status.kind))
+                }
             }
             do { try TrustedPath.check(status, at: path) } catch { fd.close(); throw error }
             if isLast && !wantDirectory { return (fd, path, status, name) }

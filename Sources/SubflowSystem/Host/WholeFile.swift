@@ -32,8 +32,9 @@ extension OpenedFile {
         result.reserveCapacity(status.size)
         while true {
             // One byte more than the limit allows: reading it proves the file grew past it.
-            let chunk = try read(at: result.count, count: min(1 << 16, limit + 1 - result.count),
-                                 shownPath: InputExcerpt.of(path, limit: 200))
+            let chunk = try read(
+                at: result.count, count: min(1 << 16, limit + 1 - result.count),
+                shownPath: InputExcerpt.of(path, limit: 200))
             if chunk.isEmpty { return result }
             result += chunk
             if result.count > limit { throw tooLarge() }

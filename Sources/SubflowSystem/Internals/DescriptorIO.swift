@@ -44,7 +44,9 @@ extension Descriptor {
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Result<Int, Errno> {
         var done = 0
         while done < buffer.count {
-            switch retryingOnInterrupt({ system_pread(self, buffer.baseAddress! + done, buffer.count - done, offset + done) }) {
+            switch retryingOnInterrupt({
+                system_pread(self, buffer.baseAddress! + done, buffer.count - done, offset + done)
+            }) {
             case .success(0): return .success(done)
             case .success(let n): done += n
             case .failure(let error): return .failure(error)

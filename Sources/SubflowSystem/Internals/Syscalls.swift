@@ -1,5 +1,5 @@
-import CMNL
 import CELL
+import CMNL
 import Glibc
 
 // Every system call this module makes, one thin wrapper each (the pattern of swift-system's
@@ -30,8 +30,10 @@ func system_recv(_ fd: Descriptor, _ buffer: UnsafeMutableRawPointer?, _ count: 
     return Glibc.recv(fd.rawValue, buffer, count, flags)
 }
 
-func system_recvfrom(_ fd: Descriptor, _ buffer: UnsafeMutableRawPointer?, _ count: Int, _ flags: Int32,
-                     _ address: UnsafeMutablePointer<sockaddr>?, _ length: UnsafeMutablePointer<socklen_t>?) -> Int {
+func system_recvfrom(
+    _ fd: Descriptor, _ buffer: UnsafeMutableRawPointer?, _ count: Int, _ flags: Int32,
+    _ address: UnsafeMutablePointer<sockaddr>?, _ length: UnsafeMutablePointer<socklen_t>?
+) -> Int {
     if SyscallFaults.fails(.recvfrom) { return -1 }
     return Glibc.recvfrom(fd.rawValue, buffer, count, flags, address, length)
 }
@@ -41,8 +43,10 @@ func system_send(_ fd: Descriptor, _ buffer: UnsafeRawPointer?, _ count: Int, _ 
     return Glibc.send(fd.rawValue, buffer, count, flags)
 }
 
-func system_sendto(_ fd: Descriptor, _ buffer: UnsafeRawPointer?, _ count: Int, _ flags: Int32,
-                   _ address: UnsafePointer<sockaddr>?, _ length: socklen_t) -> Int {
+func system_sendto(
+    _ fd: Descriptor, _ buffer: UnsafeRawPointer?, _ count: Int, _ flags: Int32,
+    _ address: UnsafePointer<sockaddr>?, _ length: socklen_t
+) -> Int {
     if SyscallFaults.fails(.sendto) { return -1 }
     return Glibc.sendto(fd.rawValue, buffer, count, flags, address, length)
 }
@@ -177,8 +181,10 @@ func system_listen(_ fd: Descriptor, _ backlog: Int32) -> Int32 {
     return Glibc.listen(fd.rawValue, backlog)
 }
 
-func system_accept(_ fd: Descriptor, _ address: UnsafeMutablePointer<sockaddr>?,
-                   _ length: UnsafeMutablePointer<socklen_t>?) -> Int32 {
+func system_accept(
+    _ fd: Descriptor, _ address: UnsafeMutablePointer<sockaddr>?,
+    _ length: UnsafeMutablePointer<socklen_t>?
+) -> Int32 {
     if SyscallFaults.fails(.accept) { return -1 }
     return Glibc.accept(fd.rawValue, address, length)
 }
@@ -188,26 +194,34 @@ func system_shutdown(_ fd: Descriptor, _ how: Int32) -> Int32 {
     return Glibc.shutdown(fd.rawValue, how)
 }
 
-func system_setsockopt(_ fd: Descriptor, _ level: Int32, _ name: Int32, _ value: UnsafeRawPointer?,
-                       _ length: socklen_t) -> Int32 {
+func system_setsockopt(
+    _ fd: Descriptor, _ level: Int32, _ name: Int32, _ value: UnsafeRawPointer?,
+    _ length: socklen_t
+) -> Int32 {
     if SyscallFaults.fails(.setsockopt) { return -1 }
     return Glibc.setsockopt(fd.rawValue, level, name, value, length)
 }
 
-func system_getsockopt(_ fd: Descriptor, _ level: Int32, _ name: Int32, _ value: UnsafeMutableRawPointer?,
-                       _ length: UnsafeMutablePointer<socklen_t>?) -> Int32 {
+func system_getsockopt(
+    _ fd: Descriptor, _ level: Int32, _ name: Int32, _ value: UnsafeMutableRawPointer?,
+    _ length: UnsafeMutablePointer<socklen_t>?
+) -> Int32 {
     if SyscallFaults.fails(.getsockopt) { return -1 }
     return Glibc.getsockopt(fd.rawValue, level, name, value, length)
 }
 
-func system_getsockname(_ fd: Descriptor, _ address: UnsafeMutablePointer<sockaddr>?,
-                        _ length: UnsafeMutablePointer<socklen_t>?) -> Int32 {
+func system_getsockname(
+    _ fd: Descriptor, _ address: UnsafeMutablePointer<sockaddr>?,
+    _ length: UnsafeMutablePointer<socklen_t>?
+) -> Int32 {
     if SyscallFaults.fails(.getsockname) { return -1 }
     return Glibc.getsockname(fd.rawValue, address, length)
 }
 
-func system_getpeername(_ fd: Descriptor, _ address: UnsafeMutablePointer<sockaddr>?,
-                        _ length: UnsafeMutablePointer<socklen_t>?) -> Int32 {
+func system_getpeername(
+    _ fd: Descriptor, _ address: UnsafeMutablePointer<sockaddr>?,
+    _ length: UnsafeMutablePointer<socklen_t>?
+) -> Int32 {
     if SyscallFaults.fails(.getpeername) { return -1 }
     return Glibc.getpeername(fd.rawValue, address, length)
 }
@@ -219,14 +233,18 @@ func system_epoll_create1(_ flags: Int32) -> Int32 {
     return epoll_create1(flags)
 }
 
-func system_epoll_ctl(_ epoll: Descriptor, _ operation: Int32, _ fd: Descriptor,
-                      _ event: UnsafeMutablePointer<epoll_event>?) -> Int32 {
+func system_epoll_ctl(
+    _ epoll: Descriptor, _ operation: Int32, _ fd: Descriptor,
+    _ event: UnsafeMutablePointer<epoll_event>?
+) -> Int32 {
     if SyscallFaults.fails(.epollControl) { return -1 }
     return epoll_ctl(epoll.rawValue, operation, fd.rawValue, event)
 }
 
-func system_epoll_wait(_ epoll: Descriptor, _ events: UnsafeMutablePointer<epoll_event>?, _ count: Int32,
-                       _ milliseconds: Int32) -> Int32 {
+func system_epoll_wait(
+    _ epoll: Descriptor, _ events: UnsafeMutablePointer<epoll_event>?, _ count: Int32,
+    _ milliseconds: Int32
+) -> Int32 {
     if SyscallFaults.fails(.epollWait) { return -1 }
     return epoll_wait(epoll.rawValue, events, count, milliseconds)
 }

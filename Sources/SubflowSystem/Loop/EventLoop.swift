@@ -35,8 +35,10 @@ public final class EventLoop {
     /// Initialises ELL's main loop (`l_main_init`) and the loop's own descriptors. Throws
     /// EBUSY while another EventLoop exists in this process.
     public init() throws(SystemError) {
-        guard Self.exists.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
-            throw SystemError(operation: "l_main_init", errno: .resourceBusy, detail: "(another EventLoop exists in this process)")
+        guard Self.exists.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else {
+            throw SystemError(
+                operation: "l_main_init", errno: .resourceBusy, detail: "(another EventLoop exists in this process)")
         }
         guard l_main_init() else {
             Self.exists.store(false, ordering: .releasing)
@@ -82,7 +84,9 @@ public final class EventLoop {
 
     /// A watch with a read handler and a hang-up handler (called on EPOLLERR/EPOLLHUP once
     /// reading has stopped); the write handler is set later on the watch.
-    func watch(fd: Descriptor, onReadable: @escaping () -> Void, onHangUp: @escaping () -> Void) throws(SystemError) -> FileWatch {
+    func watch(
+        fd: Descriptor, onReadable: @escaping () -> Void, onHangUp: @escaping () -> Void
+    ) throws(SystemError) -> FileWatch {
         try FileWatch(registration: WatchRegistration(fd: fd, onReadable: onReadable, onHangUp: onHangUp), in: watches)
     }
 
@@ -111,15 +115,21 @@ public final class EventLoop {
         guard pthread_sigmask(SIG_BLOCK, &set, nil) == 0 else { throw SystemError.last("pthread_sigmask") }
         let fd = try descriptorOrErrno(system_signalfd(&set, Int32(SFD_NONBLOCK | SFD_CLOEXEC))).orThrow("signalfd")
         do {
-            signalWatches.append((fd, try watchReadable(fd: fd) {
-                var info = signalfd_siginfo()
-                var delivered = false
-                while withUnsafeMutableBytes(of: &info, { raw in retryingOnInterrupt { system_read(fd, raw.baseAddress, raw.count) } })
-                    == .success(MemoryLayout<signalfd_siginfo>.size) {
-                    delivered = true
-                }
-                if delivered { handler() }
-            }))
+            signalWatches.append(
+                (
+                    fd,
+                    try watchReadable(fd: fd) {
+                        var info = signalfd_siginfo()
+                        var delivered = false
+                        while withUnsafeMutableBytes(
+                            of: &info, { raw in retryingOnInterrupt { system_read(fd, raw.baseAddress, raw.count) } })
+                            == .success(MemoryLayout<signalfd_siginfo>.size)
+                        {
+                            delivered = true
+                        }
+                        if delivered { handler() }
+                    }
+                ))
         } catch {
             fd.close()
             throw error

@@ -16,7 +16,9 @@ public final class FileWatch {
     }
 
     /// The watch still has a handler (nobody cancelled it): the link watchdog checks this.
-    public var isActive: Bool { registration.onReadable != nil || registration.onWritable != nil || registration.onHangUp != nil }
+    public var isActive: Bool {
+        registration.onReadable != nil || registration.onWritable != nil || registration.onHangUp != nil
+    }
 
     public func cancel() {
         watches?.remove(token: token)

@@ -31,8 +31,10 @@ public final class LoopStream {
     public private(set) var isClosed = false
 
     /// Takes ownership of the connected, non-blocking descriptor `fd` (closed on failure too).
-    public init(adopting fd: Descriptor, loop: EventLoop, onReadable: @escaping () -> Void,
-                onHangUp: @escaping () -> Void) throws(SystemError) {
+    public init(
+        adopting fd: Descriptor, loop: EventLoop, onReadable: @escaping () -> Void,
+        onHangUp: @escaping () -> Void
+    ) throws(SystemError) {
         self.fd = fd
         self.onReadable = onReadable
         self.onHangUp = onHangUp
@@ -51,7 +53,9 @@ public final class LoopStream {
     public func read(maximum: Int) -> ReadResult {
         guard !isClosed else { return .end }
         var buffer = [UInt8](repeating: 0, count: maximum)
-        switch buffer.withUnsafeMutableBytes({ raw in retryingOnInterrupt { system_recv(fd, raw.baseAddress, raw.count, 0) } }) {
+        switch buffer.withUnsafeMutableBytes({ raw in
+            retryingOnInterrupt { system_recv(fd, raw.baseAddress, raw.count, 0) }
+        }) {
         case .success(0): return .end
         case .success(let n): return .bytes(Array(buffer.prefix(n)))
         case .failure(.wouldBlock): return .wouldBlock
@@ -62,7 +66,9 @@ public final class LoopStream {
     /// One send(2) (MSG_NOSIGNAL): how many bytes the kernel took, 0 when its buffer is full.
     public func write(_ bytes: ArraySlice<UInt8>) throws(SystemError) -> Int {
         guard !isClosed else { throw SystemError(operation: "send", errno: .badFileDescriptor) }
-        switch bytes.withUnsafeBytes({ raw in retryingOnInterrupt { system_send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) } }) {
+        switch bytes.withUnsafeBytes({ raw in
+            retryingOnInterrupt { system_send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
+        }) {
         case .success(let n): return n
         case .failure(.wouldBlock): return 0
         case .failure(let error): throw SystemError(operation: "send", errno: error)

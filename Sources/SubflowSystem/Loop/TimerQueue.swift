@@ -25,7 +25,8 @@ final class TimerQueue {
     private(set) var pendingCount = 0
 
     init() throws(SystemError) {
-        fd = try descriptorOrErrno(system_timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))).orThrow("timerfd_create")
+        fd = try descriptorOrErrno(system_timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))).orThrow(
+            "timerfd_create")
     }
 
     deinit { fd.close() }
@@ -33,7 +34,8 @@ final class TimerQueue {
     /// Queues `timer` to fire `milliseconds` from now; it never fires earlier.
     func schedule(_ timer: OneShotTimer, afterMilliseconds milliseconds: UInt64) {
         let (delay, overflow) = milliseconds.multipliedReportingOverflow(by: 1000)
-        let deadline = overflow ? UInt64.max : MonotonicClock.nowMicroseconds.addingReportingOverflow(delay).partialValue
+        let deadline =
+            overflow ? UInt64.max : MonotonicClock.nowMicroseconds.addingReportingOverflow(delay).partialValue
         heap.insert(Entry(deadline: deadline, sequence: nextSequence, timer: timer))
         nextSequence += 1
         pendingCount += 1
@@ -57,7 +59,7 @@ final class TimerQueue {
     /// then arms the timerfd for the next live deadline.
     func fireDue() {
         var expirations: UInt64 = 0
-        _ = retryingOnInterrupt { system_read(fd, &expirations, MemoryLayout<UInt64>.size) }   // EAGAIN: nothing new, fine
+        _ = retryingOnInterrupt { system_read(fd, &expirations, MemoryLayout<UInt64>.size) }  // EAGAIN: nothing new, fine
         armedDeadline = nil
         let now = MonotonicClock.nowMicroseconds
         // Timers a handler schedules now wait for the next turn, even with a 0 ms delay.

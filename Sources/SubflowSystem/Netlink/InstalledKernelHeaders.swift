@@ -160,8 +160,14 @@ public enum InstalledKernelHeaders {
         ]
         // Flags newer headers add: present only when the installed header defines them.
         let optional: [(name: String, defined: Int64, value: Int64)] = [
-            ("MPTCP_PM_EV_FLAG_DENY_JOIN_ID0", v(SFD_HAS_MPTCP_PM_EV_FLAG_DENY_JOIN_ID0), v(SFD_MPTCP_PM_EV_FLAG_DENY_JOIN_ID0)),
-            ("MPTCP_PM_EV_FLAG_SERVER_SIDE", v(SFD_HAS_MPTCP_PM_EV_FLAG_SERVER_SIDE), v(SFD_MPTCP_PM_EV_FLAG_SERVER_SIDE)),
+            (
+                "MPTCP_PM_EV_FLAG_DENY_JOIN_ID0", v(SFD_HAS_MPTCP_PM_EV_FLAG_DENY_JOIN_ID0),
+                v(SFD_MPTCP_PM_EV_FLAG_DENY_JOIN_ID0)
+            ),
+            (
+                "MPTCP_PM_EV_FLAG_SERVER_SIDE", v(SFD_HAS_MPTCP_PM_EV_FLAG_SERVER_SIDE),
+                v(SFD_MPTCP_PM_EV_FLAG_SERVER_SIDE)
+            ),
             ("MPTCP_PM_ADDR_FLAG_LAMINAR", v(SFD_HAS_MPTCP_PM_ADDR_FLAG_LAMINAR), v(SFD_MPTCP_PM_ADDR_FLAG_LAMINAR)),
         ]
         for flag in optional where flag.defined != 0 { table[flag.name] = flag.value }

@@ -39,8 +39,10 @@ public struct NetlinkAttribute: Sendable, Hashable {
     private func validate(_ kind: mnl_attr_data_type, size: Int, _ name: String?) throws(NetlinkDecodeError) {
         let ok = withAttribute { mnl_attr_validate2($0, kind, size) == 0 }
         guard ok else {
-            throw NetlinkDecodeError(.attributeLength(NetlinkAttributeName(type, name), expected: size,
-                                                      actual: payload.count))
+            throw NetlinkDecodeError(
+                .attributeLength(
+                    NetlinkAttributeName(type, name), expected: size,
+                    actual: payload.count))
         }
     }
 

@@ -36,8 +36,10 @@ public struct NetlinkAttributes: Sendable, Hashable, RandomAccessCollection {
                     return .failure(NetlinkAttributes.diagnose(storage, offset: offset))
                 }
                 let length = Int(mnl_attr_get_len(attribute))
-                found.append(NetlinkAttribute(raw: storage[offset..<offset + length],
-                                              rawType: attribute.pointee.nla_type, offset: offset))
+                found.append(
+                    NetlinkAttribute(
+                        raw: storage[offset..<offset + length],
+                        rawType: attribute.pointee.nla_type, offset: offset))
                 attribute = UnsafePointer(mnl_attr_next(attribute))
             }
             return .success(found)
@@ -55,16 +57,19 @@ public struct NetlinkAttributes: Sendable, Hashable, RandomAccessCollection {
     private static func diagnose(_ storage: [UInt8], offset: Int) -> NetlinkDecodeError {
         let available = storage.count - offset
         guard available >= 4,
-              let length = HostByteOrder.uint16(storage[...], at: offset),
-              let rawType = HostByteOrder.uint16(storage[...], at: offset + 2) else {
+            let length = HostByteOrder.uint16(storage[...], at: offset),
+            let rawType = HostByteOrder.uint16(storage[...], at: offset + 2)
+        else {
             return NetlinkDecodeError(.truncatedAttributeHeader(offset: offset, available: available))
         }
         let name = NetlinkAttributeName(rawType & NetlinkAttributeFlags.typeMask)
         if length < 4 {
             return NetlinkDecodeError(.attributeLengthTooSmall(name, offset: offset, length: Int(length)))
         }
-        return NetlinkDecodeError(.attributeLengthExceedsData(name, offset: offset, length: Int(length),
-                                                              available: available))
+        return NetlinkDecodeError(
+            .attributeLengthExceedsData(
+                name, offset: offset, length: Int(length),
+                available: available))
     }
 
     // MARK: Collection

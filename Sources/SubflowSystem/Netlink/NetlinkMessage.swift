@@ -40,8 +40,10 @@ public struct NetlinkMessage: Sendable, Hashable, CustomStringConvertible {
     public init(bytes: [UInt8]) throws(NetlinkDecodeError) {
         let messages = try NetlinkDatagram.split(bytes)
         guard messages.count == 1 else {
-            throw NetlinkDecodeError(.invalidValue(nil, value: Int64(messages.count),
-                                                   reason: "expected exactly one netlink message"))
+            throw NetlinkDecodeError(
+                .invalidValue(
+                    nil, value: Int64(messages.count),
+                    reason: "expected exactly one netlink message"))
         }
         self = messages[0]
     }
@@ -90,9 +92,12 @@ public enum NetlinkDatagram {
     private static func diagnose(_ bytes: [UInt8], offset: Int) -> NetlinkDecodeError {
         let available = bytes.count - offset
         guard available >= NetlinkMessage.headerLength,
-              let length = HostByteOrder.uint32(bytes[...], at: offset) else {
-            return NetlinkDecodeError(.truncatedHeader(what: "netlink header", needed: NetlinkMessage.headerLength,
-                                                       available: available))
+            let length = HostByteOrder.uint32(bytes[...], at: offset)
+        else {
+            return NetlinkDecodeError(
+                .truncatedHeader(
+                    what: "netlink header", needed: NetlinkMessage.headerLength,
+                    available: available))
         }
         if Int(length) < NetlinkMessage.headerLength {
             return NetlinkDecodeError(.messageLengthTooSmall(length: Int(length)))

@@ -63,8 +63,9 @@ public struct NetlinkMessageBuilder: Sendable {
 
     /// Appends one attribute with `payload` (`mnl_attr_put_check`).
     public mutating func putBytes(_ type: UInt16, _ payload: [UInt8]) {
-        precondition(payload.count <= NetlinkMessageBuilder.maximumAttributePayload,
-                     "netlink attribute \(type): \(payload.count) bytes do not fit in nla_len")
+        precondition(
+            payload.count <= NetlinkMessageBuilder.maximumAttributePayload,
+            "netlink attribute \(type): \(payload.count) bytes do not fit in nla_len")
         let ok = withHeader(reserving: 4 + payload.count) { header, capacity in
             payload.withUnsafeBytes { mnl_attr_put_check(header, capacity, type, payload.count, $0.baseAddress) }
         }
@@ -109,8 +110,9 @@ public struct NetlinkMessageBuilder: Sendable {
     /// is not sent.
     public mutating func putString(_ type: UInt16, _ value: String) {
         let size = value.utf8.count + 1
-        precondition(size <= NetlinkMessageBuilder.maximumAttributePayload,
-                     "netlink attribute \(type): string too long")
+        precondition(
+            size <= NetlinkMessageBuilder.maximumAttributePayload,
+            "netlink attribute \(type): string too long")
         let ok = withHeader(reserving: 4 + size) { header, capacity in
             value.withCString { mnl_attr_put_strz_check(header, capacity, type, $0) }
         }
@@ -119,7 +121,9 @@ public struct NetlinkMessageBuilder: Sendable {
 
     /// Opens a nest of `type` with `NLA_F_NESTED` set (`mnl_attr_nest_start_check`), lets
     /// `body` put its attributes, then closes it (`mnl_attr_nest_end` fixes up `nla_len`).
-    public mutating func nested<E: Error>(_ type: UInt16, _ body: (inout NetlinkMessageBuilder) throws(E) -> Void) throws(E) {
+    public mutating func nested<E: Error>(
+        _ type: UInt16, _ body: (inout NetlinkMessageBuilder) throws(E) -> Void
+    ) throws(E) {
         let offset = length
         let opened = withHeader(reserving: 4) { header, capacity in
             mnl_attr_nest_start_check(header, capacity, type) != nil

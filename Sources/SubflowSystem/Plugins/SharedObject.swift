@@ -22,7 +22,9 @@ public final class SharedObject {
     public init(file: OpenedFile) throws(SharedObjectError) {
         self.path = file.path
         let identity = FileIdentity(device: file.status.device, inode: file.status.inode)
-        if let known = SharedObject.loaded.withLock({ $0[identity] }), let h = UnsafeMutableRawPointer(bitPattern: known) {
+        if let known = SharedObject.loaded.withLock({ $0[identity] }),
+            let h = UnsafeMutableRawPointer(bitPattern: known)
+        {
             self.handle = h
             return
         }

@@ -22,7 +22,8 @@ public final class DescriptorReserve {
         defer { reserve = Self.take() }
         var shed = 0
         while shed < maximum {
-            guard case .success(let client) = AcceptedSocket.retryingAborted({ system_accept(listener, nil, nil) }) else { break }
+            guard case .success(let client) = AcceptedSocket.retryingAborted({ system_accept(listener, nil, nil) })
+            else { break }
             client.close()
             shed += 1
         }

@@ -24,8 +24,10 @@ public final class InterfaceLinkChange {
         }
         self.device = device
         self.up = up
-        socket = try descriptorOrErrno(system_socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
-            .orThrow("socket")
+        socket = try descriptorOrErrno(
+            system_socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        )
+        .orThrow("socket")
         request.replaceSubrange(0..<device.utf8.count, with: device.utf8)
         guard request.withUnsafeMutableBytes({ system_ioctl(socket, UInt(SIOCGIFFLAGS), $0.baseAddress!) }) == 0 else {
             let error = SystemError.last("SIOCGIFFLAGS", device)
@@ -34,7 +36,9 @@ public final class InterfaceLinkChange {
         }
         request.withUnsafeMutableBytes { raw in
             let flags = raw.load(fromByteOffset: Int(IFNAMSIZ), as: Int16.self)
-            raw.storeBytes(of: up ? flags | Self.interfaceUp : flags & ~Self.interfaceUp, toByteOffset: Int(IFNAMSIZ), as: Int16.self)
+            raw.storeBytes(
+                of: up ? flags | Self.interfaceUp : flags & ~Self.interfaceUp, toByteOffset: Int(IFNAMSIZ),
+                as: Int16.self)
         }
     }
 

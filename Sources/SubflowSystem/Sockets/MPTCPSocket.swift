@@ -23,9 +23,12 @@ public final class MPTCPSocket {
 
     /// socket(AF_INET|AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_MPTCP or IPPROTO_TCP).
     public init(family: AddressFamily, transport: Transport = .mptcp) throws(SystemError) {
-        fd = try descriptorOrErrno(system_socket(family.domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
-                                                 transport.protocolNumber))
-            .orThrow("socket(\(family == .ipv4 ? "AF_INET" : "AF_INET6"), \(transport.name))")
+        fd = try descriptorOrErrno(
+            system_socket(
+                family.domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                transport.protocolNumber)
+        )
+        .orThrow("socket(\(family == .ipv4 ? "AF_INET" : "AF_INET6"), \(transport.name))")
         self.family = family
     }
 
@@ -40,7 +43,7 @@ public final class MPTCPSocket {
     /// MPTCP_INFO's sequence numbers are not available. Nil if the kernel does not say.
     public func outstandingBytes() -> Int? {
         var value: Int32 = 0
-        let request = UInt(0x5411)   // SIOCOUTQ (= TIOCOUTQ)
+        let request = UInt(0x5411)  // SIOCOUTQ (= TIOCOUTQ)
         guard system_ioctl(fd, request, &value) == 0 else { return nil }
         return Int(value)
     }
@@ -65,8 +68,10 @@ public final class MPTCPSocket {
     // MARK: server side
 
     /// A listening MPTCP socket on `address` (SO_REUSEADDR set).
-    public static func listening(on address: SocketEndpoint, backlog: Int32 = 128,
-                                 transport: Transport = .mptcp) throws(SystemError) -> MPTCPSocket {
+    public static func listening(
+        on address: SocketEndpoint, backlog: Int32 = 128,
+        transport: Transport = .mptcp
+    ) throws(SystemError) -> MPTCPSocket {
         let socket = try MPTCPSocket(family: address.family, transport: transport)
         var one: Int32 = 1
         _ = system_setsockopt(socket.fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -101,16 +106,20 @@ public final class MPTCPSocket {
 
     /// Connects to `remote`, optionally from a given source address, giving up after `timeout`
     /// (thrown as ETIMEDOUT). The returned socket is blocking.
-    public static func connect(to remote: SocketEndpoint, from local: SocketEndpoint? = nil,
-                               timeout: Duration = .seconds(10),
-                               transport: Transport = .mptcp) throws(SystemError) -> MPTCPSocket {
+    public static func connect(
+        to remote: SocketEndpoint, from local: SocketEndpoint? = nil,
+        timeout: Duration = .seconds(10),
+        transport: Transport = .mptcp
+    ) throws(SystemError) -> MPTCPSocket {
         let socket = try MPTCPSocket(family: remote.family, transport: transport)
         if let local { try socket.bind(to: local) }
         try socket.setNonBlocking(true)
         let operation = "connect(\(remote))"
         // Not retried on EINTR: the connection attempt goes on asynchronously, exactly like EINPROGRESS.
         if case .failure(let error) = valueOrErrno(remote.withSockaddr({ system_connect(socket.fd, $0, $1) })) {
-            guard error == .inProgress || error == .interrupted else { throw SystemError(operation: operation, errno: error) }
+            guard error == .inProgress || error == .interrupted else {
+                throw SystemError(operation: operation, errno: error)
+            }
             guard try socket.wait(for: .writable, timeout: timeout) else {
                 throw SystemError(operation: operation, errno: .timedOut)
             }
@@ -126,7 +135,9 @@ public final class MPTCPSocket {
     /// One send(2) of `bytes` with MSG_NOSIGNAL. Returns how many bytes the kernel took (may be
     /// fewer than offered); 0 when a non-blocking socket has no room (EAGAIN).
     public func send(_ bytes: ArraySlice<UInt8>) throws(SystemError) -> Int {
-        switch bytes.withUnsafeBytes({ raw in retryingOnInterrupt { system_send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) } }) {
+        switch bytes.withUnsafeBytes({ raw in
+            retryingOnInterrupt { system_send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
+        }) {
         case .success(let n): return n
         case .failure(.wouldBlock): return 0
         case .failure(let error): throw SystemError(operation: "send", errno: error)
@@ -146,7 +157,9 @@ public final class MPTCPSocket {
     /// One recv(2) into `buffer` (up to its count). Returns the byte count, 0 at end of stream,
     /// nil when a non-blocking socket has nothing to read (EAGAIN).
     public func receive(into buffer: inout [UInt8]) throws(SystemError) -> Int? {
-        switch buffer.withUnsafeMutableBytes({ raw in retryingOnInterrupt { system_recv(fd, raw.baseAddress, raw.count, 0) } }) {
+        switch buffer.withUnsafeMutableBytes({ raw in
+            retryingOnInterrupt { system_recv(fd, raw.baseAddress, raw.count, 0) }
+        }) {
         case .success(let n): return n
         case .failure(.wouldBlock): return nil
         case .failure(let error): throw SystemError(operation: "recv", errno: error)
@@ -187,7 +200,8 @@ public final class MPTCPSocket {
         }
         let info = MPTCPInfo(bytes: Array(buffer.prefix(Int(length))))
         guard let info else {
-            throw SystemError(operation: "getsockopt(SOL_MPTCP, MPTCP_INFO) returned \(length) bytes", errno: .protocolError)
+            throw SystemError(
+                operation: "getsockopt(SOL_MPTCP, MPTCP_INFO) returned \(length) bytes", errno: .protocolError)
         }
         return info
     }
@@ -208,7 +222,9 @@ public final class MPTCPSocket {
     /// indices of those that are. Empty on timeout.
     public static func readable(_ sockets: [MPTCPSocket], timeout: Duration?) throws(SystemError) -> [Int] {
         var entries = sockets.map { pollfd(fd: $0.fd.rawValue, events: Int16(POLLIN), revents: 0) }
-        guard try PollWait.poll(&entries, until: PollWait.deadline(after: timeout)).orThrow("poll") > 0 else { return [] }
+        guard try PollWait.poll(&entries, until: PollWait.deadline(after: timeout)).orThrow("poll") > 0 else {
+            return []
+        }
         return entries.indices.filter { entries[$0].revents != 0 }
     }
 
@@ -221,8 +237,10 @@ public final class MPTCPSocket {
         return value
     }
 
-    private func address(_ call: (Descriptor, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?) -> Int32,
-                         _ name: String) throws(SystemError) -> SocketEndpoint {
+    private func address(
+        _ call: (Descriptor, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?) -> Int32,
+        _ name: String
+    ) throws(SystemError) -> SocketEndpoint {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &storage) {

@@ -36,7 +36,9 @@ public struct PeerCredentials: Sendable, Hashable, CustomStringConvertible {
         var groups = [UInt32](repeating: 0, count: 64)
         for _ in 0..<2 {
             var length = socklen_t(groups.count * MemoryLayout<UInt32>.size)
-            let result = groups.withUnsafeMutableBytes { system_getsockopt(fd, SOL_SOCKET, optionPeerGroups, $0.baseAddress, &length) }
+            let result = groups.withUnsafeMutableBytes {
+                system_getsockopt(fd, SOL_SOCKET, optionPeerGroups, $0.baseAddress, &length)
+            }
             if result == 0 { return Array(groups.prefix(Int(length) / MemoryLayout<UInt32>.size)) }
             guard Errno.current == .resultOutOfRange else { return [] }
             groups = [UInt32](repeating: 0, count: Int(length) / MemoryLayout<UInt32>.size + 1)

@@ -14,13 +14,19 @@ public final class TCPStreamListener {
     deinit { close() }
 
     /// Binds and listens on `address` (port 0: the kernel picks one; see `boundAddress`).
-    public static func listen(on address: SocketEndpoint, backlog: Int32 = 16) throws(SystemError) -> TCPStreamListener {
-        let fd = try descriptorOrErrno(system_socket(address.family.domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
-                                                     Int32(IPPROTO_TCP))).orThrow("socket(IPPROTO_TCP)")
+    public static func listen(on address: SocketEndpoint, backlog: Int32 = 16) throws(SystemError) -> TCPStreamListener
+    {
+        let fd = try descriptorOrErrno(
+            system_socket(
+                address.family.domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                Int32(IPPROTO_TCP))
+        ).orThrow("socket(IPPROTO_TCP)")
         do throws(SystemError) {
             var one: Int32 = 1
             _ = system_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-            guard address.withSockaddr({ system_bind(fd, $0, $1) }) == 0 else { throw SystemError.last("bind", "\(address)") }
+            guard address.withSockaddr({ system_bind(fd, $0, $1) }) == 0 else {
+                throw SystemError.last("bind", "\(address)")
+            }
             try UnixStreamListener.setNonBlocking(fd)
             guard system_listen(fd, backlog) == 0 else { throw SystemError.last("listen", "\(address)") }
         } catch {
@@ -47,7 +53,8 @@ public final class TCPStreamListener {
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let client = try withUnsafeMutablePointer(to: &storage) { pointer throws(SystemError) in
             try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address throws(SystemError) in
-                try AcceptedSocket.accept(on: fd, operation: "accept(\(self.address))", address: address, length: &length)
+                try AcceptedSocket.accept(
+                    on: fd, operation: "accept(\(self.address))", address: address, length: &length)
             }
         }
         guard let client else { return nil }

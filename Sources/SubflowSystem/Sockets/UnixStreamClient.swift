@@ -20,11 +20,15 @@ public final class UnixStreamClient {
         guard path.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else {
             throw SystemError(operation: "connect", errno: .nameTooLong, detail: path)
         }
-        let fd = try descriptorOrErrno(system_socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
-            .orThrow("socket(AF_UNIX)")
+        let fd = try descriptorOrErrno(
+            system_socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        )
+        .orThrow("socket(AF_UNIX)")
         // A blocking connect(2) to a UNIX socket completes or fails at once; after EINTR it
         // is simply made again.
-        let connected = retryingOnInterrupt { UnixStreamListener.withSocketAddress(path) { system_connect(fd, $0, $1) } }
+        let connected = retryingOnInterrupt {
+            UnixStreamListener.withSocketAddress(path) { system_connect(fd, $0, $1) }
+        }
         if case .failure(let error) = connected {
             fd.close()
             throw SystemError(operation: "connect", errno: error, detail: path)
@@ -52,7 +56,9 @@ public final class UnixStreamClient {
                 return line
             }
             if pending.count - pendingStart > maximum {
-                throw SystemError(operation: "read", errno: .messageTooLong, detail: "a line longer than \(maximum) bytes from \(path)")
+                throw SystemError(
+                    operation: "read", errno: .messageTooLong,
+                    detail: "a line longer than \(maximum) bytes from \(path)")
             }
             if atEnd {
                 guard pendingStart < pending.count else { return nil }
@@ -80,7 +86,9 @@ public final class UnixStreamClient {
 
     private func receive() throws(SystemError) {
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        switch buffer.withUnsafeMutableBytes({ raw in retryingOnInterrupt { system_recv(fd, raw.baseAddress, raw.count, 0) } }) {
+        switch buffer.withUnsafeMutableBytes({ raw in
+            retryingOnInterrupt { system_recv(fd, raw.baseAddress, raw.count, 0) }
+        }) {
         case .success(0), .failure(.connectionReset): atEnd = true
         case .success(let n): pending.append(contentsOf: buffer.prefix(n))
         case .failure(let error): throw SystemError(operation: "recv", errno: error, detail: path)

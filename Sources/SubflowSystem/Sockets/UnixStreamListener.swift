@@ -22,14 +22,18 @@ public final class UnixStreamListener {
 
     /// Creates the socket file at `path` with permission bits `mode` and group `group` (nil:
     /// this process's group), creating the parent directory (mode 0755) if it is missing.
-    public static func bind(path: String, mode: UInt32, group: UInt32?, backlog: Int32 = 16) throws(SystemError) -> UnixStreamListener {
+    public static func bind(
+        path: String, mode: UInt32, group: UInt32?, backlog: Int32 = 16
+    ) throws(SystemError) -> UnixStreamListener {
         guard path.utf8.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else {
             throw SystemError(operation: "bind", errno: .nameTooLong, detail: path)
         }
         try createParentDirectory(of: path)
         try removeStaleSocket(at: path)
-        let fd = try descriptorOrErrno(system_socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
-            .orThrow("socket(AF_UNIX)")
+        let fd = try descriptorOrErrno(
+            system_socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        )
+        .orThrow("socket(AF_UNIX)")
         var bound = false
         do throws(SystemError) {
             guard system_fchmod(fd, mode_t(mode)) == 0 else { throw SystemError.last("fchmod", path) }
@@ -100,8 +104,10 @@ public final class UnixStreamListener {
         guard (st.st_mode & S_IFMT) == S_IFSOCK else {
             throw SystemError(operation: "bind", errno: .fileExists, detail: "\(path) exists and is not a socket")
         }
-        let probe = try descriptorOrErrno(system_socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
-            .orThrow("socket(AF_UNIX)")
+        let probe = try descriptorOrErrno(
+            system_socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        )
+        .orThrow("socket(AF_UNIX)")
         defer { probe.close() }
         try setNonBlocking(probe)
         switch valueOrErrno(withSocketAddress(path, { system_connect(probe, $0, $1) })) {
@@ -112,7 +118,9 @@ public final class UnixStreamListener {
         case .failure(let error):
             throw SystemError(operation: "connect", errno: error, detail: path)
         }
-        guard system_unlink(path) == 0 || Errno.current == .noSuchFileOrDirectory else { throw SystemError.last("unlink", path) }
+        guard system_unlink(path) == 0 || Errno.current == .noSuchFileOrDirectory else {
+            throw SystemError.last("unlink", path)
+        }
     }
 
     static func setNonBlocking(_ fd: Descriptor) throws(SystemError) {
@@ -123,9 +131,11 @@ public final class UnixStreamListener {
 /// accept(2) for the listeners of this folder: retries EINTR and ECONNABORTED, returns nil on
 /// EAGAIN, and hands back a non-blocking, close-on-exec descriptor.
 enum AcceptedSocket {
-    static func accept(on listener: Descriptor, operation: String,
-                       address: UnsafeMutablePointer<sockaddr>? = nil,
-                       length: UnsafeMutablePointer<socklen_t>? = nil) throws(SystemError) -> Descriptor? {
+    static func accept(
+        on listener: Descriptor, operation: String,
+        address: UnsafeMutablePointer<sockaddr>? = nil,
+        length: UnsafeMutablePointer<socklen_t>? = nil
+    ) throws(SystemError) -> Descriptor? {
         switch retryingAborted({ system_accept(listener, address, length) }) {
         case .success(let fd):
             _ = system_fcntl(fd, F_SETFD, FD_CLOEXEC)

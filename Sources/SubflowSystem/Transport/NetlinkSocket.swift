@@ -23,9 +23,13 @@ public final class NetlinkSocket {
     /// Opens and binds a netlink socket of `protocol` (NETLINK_GENERIC = 16, NETLINK_ROUTE = 0).
     /// Extended acks are requested so errors carry the kernel's explanation.
     public init(protocol netlinkProtocol: Int32, receiveBufferBytes: Int = 1 << 20) throws(SystemError) {
-        let s = try descriptorOrErrno(system_socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-                                                    | Int32(SOCK_NONBLOCK.rawValue), netlinkProtocol))
-            .orThrow("socket(AF_NETLINK)")
+        let s = try descriptorOrErrno(
+            system_socket(
+                AF_NETLINK,
+                Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+                    | Int32(SOCK_NONBLOCK.rawValue), netlinkProtocol)
+        )
+        .orThrow("socket(AF_NETLINK)")
         fd = s
         buffer = [UInt8](repeating: 0, count: 65536)
         var address = sockaddr_nl()
@@ -78,7 +82,8 @@ public final class NetlinkSocket {
             withUnsafePointer(to: &kernel) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
                     retryingOnInterrupt {
-                        system_sendto(fd, raw.baseAddress, raw.count, 0, address, socklen_t(MemoryLayout<sockaddr_nl>.size))
+                        system_sendto(
+                            fd, raw.baseAddress, raw.count, 0, address, socklen_t(MemoryLayout<sockaddr_nl>.size))
                     }
                 }
             }
@@ -95,7 +100,9 @@ public final class NetlinkSocket {
             let received = buffer.withUnsafeMutableBytes { raw in
                 withUnsafeMutablePointer(to: &from) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                        retryingOnInterrupt { system_recvfrom(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), address, &fromLength) }
+                        retryingOnInterrupt {
+                            system_recvfrom(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), address, &fromLength)
+                        }
                     }
                 }
             }

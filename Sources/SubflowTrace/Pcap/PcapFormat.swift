@@ -28,8 +28,8 @@ public enum PcapFormat {
     public static func globalHeader() -> [UInt8] {
         var out: [UInt8] = []
         out.appendLE(magic)
-        out.appendLE(UInt16(2)); out.appendLE(UInt16(4))     // version 2.4
-        out.appendLE(UInt32(0)); out.appendLE(UInt32(0))     // thiszone, sigfigs
+        out.appendLE(UInt16(2)); out.appendLE(UInt16(4))  // version 2.4
+        out.appendLE(UInt32(0)); out.appendLE(UInt32(0))  // thiszone, sigfigs
         out.appendLE(snapLength)
         out.appendLE(linkTypeNetlink)
         return out

@@ -10,13 +10,17 @@ public enum PcapReader {
         case PcapFormat.magic: little = true
         case 0xD4C3_B2A1: little = false
         case 0xA1B2_3C4D, 0x4D3C_B2A1:
-            throw TraceError(record: nil, "nanosecond-resolution pcap files are not supported; save it as microsecond pcap")
+            throw TraceError(
+                record: nil, "nanosecond-resolution pcap files are not supported; save it as microsecond pcap")
         default:
-            throw TraceError(record: nil, "not a pcap file (bad magic number); pcapng is not supported: convert with `editcap -F pcap`")
+            throw TraceError(
+                record: nil,
+                "not a pcap file (bad magic number); pcapng is not supported: convert with `editcap -F pcap`")
         }
         let linkType = readU32(bytes, 20, little: little)
         guard linkType == PcapFormat.linkTypeNetlink else {
-            throw TraceError(record: nil, "link type \(linkType), expected \(PcapFormat.linkTypeNetlink) (LINKTYPE_NETLINK)")
+            throw TraceError(
+                record: nil, "link type \(linkType), expected \(PcapFormat.linkTypeNetlink) (LINKTYPE_NETLINK)")
         }
         var records: [TraceRecord] = []
         var offset = PcapFormat.globalHeaderLength
@@ -36,7 +40,8 @@ public enum PcapReader {
                 throw TraceError(record: number, "truncated: \(captured) bytes announced, \(bytes.count - offset) left")
             }
             guard captured == original else {
-                throw TraceError(record: number, "only \(captured) of \(original) bytes were captured (snap length too small)")
+                throw TraceError(
+                    record: number, "only \(captured) of \(original) bytes were captured (snap length too small)")
             }
             guard captured >= PcapFormat.pseudoHeaderLength else {
                 throw TraceError(record: number, "\(captured) bytes: too short for the 16-byte netlink pseudo-header")
@@ -44,7 +49,8 @@ public enum PcapReader {
             let packetType = readU16BE(bytes, offset)
             let hardware = readU16BE(bytes, offset + 2)
             guard hardware == PcapFormat.arphrdNetlink else {
-                throw TraceError(record: number, "pseudo-header hardware type \(hardware), expected 824 (ARPHRD_NETLINK)")
+                throw TraceError(
+                    record: number, "pseudo-header hardware type \(hardware), expected 824 (ARPHRD_NETLINK)")
             }
             let direction: TraceRecord.Direction
             switch packetType {
@@ -52,9 +58,11 @@ public enum PcapReader {
             case PcapFormat.packetOutgoing: direction = .sent
             default: throw TraceError(record: number, "packet type \(packetType): expected 0 (to us) or 4 (outgoing)")
             }
-            records.append(TraceRecord(timestampMicroseconds: seconds * 1_000_000 + micros, direction: direction,
-                                       netlinkProtocol: readU16BE(bytes, offset + 14),
-                                       bytes: Array(bytes[(offset + PcapFormat.pseudoHeaderLength)..<(offset + captured)])))
+            records.append(
+                TraceRecord(
+                    timestampMicroseconds: seconds * 1_000_000 + micros, direction: direction,
+                    netlinkProtocol: readU16BE(bytes, offset + 14),
+                    bytes: Array(bytes[(offset + PcapFormat.pseudoHeaderLength)..<(offset + captured)])))
             offset += captured
         }
         return records

@@ -47,11 +47,15 @@ public final class TraceRecorder {
 
     /// Records one datagram; returns false once recording has failed (see `failure`).
     @discardableResult
-    public func record(_ direction: TraceRecord.Direction, protocol netlinkProtocol: UInt16, _ bytes: [UInt8],
-                       at timestamp: UInt64 = WallClock.nowMicroseconds) -> Bool {
+    public func record(
+        _ direction: TraceRecord.Direction, protocol netlinkProtocol: UInt16, _ bytes: [UInt8],
+        at timestamp: UInt64 = WallClock.nowMicroseconds
+    ) -> Bool {
         guard failure == nil, let file else { return false }
-        let encoded = PcapFormat.record(TraceRecord(timestampMicroseconds: timestamp, direction: direction,
-                                                     netlinkProtocol: netlinkProtocol, bytes: bytes))
+        let encoded = PcapFormat.record(
+            TraceRecord(
+                timestampMicroseconds: timestamp, direction: direction,
+                netlinkProtocol: netlinkProtocol, bytes: bytes))
         do {
             if let maxBytes, file.size + encoded.count > maxBytes, file.size > PcapFormat.globalHeaderLength {
                 file.close()
@@ -80,7 +84,8 @@ public final class TraceRecorder {
     private func rotate() throws(SystemError) {
         let names = [name] + (1...keep).map { "\(name).\($0)" }
         for candidate in names { try requireRecordingOrNothing(candidate) }
-        for index in stride(from: keep - 1, through: 1, by: -1) where try directory.entryStatus("\(name).\(index)") != nil {
+        for index in stride(from: keep - 1, through: 1, by: -1)
+        where try directory.entryStatus("\(name).\(index)") != nil {
             try directory.rename("\(name).\(index)", to: "\(name).\(index + 1)")
         }
         try directory.rename(name, to: "\(name).1")
@@ -90,9 +95,10 @@ public final class TraceRecorder {
         let shown = directory.pathOf(candidate)
         guard let status = try directory.entryStatus(candidate) else { return }
         func refuse(_ why: String) -> SystemError {
-            SystemError.refused("record", shown,
-                                "\(why): subflowd rotates only its own recordings (pcap files) and leaves anything else alone; "
-                                + "record to another file name, or move it away")
+            SystemError.refused(
+                "record", shown,
+                "\(why): subflowd rotates only its own recordings (pcap files) and leaves anything else alone; "
+                    + "record to another file name, or move it away")
         }
         guard status.isRegularFile else { throw refuse("it is \(status.kind), not a recording") }
         let opened: OpenedFile?

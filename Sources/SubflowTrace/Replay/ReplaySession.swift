@@ -41,8 +41,10 @@ public final class ReplaySession {
     private let useRecordedReplies: Bool
     private let logger: Logger
 
-    public init(policies: [Policy], rules: [PolicyRule] = [], filter: AddressFilter = AddressFilter(),
-                useRecordedReplies: Bool = false, logger: Logger? = nil) {
+    public init(
+        policies: [Policy], rules: [PolicyRule] = [], filter: AddressFilter = AddressFilter(),
+        useRecordedReplies: Bool = false, logger: Logger? = nil
+    ) {
         self.policies = policies
         self.rules = rules
         self.filter = filter
@@ -89,7 +91,9 @@ public final class ReplaySession {
                     routes += 1
                 case .command(let sequence, let command):
                     liveBySequence[sequence] = command
-                    if command.isPathManagement { live.append(LiveCommand(offsetMilliseconds: now - start, command: command)) }
+                    if command.isPathManagement {
+                        live.append(LiveCommand(offsetMilliseconds: now - start, command: command))
+                    }
                 case .reply(let sequence, let result):
                     if let command = liveBySequence.removeValue(forKey: sequence) {
                         kernel.recordedAnswers.append((command, result))
@@ -102,11 +106,13 @@ public final class ReplaySession {
         }
         manager.stop()
         let commands = kernel.issued.filter { $0.command.isPathManagement }.map { issued in
-            ReplayedCommand(offsetMilliseconds: issued.offsetMilliseconds, policy: issued.policy,
-                            command: issued.command, result: issued.result)
+            ReplayedCommand(
+                offsetMilliseconds: issued.offsetMilliseconds, policy: issued.policy,
+                command: issued.command, result: issued.result)
         }
-        return Report(commands: commands, liveCommands: live, eventsReplayed: events,
-                      routeMessagesReplayed: routes, records: records.count)
+        return Report(
+            commands: commands, liveCommands: live, eventsReplayed: events,
+            routeMessagesReplayed: routes, records: records.count)
     }
 }
 

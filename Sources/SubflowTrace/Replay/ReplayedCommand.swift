@@ -17,8 +17,11 @@ public struct ReplayedCommand: Sendable {
 
     /// The same as one JSON object.
     public var json: String {
-        var fields = ["\"t\":\(Self.decimal(offsetMilliseconds))", "\"policy\":\(JSONValue.string(policy).text)",
-                      "\"command\":\(JSONValue.string(command.number.name).text)", "\"text\":\(JSONValue.string(command.description).text)"]
+        var fields = [
+            "\"t\":\(Self.decimal(offsetMilliseconds))", "\"policy\":\(JSONValue.string(policy).text)",
+            "\"command\":\(JSONValue.string(command.number.name).text)",
+            "\"text\":\(JSONValue.string(command.description).text)",
+        ]
         if let token = command.token { fields.append("\"token\":\(token.rawValue)") }
         switch result {
         case .success: fields.append("\"result\":\"ok\"")

@@ -20,7 +20,9 @@ package struct TraceDecoder {
 
     package mutating func decode(_ record: TraceRecord, number: Int) throws(TraceError) -> [Item] {
         guard record.netlinkProtocol == TraceRecord.route || record.netlinkProtocol == TraceRecord.generic else {
-            throw TraceError(record: number, "netlink protocol \(record.netlinkProtocol) is neither NETLINK_ROUTE (0) nor NETLINK_GENERIC (16)")
+            throw TraceError(
+                record: number,
+                "netlink protocol \(record.netlinkProtocol) is neither NETLINK_ROUTE (0) nor NETLINK_GENERIC (16)")
         }
         guard !record.bytes.isEmpty else { throw TraceError(record: number, "the record holds no netlink message") }
         let messages: [NetlinkMessage]
@@ -32,7 +34,8 @@ package struct TraceDecoder {
             do {
                 if let item = try decode(message, record.netlinkProtocol, record.direction) { items.append(item) }
             } catch let error as TraceError {
-                throw TraceError(record: number, messages.count > 1 ? "message \(position + 1): \(error.problem)" : error.problem)
+                throw TraceError(
+                    record: number, messages.count > 1 ? "message \(position + 1): \(error.problem)" : error.problem)
             } catch {
                 throw TraceError(record: number, messages.count > 1 ? "message \(position + 1): \(error)" : "\(error)")
             }
@@ -40,8 +43,10 @@ package struct TraceDecoder {
         return items
     }
 
-    private mutating func decode(_ message: NetlinkMessage, _ netlinkProtocol: UInt16,
-                                 _ direction: TraceRecord.Direction) throws -> Item? {
+    private mutating func decode(
+        _ message: NetlinkMessage, _ netlinkProtocol: UInt16,
+        _ direction: TraceRecord.Direction
+    ) throws -> Item? {
         switch (netlinkProtocol, direction) {
         case (TraceRecord.route, .received):
             switch message.type {
@@ -55,7 +60,7 @@ package struct TraceDecoder {
                 return .route(decoded)
             }
         case (TraceRecord.route, .sent):
-            return nil   // the monitor's dump requests
+            return nil  // the monitor's dump requests
         case (TraceRecord.generic, .received):
             switch message.type {
             case NetlinkMessageType.error, NetlinkMessageType.done:
@@ -69,13 +74,15 @@ package struct TraceDecoder {
                 if family.name == MPTCPFamily.name { familyID = family.id }
                 return nil
             default:
-                guard message.sequence == 0 else { return nil }   // GET_ADDR dump data: a reply
+                guard message.sequence == 0 else { return nil }  // GET_ADDR dump data: a reply
                 guard familyID == nil || message.type == familyID else {
                     throw TraceError(record: nil, "generic netlink message of unknown family \(message.type)")
                 }
                 let event = try MPTCPEventDecoder.decode(message, familyID: familyID)
                 if case .unknown(let type) = event {
-                    throw TraceError(record: nil, "unknown MPTCP event type \(type) (a newer kernel's? this subflowd cannot replay it)")
+                    throw TraceError(
+                        record: nil,
+                        "unknown MPTCP event type \(type) (a newer kernel's? this subflowd cannot replay it)")
                 }
                 familyID = familyID ?? message.type
                 return .event(event)
@@ -84,7 +91,9 @@ package struct TraceDecoder {
             guard message.type != GenericNetlinkControl.familyID else { return nil }
             return .command(sequence: message.sequence, try MPTCPCommand(decoding: message, familyID: familyID))
         default:
-            throw TraceError(record: nil, "netlink protocol \(netlinkProtocol) is neither NETLINK_ROUTE (0) nor NETLINK_GENERIC (16)")
+            throw TraceError(
+                record: nil, "netlink protocol \(netlinkProtocol) is neither NETLINK_ROUTE (0) nor NETLINK_GENERIC (16)"
+            )
         }
     }
 }

@@ -26,11 +26,16 @@ public enum Scenario {
     static let eventsGroup: UInt32 = 9
 
     /// Parses a scenario and builds its trace; errors name the line.
-    public static func build(_ text: String, startMicroseconds: UInt64 = 1_700_000_000_000_000) throws(ScenarioError) -> [TraceRecord] {
+    public static func build(
+        _ text: String, startMicroseconds: UInt64 = 1_700_000_000_000_000
+    ) throws(ScenarioError) -> [TraceRecord] {
         var parser = ScenarioParser()
-        var records = [TraceRecord(timestampMicroseconds: startMicroseconds, direction: .received,
-                                   netlinkProtocol: TraceRecord.generic,
-                                   bytes: KernelMessageEncoding.mptcpFamily(id: familyID, eventsGroup: eventsGroup))]
+        var records = [
+            TraceRecord(
+                timestampMicroseconds: startMicroseconds, direction: .received,
+                netlinkProtocol: TraceRecord.generic,
+                bytes: KernelMessageEncoding.mptcpFamily(id: familyID, eventsGroup: eventsGroup))
+        ]
         var time: UInt64 = 0
         for (number, raw) in TextLines.split(text).enumerated() {
             var line = Substring(raw)
@@ -41,11 +46,14 @@ public enum Scenario {
                 if words.first == "at" {
                     guard words.count >= 3, let at = ScenarioParser.milliseconds(words[1]) else {
                         let value = words.count >= 2 ? " (not '\(excerpt: words[1])')" : ""
-                        throw ScenarioError(line: number + 1, "'at' needs a time in seconds from 0 to \(Int(ScenarioParser.maximumSeconds))\(value) "
-                                            + "and a statement, e.g. 'at 1.5 link eth0 down'")
+                        throw ScenarioError(
+                            line: number + 1,
+                            "'at' needs a time in seconds from 0 to \(Int(ScenarioParser.maximumSeconds))\(value) "
+                                + "and a statement, e.g. 'at 1.5 link eth0 down'")
                     }
                     guard at >= time else {
-                        throw ScenarioError(line: number + 1, "time '\(excerpt: words[1])' s goes back before the previous statement")
+                        throw ScenarioError(
+                            line: number + 1, "time '\(excerpt: words[1])' s goes back before the previous statement")
                     }
                     time = at
                     words.removeFirst(2)
@@ -53,8 +61,10 @@ public enum Scenario {
                     time += 1
                 }
                 for (protocolNumber, bytes) in try parser.messages(words, line: number + 1) {
-                    records.append(TraceRecord(timestampMicroseconds: startMicroseconds + time * 1000, direction: .received,
-                                               netlinkProtocol: protocolNumber, bytes: bytes))
+                    records.append(
+                        TraceRecord(
+                            timestampMicroseconds: startMicroseconds + time * 1000, direction: .received,
+                            netlinkProtocol: protocolNumber, bytes: bytes))
                 }
             }
         }

@@ -20,7 +20,9 @@ public struct TracePrinter {
     public mutating func lines(_ record: TraceRecord, number: Int, start: UInt64) -> [String] {
         let offset = (record.timestampMicroseconds - min(start, record.timestampMicroseconds)) / 1000
         let arrow = record.direction == .received ? "<" : ">"
-        let proto = record.netlinkProtocol == TraceRecord.route ? "route" : record.netlinkProtocol == TraceRecord.generic ? "genl" : "proto\(record.netlinkProtocol)"
+        let proto =
+            record.netlinkProtocol == TraceRecord.route
+            ? "route" : record.netlinkProtocol == TraceRecord.generic ? "genl" : "proto\(record.netlinkProtocol)"
         let messages: [NetlinkMessage]
         do { messages = try NetlinkDatagram.split(record.bytes) } catch {
             malformedMessages += 1
@@ -30,12 +32,15 @@ public struct TracePrinter {
             let (kind, text) = describe(message, record)
             return render(number, offset, record.direction, proto, kind, text)
         }
-        func render(_ n: Int, _ ms: UInt64, _ d: TraceRecord.Direction, _ p: String, _ kind: String, _ text: String) -> String {
+        func render(
+            _ n: Int, _ ms: UInt64, _ d: TraceRecord.Direction, _ p: String, _ kind: String, _ text: String
+        ) -> String {
             switch format {
             case .text:
                 return "\(n)\t\(ReplayedCommand.seconds(ms))\t\(arrow) \(p)\t\(text)"
             case .jsonLines:
-                return "{\"record\":\(n),\"t\":\(ReplayedCommand.decimal(ms)),\"direction\":\"\(d == .received ? "in" : "out")\","
+                return
+                    "{\"record\":\(n),\"t\":\(ReplayedCommand.decimal(ms)),\"direction\":\"\(d == .received ? "in" : "out")\","
                     + "\"protocol\":\"\(p)\",\"kind\":\"\(kind)\",\"text\":\(JSONValue.string(text).text)}"
             }
         }
@@ -54,12 +59,24 @@ public struct TracePrinter {
             default: break
             }
             if record.netlinkProtocol == TraceRecord.route {
-                if record.direction == .sent { return ("dump-request", "dump request type=\(message.type) seq=\(message.sequence)") }
+                if record.direction == .sent {
+                    return ("dump-request", "dump request type=\(message.type) seq=\(message.sequence)")
+                }
                 switch try RouteNetlinkMessage.decode(message) {
-                case .newLink(let l): return ("link", "[NEWLINK] \(l.name) index=\(l.index) flags=0x\(String(l.flags, radix: 16))" + (l.carrier.map { " carrier=\($0 ? 1 : 0)" } ?? ""))
+                case .newLink(let l):
+                    return (
+                        "link",
+                        "[NEWLINK] \(l.name) index=\(l.index) flags=0x\(String(l.flags, radix: 16))"
+                            + (l.carrier.map { " carrier=\($0 ? 1 : 0)" } ?? "")
+                    )
                 case .deleteLink(let l): return ("link", "[DELLINK] \(l.name) index=\(l.index)")
-                case .newAddress(let a): return ("address", "[NEWADDR] \(a.address)/\(a.prefixLength) index=\(a.interface) flags=0x\(String(a.flags, radix: 16))")
-                case .deleteAddress(let a): return ("address", "[DELADDR] \(a.address)/\(a.prefixLength) index=\(a.interface)")
+                case .newAddress(let a):
+                    return (
+                        "address",
+                        "[NEWADDR] \(a.address)/\(a.prefixLength) index=\(a.interface) flags=0x\(String(a.flags, radix: 16))"
+                    )
+                case .deleteAddress(let a):
+                    return ("address", "[DELADDR] \(a.address)/\(a.prefixLength) index=\(a.interface)")
                 case .other(let t): return ("other", "rtnetlink type \(t)")
                 }
             }
@@ -67,7 +84,10 @@ public struct TracePrinter {
                 if record.direction == .sent { return ("nlctrl", "[GETFAMILY] seq=\(message.sequence)") }
                 let family = try GenericNetlinkControl.decodeFamily(message)
                 if family.name == MPTCPFamily.name { familyID = family.id }
-                return ("nlctrl", "[NEWFAMILY] \(family.name) id=\(family.id) groups=\(family.multicastGroups.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ","))")
+                return (
+                    "nlctrl",
+                    "[NEWFAMILY] \(family.name) id=\(family.id) groups=\(family.multicastGroups.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ","))"
+                )
             }
             if record.direction == .sent {
                 return ("command", "\(try MPTCPCommand(decoding: message, familyID: familyID)) seq=\(message.sequence)")

@@ -20,7 +20,9 @@ final class Peer {
     /// Returns (the descriptor for the code under test, its peer).
     static func pair() -> (Descriptor, Peer) {
         var fds: [Int32] = [-1, -1]
-        let rc = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds)
+        let rc = socketpair(
+            AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds
+        )
         precondition(rc == 0, "socketpair: errno \(errno)")
         return (Descriptor(rawValue: fds[0]), Peer(fd: Descriptor(rawValue: fds[1])))
     }
@@ -46,7 +48,9 @@ final class Peer {
     func send(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let n = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard n > 0 else { sendFailed = true; return }
             offset += n
         }
@@ -68,12 +72,18 @@ final class Peer {
     /// Reads while turning `loop` until `done()` holds (or the generous deadline passes).
     @discardableResult
     func read(turning loop: EventLoop, until done: () -> Bool) -> Bool {
-        turn(loop, until: { read(); return done() })
+        turn(
+            loop,
+            until: {
+                read(); return done()
+            })
     }
 
     /// The lines received so far (without their newlines; an unfinished last one is left out).
     var lines: [String] {
-        var lines = received.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        var lines = received.split(separator: 0x0A, omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
         lines.removeLast()
         return lines
     }

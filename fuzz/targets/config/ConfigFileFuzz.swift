@@ -13,7 +13,8 @@ enum ConfigFileFuzz {
                 try configuration.apply(ConfigFile(path: "fuzz.conf", text: text))
                 _ = configuration.filter
             } catch {
-                fuzzCheck(error.description.hasPrefix("fuzz.conf"), "configuration error without the file name: \(error)")
+                fuzzCheck(
+                    error.description.hasPrefix("fuzz.conf"), "configuration error without the file name: \(error)")
             }
         }
     }

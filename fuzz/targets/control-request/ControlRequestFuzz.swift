@@ -1,9 +1,9 @@
 import FuzzSupport
 import Logging
 import SubflowCore
-import SubflowSimulation
 import SubflowDaemon
 import SubflowFormats
+import SubflowSimulation
 import SubflowSystem
 
 /// One control-socket request line, answered as the daemon answers it (over an idle path
@@ -12,8 +12,9 @@ import SubflowSystem
 enum ControlRequestFuzz {
     static func main() {
         let scheduler = ManualScheduler()
-        let manager = PathManager(kernel: SimulatedKernel(scheduler: scheduler), scheduler: scheduler,
-                                  logger: Logger(label: "fuzz") { _ in SwiftLogNoOpLogHandler() })
+        let manager = PathManager(
+            kernel: SimulatedKernel(scheduler: scheduler), scheduler: scheduler,
+            logger: Logger(label: "fuzz") { _ in SwiftLogNoOpLogHandler() })
         let state = ControlState(manager: manager, pathManagerAtStart: "userspace")
         FuzzDriver.run { bytes in
             let answer: JSONValue

@@ -8,7 +8,9 @@ enum HTTPHeadFuzz {
         FuzzDriver.run { bytes in
             guard let head = HTTPRequestHead(bytes) else { return }
             if let request = head.parsed {
-                fuzzCheck(!request.method.isEmpty && request.target.hasPrefix("/"), "parsed a request line without method or path")
+                fuzzCheck(
+                    !request.method.isEmpty && request.target.hasPrefix("/"),
+                    "parsed a request line without method or path")
             }
         }
     }

@@ -12,7 +12,9 @@ enum MPTCPCommandFuzz {
                 guard let command = try? MPTCPCommand(decoding: message) else { continue }
                 _ = command.description
                 let again = command.encode(familyID: message.type, sequence: message.sequence)
-                let decoded = FuzzNetlink.expectOne(again) { m throws(NetlinkDecodeError) in try MPTCPCommand(decoding: m, familyID: message.type) }
+                let decoded = FuzzNetlink.expectOne(again) { m throws(NetlinkDecodeError) in
+                    try MPTCPCommand(decoding: m, familyID: message.type)
+                }
                 fuzzCheck(decoded == command, "command does not round-trip: \(command) became \(decoded)")
             }
         }

@@ -15,13 +15,18 @@ enum MPTCPEventFuzz {
                     var known = attributes
                     known.unknownTypes = []
                     let again = attributes.encode(eventType: type, familyID: message.type)
-                    let decoded = FuzzNetlink.expectOne(again) { m throws(NetlinkDecodeError) in try MPTCPEventDecoder.decodeAttributes(m) }
-                    fuzzCheck(decoded.type == type && decoded.attributes == known,
-                              "attributes do not round-trip: \(attributes.description(eventType: type)) became \(decoded.attributes.description(eventType: decoded.type))")
+                    let decoded = FuzzNetlink.expectOne(again) { m throws(NetlinkDecodeError) in
+                        try MPTCPEventDecoder.decodeAttributes(m)
+                    }
+                    fuzzCheck(
+                        decoded.type == type && decoded.attributes == known,
+                        "attributes do not round-trip: \(attributes.description(eventType: type)) became \(decoded.attributes.description(eventType: decoded.type))"
+                    )
                 }
                 if let event = try? MPTCPEventDecoder.decode(message) {
                     _ = event.description
-                    let decoded = FuzzNetlink.expectOne(event.encode(familyID: message.type)) { m throws(NetlinkDecodeError) in
+                    let decoded = FuzzNetlink.expectOne(event.encode(familyID: message.type)) {
+                        m throws(NetlinkDecodeError) in
                         try MPTCPEventDecoder.decode(m, familyID: message.type)
                     }
                     fuzzCheck(decoded == event, "event does not round-trip: \(event) became \(decoded)")

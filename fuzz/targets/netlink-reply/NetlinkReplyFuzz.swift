@@ -13,7 +13,9 @@ enum NetlinkReplyFuzz {
                 _ = message.description
                 if let reply = try? NetlinkReply.decode(message) {
                     _ = reply.description
-                    fuzzCheck(reply.sequence == message.sequence, "reply \(reply) does not carry the message's sequence \(message.sequence)")
+                    fuzzCheck(
+                        reply.sequence == message.sequence,
+                        "reply \(reply) does not carry the message's sequence \(message.sequence)")
                 }
                 if let entry = try? MPTCPReply.address(message) { _ = entry.description }
                 _ = try? MPTCPReply.limits(message)

@@ -10,7 +10,9 @@ enum GenericNetlinkControlFuzz {
         FuzzDriver.run { bytes in
             for message in FuzzNetlink.messages(bytes) {
                 guard let family = try? GenericNetlinkControl.decodeFamily(message) else { continue }
-                let decoded = FuzzNetlink.expectOne(encode(family)) { m throws(NetlinkDecodeError) in try GenericNetlinkControl.decodeFamily(m) }
+                let decoded = FuzzNetlink.expectOne(encode(family)) { m throws(NetlinkDecodeError) in
+                    try GenericNetlinkControl.decodeFamily(m)
+                }
                 fuzzCheck(decoded == family, "family does not round-trip: \(family) became \(decoded)")
             }
         }

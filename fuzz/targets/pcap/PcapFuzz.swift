@@ -27,7 +27,9 @@ enum PcapFuzz {
             let start = records.first?.timestampMicroseconds ?? 0
             for (index, record) in records.enumerated() {
                 for line in json.lines(record, number: index + 1, start: start) {
-                    fuzzCheck((try? JSONParser.parse(line)) != nil, "trace show --json wrote a line that is not JSON: \(line)")
+                    fuzzCheck(
+                        (try? JSONParser.parse(line)) != nil, "trace show --json wrote a line that is not JSON: \(line)"
+                    )
                 }
                 _ = try? decoder.decode(record, number: index + 1)
             }

@@ -17,7 +17,9 @@ enum RouteNetlinkFuzz {
                 case .newAddress(let address), .deleteAddress(let address): again = encode(address, type: message.type)
                 case .other: continue
                 }
-                let redecoded = FuzzNetlink.expectOne(again) { m throws(NetlinkDecodeError) in try RouteNetlinkMessage.decode(m) }
+                let redecoded = FuzzNetlink.expectOne(again) { m throws(NetlinkDecodeError) in
+                    try RouteNetlinkMessage.decode(m)
+                }
                 fuzzCheck(redecoded == decoded, "rtnetlink message does not round-trip: \(decoded) became \(redecoded)")
             }
         }
@@ -36,7 +38,8 @@ enum RouteNetlinkFuzz {
 
     static func encode(_ address: AddressMessage, type: UInt16) -> [UInt8] {
         var b = NetlinkMessageBuilder(type: type, flags: [], sequence: 0)
-        let header: [UInt8] = [UInt8(address.address.family.rawValue), address.prefixLength, 0, address.scope]
+        let header: [UInt8] =
+            [UInt8(address.address.family.rawValue), address.prefixLength, 0, address.scope]
             + le(UInt32(bitPattern: address.interface.rawValue))
         b.putExtraHeader(header)
         b.putBytes(RouteNetlink.AddressAttribute.address, address.address.bytes)

@@ -13,8 +13,9 @@ enum ScenarioFuzz {
             do throws(ScenarioError) {
                 records = try Scenario.build(text)
             } catch {
-                fuzzCheck(error.line >= 1 && error.description.utf8.count <= 1_000,
-                          "scenario error without a line or too long (\(error.description.utf8.count) bytes)")
+                fuzzCheck(
+                    error.line >= 1 && error.description.utf8.count <= 1_000,
+                    "scenario error without a line or too long (\(error.description.utf8.count) bytes)")
                 return
             }
             var decoder = TraceDecoder()

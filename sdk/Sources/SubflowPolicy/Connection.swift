@@ -22,9 +22,11 @@ public struct Subflow: Hashable, Sendable, CustomStringConvertible {
     public var resetReason: UInt32?
     public var resetFlags: UInt32?
 
-    public init(local: SocketEndpoint, remote: SocketEndpoint, localID: AddressID, remoteID: AddressID,
-                backup: Bool = false, interface: InterfaceIndex? = nil, error: UInt8? = nil,
-                resetReason: UInt32? = nil, resetFlags: UInt32? = nil) {
+    public init(
+        local: SocketEndpoint, remote: SocketEndpoint, localID: AddressID, remoteID: AddressID,
+        backup: Bool = false, interface: InterfaceIndex? = nil, error: UInt8? = nil,
+        resetReason: UInt32? = nil, resetFlags: UInt32? = nil
+    ) {
         self.local = local; self.remote = remote; self.localID = localID; self.remoteID = remoteID
         self.backup = backup; self.interface = interface; self.error = error
         self.resetReason = resetReason; self.resetFlags = resetFlags
@@ -72,8 +74,10 @@ public struct ConnectionState: Sendable, Hashable {
     /// Events may have been lost (netlink overrun) since this state was last confirmed.
     public var stale: Bool
 
-    public init(token: ConnectionToken, side: ConnectionSide, local: SocketEndpoint, remote: SocketEndpoint,
-                denyJoinInitialEndpoint: Bool = false, established: Bool = false) {
+    public init(
+        token: ConnectionToken, side: ConnectionSide, local: SocketEndpoint, remote: SocketEndpoint,
+        denyJoinInitialEndpoint: Bool = false, established: Bool = false
+    ) {
         self.token = token; self.side = side; self.local = local; self.remote = remote
         self.denyJoinInitialEndpoint = denyJoinInitialEndpoint; self.established = established
         self.announcedByPeer = [:]; self.localAddressIDs = [local.address: .initial]

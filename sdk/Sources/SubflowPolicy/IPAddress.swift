@@ -1,6 +1,6 @@
 /// Address family of an IP address, with the kernel's `AF_*` numbers.
 public enum AddressFamily: UInt16, Sendable, Hashable, CustomStringConvertible {
-    case ipv4 = 2   // AF_INET
+    case ipv4 = 2  // AF_INET
     case ipv6 = 10  // AF_INET6
     public var description: String { self == .ipv4 ? "ipv4" : "ipv6" }
 }
@@ -39,7 +39,7 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         case .v4(let v): return (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) }
         case .v6(let hi, let lo):
             return (0..<8).map { UInt8(truncatingIfNeeded: hi >> (56 - 8 * $0)) }
-                 + (0..<8).map { UInt8(truncatingIfNeeded: lo >> (56 - 8 * $0)) }
+                + (0..<8).map { UInt8(truncatingIfNeeded: lo >> (56 - 8 * $0)) }
         }
     }
 
@@ -60,7 +60,8 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         var value: UInt32 = 0
         for part in parts {
             guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII),
-                  let octet = UInt8(part), !(part.count > 1 && part.first == "0") else { return nil }
+                let octet = UInt8(part), !(part.count > 1 && part.first == "0")
+            else { return nil }
             value = value << 8 | UInt32(octet)
         }
         return value
@@ -90,7 +91,8 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         if halves.count == 2 {
             seenGap = true
             guard let head = parseGroups(halves[0], allowV4Tail: false),
-                  let back = parseGroups(halves[1], allowV4Tail: true) else { return nil }
+                let back = parseGroups(halves[1], allowV4Tail: true)
+            else { return nil }
             groups = head; tail = back
             guard groups.count + tail.count <= 7 else { return nil }
         } else {
@@ -108,18 +110,21 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         case .v4(let v):
             return "\(v >> 24).\(v >> 16 & 0xff).\(v >> 8 & 0xff).\(v & 0xff)"
         case .v6(let hi, let lo):
-            if hi == 0, lo >> 32 == 0xffff {   // v4-mapped: ::ffff:a.b.c.d
+            if hi == 0, lo >> 32 == 0xffff {  // v4-mapped: ::ffff:a.b.c.d
                 return "::ffff:" + IPAddress.v4(UInt32(truncatingIfNeeded: lo)).description
             }
-            let g = (0..<4).map { UInt16(truncatingIfNeeded: hi >> (48 - 16 * $0)) }
-                  + (0..<4).map { UInt16(truncatingIfNeeded: lo >> (48 - 16 * $0)) }
+            let g =
+                (0..<4).map { UInt16(truncatingIfNeeded: hi >> (48 - 16 * $0)) }
+                + (0..<4).map { UInt16(truncatingIfNeeded: lo >> (48 - 16 * $0)) }
             // RFC 5952: compress the longest run (length >= 2) of zero groups, the first if tied.
             var best = (start: -1, length: 0), run = (start: -1, length: 0)
             for (i, v) in g.enumerated() {
                 if v == 0 {
                     run = run.start < 0 ? (i, 1) : (run.start, run.length + 1)
                     if run.length > best.length { best = run }
-                } else { run = (-1, 0) }
+                } else {
+                    run = (-1, 0)
+                }
             }
             func hex(_ r: ArraySlice<UInt16>) -> String { r.map { String($0, radix: 16) }.joined(separator: ":") }
             if best.length < 2 { return hex(g[...]) }

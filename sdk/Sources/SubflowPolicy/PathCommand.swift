@@ -13,8 +13,9 @@ public enum PathCommand: Sendable, Hashable, CustomStringConvertible {
     /// SYN left; the outcome arrives as subflowEstablished or subflowClosed. `localID` nil lets
     /// subflowd choose under the kernel's rules (the initial address keeps 0, a known address
     /// keeps its ID, a new one gets the lowest free ID).
-    case createSubflow(ConnectionToken, local: IPAddress, remote: SocketEndpoint, localID: AddressID? = nil,
-                       backup: Bool = false, interface: InterfaceIndex? = nil)
+    case createSubflow(
+        ConnectionToken, local: IPAddress, remote: SocketEndpoint, localID: AddressID? = nil,
+        backup: Bool = false, interface: InterfaceIndex? = nil)
     /// MPTCP_PM_CMD_SUBFLOW_DESTROY: close the subflow with this exact 4-tuple.
     case destroySubflow(ConnectionToken, local: SocketEndpoint, remote: SocketEndpoint)
     /// MPTCP_PM_CMD_SET_FLAGS with a token: set or clear the backup flag of the subflow
@@ -24,7 +25,7 @@ public enum PathCommand: Sendable, Hashable, CustomStringConvertible {
     public var token: ConnectionToken {
         switch self {
         case .announce(let t, _, _, _), .remove(let t, _), .createSubflow(let t, _, _, _, _, _),
-             .destroySubflow(let t, _, _), .setBackup(let t, _, _, _):
+            .destroySubflow(let t, _, _), .setBackup(let t, _, _, _):
             return t
         }
     }

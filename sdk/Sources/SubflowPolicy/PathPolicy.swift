@@ -81,8 +81,9 @@ public struct PolicySettings: Sendable, Hashable {
         reads.note(key)
         guard let text = values[key] else { return fallback }
         guard let v = Int(text), range.contains(v) else {
-            throw PolicySettingError(key: key, value: text,
-                                     expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw PolicySettingError(
+                key: key, value: text,
+                expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return v
     }
@@ -118,6 +119,8 @@ public struct PolicySettingError: Error, Hashable, Sendable, CustomStringConvert
     public var key: String
     public var value: String
     public var expected: String
-    public init(key: String, value: String, expected: String) { self.key = key; self.value = value; self.expected = expected }
+    public init(key: String, value: String, expected: String) {
+        self.key = key; self.value = value; self.expected = expected
+    }
     public var description: String { "\(key) = \(value): expected \(expected)" }
 }

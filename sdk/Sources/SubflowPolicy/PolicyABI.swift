@@ -43,8 +43,10 @@ public final class PolicyRegistration {
     /// Creates the policy. Throwing refuses the plugin; the daemon reports the error text.
     public let make: (any PolicyContext, PolicySettings) throws -> any PathPolicy
 
-    public init(name: String, summary: String,
-                make: @escaping (any PolicyContext, PolicySettings) throws -> any PathPolicy) {
+    public init(
+        name: String, summary: String,
+        make: @escaping (any PolicyContext, PolicySettings) throws -> any PathPolicy
+    ) {
         self.name = name; self.summary = summary; self.make = make
     }
 }

@@ -1,9 +1,11 @@
-import Testing
 import SubflowPolicy
+import Testing
 
 @Suite struct IPAddressTests {
-    @Test(arguments: ["198.18.0.1", "0.0.0.0", "255.255.255.255", "2001:db8::1", "::", "::1",
-                      "2001:db8:0:1:1:1:1:1", "fe80::1:2", "::ffff:198.18.0.1", "2001:db8::"])
+    @Test(arguments: [
+        "198.18.0.1", "0.0.0.0", "255.255.255.255", "2001:db8::1", "::", "::1",
+        "2001:db8:0:1:1:1:1:1", "fe80::1:2", "::ffff:198.18.0.1", "2001:db8::",
+    ])
     func roundTripsCanonicalText(_ text: String) throws {
         let address = try #require(IPAddress(text))
         #expect(address.description == text)
@@ -16,7 +18,9 @@ import SubflowPolicy
         #expect(IPAddress("2001:db8::1:0:0:0")?.description == "2001:db8:0:0:1::")
     }
 
-    @Test(arguments: ["", "1.2.3", "1.2.3.4.5", "256.0.0.1", "01.2.3.4", "1::2::3", "12345::", "::g", "1:2:3:4:5:6:7:8:9"])
+    @Test(arguments: [
+        "", "1.2.3", "1.2.3.4.5", "256.0.0.1", "01.2.3.4", "1::2::3", "12345::", "::g", "1:2:3:4:5:6:7:8:9",
+    ])
     func rejectsMalformedText(_ text: String) {
         #expect(IPAddress(text) == nil)
     }

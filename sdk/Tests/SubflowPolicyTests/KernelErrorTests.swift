@@ -1,6 +1,6 @@
 import Glibc
-import Testing
 import SubflowPolicy
+import Testing
 
 @Suite struct KernelErrorTests {
     /// Every named code with the C library's number and the errno's symbolic name: the SDK
@@ -44,7 +44,9 @@ import SubflowPolicy
     @Test func describesItselfAsBefore() {
         #expect(KernelError(code: .invalidArgument, message: "invalid token").description == "EINVAL: invalid token")
         #expect(KernelError(errno: 3).description == "ESRCH")
-        #expect(KernelError(code: .noSuchProcess, message: "subflow not found") == KernelError(errno: 3, message: "subflow not found"))
+        #expect(
+            KernelError(code: .noSuchProcess, message: "subflow not found")
+                == KernelError(errno: 3, message: "subflow not found"))
     }
 
     @Test func settingTheErrnoChangesTheCode() {

@@ -10,7 +10,8 @@ public func subflowdPolicyABIVersion() -> UInt32 { PolicyABI.version }
 
 @_cdecl("subflowd_policy_registration")
 public func subflowdPolicyRegistration() -> UnsafeMutableRawPointer {
-    PolicyABI.export(PolicyRegistration(name: "init-fails", summary: "always fails to start") { _, _ in
-        throw InitFailure()
-    })
+    PolicyABI.export(
+        PolicyRegistration(name: "init-fails", summary: "always fails to start") { _, _ in
+            throw InitFailure()
+        })
 }

@@ -10,10 +10,11 @@ public func subflowdPolicyABIVersion() -> UInt32 { PolicyABI.version }
 @_cdecl("subflowd_policy_registration")
 public func subflowdPolicyRegistration() -> UnsafeMutableRawPointer {
     // `name` must equal the file name subflowd loads (ndiffports.so or libndiffports.so).
-    PolicyABI.export(PolicyRegistration(
-        name: "ndiffports",
-        summary: "N subflows over the initial address pair, each from a different source port"
-    ) { context, settings in
-        try NDiffPorts(context: context, settings: settings)
-    })
+    PolicyABI.export(
+        PolicyRegistration(
+            name: "ndiffports",
+            summary: "N subflows over the initial address pair, each from a different source port"
+        ) { context, settings in
+            try NDiffPorts(context: context, settings: settings)
+        })
 }

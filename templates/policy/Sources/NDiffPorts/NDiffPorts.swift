@@ -37,7 +37,7 @@ public final class NDiffPorts: PathPolicy {
             pending[token] = nil
             failures[token] = nil
         default:
-            break   // network events: ndiffports only uses the initial addresses
+            break  // network events: ndiffports only uses the initial addresses
         }
     }
 
@@ -51,18 +51,23 @@ public final class NDiffPorts: PathPolicy {
     /// Opens joins over the initial address pair until the connection has `target` subflows.
     private func topUp(_ token: ConnectionToken) {
         guard let connection = context.connection(token), connection.established,
-              connection.side == .client, !connection.denyJoinInitialEndpoint else { return }
+            connection.side == .client, !connection.denyJoinInitialEndpoint
+        else { return }
         guard (failures[token] ?? 0) < Self.maximumFailures else { return }
         let onInitialPair = connection.subflows.filter {
             $0.local.address == connection.local.address && $0.remote == connection.remote
         }.count
         let missing = target - onInitialPair - (pending[token] ?? 0)
         guard missing > 0 else { return }
-        context.log(.info, "token \(token): \(onInitialPair) of \(target) subflows on \(connection.local.address) -> \(connection.remote); opening \(missing)")
+        context.log(
+            .info,
+            "token \(token): \(onInitialPair) of \(target) subflows on \(connection.local.address) -> \(connection.remote); opening \(missing)"
+        )
         for _ in 0..<missing {
             pending[token, default: 0] += 1
             // Local ID 0: the initial address. The kernel picks a fresh source port each time.
-            context.send(.createSubflow(token, local: connection.local.address, remote: connection.remote, localID: .initial))
+            context.send(
+                .createSubflow(token, local: connection.local.address, remote: connection.remote, localID: .initial))
         }
     }
 }
