@@ -93,6 +93,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // `subflowctl doctor` and the daemon's own start-up checks: why MPTCP does not work on
+        // this host, each finding with its evidence and fix. Reads the host, changes nothing.
+        .target(
+            name: "SubflowDoctor",
+            dependencies: [
+                "SubflowSystem", "MPTCPWire", "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
+            ],
+            swiftSettings: strict),
         // The running daemon: start-up, kernel link, network monitor, control plane, recovery.
         .target(
             name: "SubflowDaemon",
@@ -124,7 +132,8 @@ let package = Package(
         .executableTarget(
             name: "subflowctl",
             dependencies: [
-                "SubflowTrace", "SubflowConfiguration", "SubflowCommandLine", "SubflowCore", "SubflowSystem",
+                "SubflowTrace", "SubflowConfiguration", "SubflowCommandLine", "SubflowDoctor", "SubflowCore",
+                "SubflowSystem",
                 "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -4,11 +4,13 @@ import ArgumentParser
 struct SubflowctlCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subflowctl",
-        abstract: "Replay and inspect subflowd traces.",
+        abstract: "Talk to subflowd, diagnose MPTCP on this host, replay and inspect traces.",
         subcommands: [
             ReplayCommand.self, TraceCommand.self,
             // Talking to a running subflowd over its control socket (docs/control.md).
             StatusCommand.self, ConnectionsCommand.self, MonitorCommand.self, MetricsCommand.self,
+            // Diagnosing the host (docs/troubleshooting.md).
+            DoctorCommand.self,
         ])
 }
 

@@ -1,0 +1,47 @@
+import SubflowSystem
+
+/// What the checks read, in the namespace doctor runs in. One instance per namespace visit:
+/// it caches what several checks read (the counters, the sysctls), so a run reads each once.
+public final class HostView {
+    /// The namespace's name for findings (nil: doctor's own namespace).
+    public let namespace: String?
+    private var sysctls: [String: String?] = [:]
+    private var counterCache: [String: UInt64]?
+
+    public init(namespace: String?) { self.namespace = namespace }
+
+    /// A sysctl of this namespace (`net.mptcp.enabled`), trimmed; nil when it does not exist.
+    public func sysctl(_ name: String) -> String? {
+        if let cached = sysctls[name] { return cached }
+        let value = Sysctl.read(name)
+        sysctls[name] = value
+        return value
+    }
+
+    /// True when this kernel has upstream MPTCP (`/proc/sys/net/mptcp` exists).
+    public var hasUpstreamMPTCP: Bool { Files.exists("/proc/sys/net/mptcp") }
+
+    /// The namespace's `MPTcpExt` and `TcpExt` counters, keyed `MPTcpExtBlackhole`,
+    /// `TcpExtIPReversePathFilter`, … (looked up by name: the set differs between kernels).
+    public func counters() throws(SystemError) -> [String: UInt64] {
+        if let counterCache { return counterCache }
+        let text = try TextFile.read(NetstatCounters.path)
+        var all: [String: UInt64] = [:]
+        for group in ["MPTcpExt", "TcpExt"] {
+            for (name, value) in NetstatCounters.parse(text, group: group) { all[group + name] = value }
+        }
+        counterCache = all
+        return all
+    }
+
+    /// A finding in this namespace.
+    public func finding(_ id: String, _ severity: Finding.Severity, _ summary: String,
+                        evidence: [Finding.Evidence], fix: String? = nil) -> Finding {
+        Finding(id: id, severity: severity, summary: summary, evidence: evidence, fix: fix, namespace: namespace)
+    }
+
+    /// `ip netns exec NAME ` before a fix command when doctor looked into a named namespace.
+    public func inNamespace(_ command: String) -> String {
+        namespace.map { "ip netns exec \($0) \(command)" } ?? command
+    }
+}

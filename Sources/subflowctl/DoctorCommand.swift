@@ -1,0 +1,44 @@
+import ArgumentParser
+import SubflowDoctor
+import SubflowFormats
+import SubflowSystem
+
+/// `subflowctl doctor`: why MPTCP does not work here, with the evidence and the fix
+/// (docs/troubleshooting.md). It reads and never changes anything.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Say why MPTCP does not work on this host: each finding with its evidence and the command that fixes it.",
+        discussion: """
+            Exit status: 0 nothing wrong (information only), 1 warnings, 2 problems. Checks that \
+            cannot be made (not root, a tool missing) are listed as skipped, never guessed.
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("Look into this named network namespace (/run/netns/NAME) instead of doctor's own.", valueName: "name"))
+    var netns: String?
+
+    @Flag(name: .long, help: "Print one JSON object (its shape: docs/troubleshooting.md).")
+    var json = false
+
+    func validate() throws {
+        if let netns, netns.isEmpty || netns.contains("/") || netns == "." || netns == ".." {
+            throw ValidationError("--netns \(InputExcerpt.of(netns)): expected the name of a namespace in /run/netns (ip netns list)")
+        }
+    }
+
+    func run() throws {
+        var report = DoctorReport()
+        if let netns {
+            do { try NetworkNamespace.enterOnCurrentThread(path: "/run/netns/\(netns)") } catch {
+                throw CleanExit.failure("cannot enter network namespace \(InputExcerpt.of(netns)): \(error) (see ip netns list)")
+            }
+        }
+        Doctor.run(namespace: netns, into: &report)
+        if json {
+            StandardStream.output.writeLine(report.json.text)
+        } else {
+            for line in report.lines { StandardStream.output.writeLine(line) }
+        }
+        if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
+    }
+}
