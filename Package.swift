@@ -241,6 +241,10 @@ let package = Package(
                 "SubflowTestSupport", .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        .testTarget(
+            name: "SubflowDoctorTests",
+            dependencies: ["SubflowDoctor", "SubflowSystem", "SubflowFormats", "SubflowTestSupport"],
+            swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["SubflowTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KernelTests", dependencies: ["SubflowSystem", "MPTCPWire", "SubflowTestSupport"],

@@ -4,15 +4,18 @@ public enum Doctor {
     /// missing the rest says little).
     public static var staticChecks: [any DoctorCheck] { DoctorChecks.all }
 
-    public static func run(_ checks: [any DoctorCheck] = staticChecks, namespace: String?,
-                           into report: inout DoctorReport) {
+    public static func run(
+        _ checks: [any DoctorCheck] = staticChecks, namespace: String?,
+        into report: inout DoctorReport
+    ) {
         let host = HostView(namespace: namespace)
         report.namespaces.append(namespace ?? "")
         for check in checks {
             if !report.checks.contains(check.name) { report.checks.append(check.name) }
             switch check.run(on: host) {
             case .findings(let found): report.findings += found
-            case .skipped(let reason): report.skipped.append(SkippedCheck(check: check.name, reason: reason, namespace: namespace))
+            case .skipped(let reason):
+                report.skipped.append(SkippedCheck(check: check.name, reason: reason, namespace: namespace))
             }
         }
     }

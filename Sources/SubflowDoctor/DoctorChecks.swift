@@ -2,7 +2,7 @@
 enum DoctorChecks {
     static var all: [any DoctorCheck] {
         [
-            KernelCheck(),
+            KernelCheck()
         ]
     }
 }

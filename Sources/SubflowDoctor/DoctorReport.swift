@@ -56,8 +56,9 @@ public struct DoctorReport: Sendable {
         }
         let problems = findings.filter { $0.severity == .problem }.count
         let warnings = findings.filter { $0.severity == .warning }.count
-        out.append("\(checks.count) checks in \(max(namespaces.count, 1)) namespace(s): \(problems) problem(s), "
-                   + "\(warnings) warning(s), \(skipped.count) skipped")
+        out.append(
+            "\(checks.count) checks in \(max(namespaces.count, 1)) namespace(s): \(problems) problem(s), "
+                + "\(warnings) warning(s), \(skipped.count) skipped")
         return out
     }
 }

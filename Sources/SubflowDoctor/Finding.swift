@@ -40,8 +40,10 @@ public struct Finding: Sendable, Hashable {
     /// The network namespace it was found in (nil: the caller's own).
     public var namespace: String?
 
-    public init(id: String, severity: Severity, summary: String, evidence: [Evidence], fix: String? = nil,
-                namespace: String? = nil) {
+    public init(
+        id: String, severity: Severity, summary: String, evidence: [Evidence], fix: String? = nil,
+        namespace: String? = nil
+    ) {
         self.id = id
         self.severity = severity
         self.summary = summary

@@ -35,8 +35,10 @@ public final class HostView {
     }
 
     /// A finding in this namespace.
-    public func finding(_ id: String, _ severity: Finding.Severity, _ summary: String,
-                        evidence: [Finding.Evidence], fix: String? = nil) -> Finding {
+    public func finding(
+        _ id: String, _ severity: Finding.Severity, _ summary: String,
+        evidence: [Finding.Evidence], fix: String? = nil
+    ) -> Finding {
         Finding(id: id, severity: severity, summary: summary, evidence: evidence, fix: fix, namespace: namespace)
     }
 

@@ -8,13 +8,17 @@ import SubflowSystem
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Say why MPTCP does not work on this host: each finding with its evidence and the command that fixes it.",
+        abstract:
+            "Say why MPTCP does not work on this host: each finding with its evidence and the command that fixes it.",
         discussion: """
             Exit status: 0 nothing wrong (information only), 1 warnings, 2 problems. Checks that \
             cannot be made (not root, a tool missing) are listed as skipped, never guessed.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("Look into this named network namespace (/run/netns/NAME) instead of doctor's own.", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Look into this named network namespace (/run/netns/NAME) instead of doctor's own.", valueName: "name"))
     var netns: String?
 
     @Flag(name: .long, help: "Print one JSON object (its shape: docs/troubleshooting.md).")
@@ -22,7 +26,8 @@ struct DoctorCommand: ParsableCommand {
 
     func validate() throws {
         if let netns, netns.isEmpty || netns.contains("/") || netns == "." || netns == ".." {
-            throw ValidationError("--netns \(InputExcerpt.of(netns)): expected the name of a namespace in /run/netns (ip netns list)")
+            throw ValidationError(
+                "--netns \(InputExcerpt.of(netns)): expected the name of a namespace in /run/netns (ip netns list)")
         }
     }
 
@@ -30,7 +35,8 @@ struct DoctorCommand: ParsableCommand {
         var report = DoctorReport()
         if let netns {
             do { try NetworkNamespace.enterOnCurrentThread(path: "/run/netns/\(netns)") } catch {
-                throw CleanExit.failure("cannot enter network namespace \(InputExcerpt.of(netns)): \(error) (see ip netns list)")
+                throw CleanExit.failure(
+                    "cannot enter network namespace \(InputExcerpt.of(netns)): \(error) (see ip netns list)")
             }
         }
         Doctor.run(namespace: netns, into: &report)

@@ -9,7 +9,7 @@ struct KernelCheck: DoctorCheck {
                     "mptcp-missing", .problem,
                     "This kernel has no upstream MPTCP: /proc/sys/net/mptcp does not exist.",
                     evidence: [.init("/proc/sys/net/mptcp", "absent")],
-                    fix: "run a kernel built with CONFIG_MPTCP=y (5.19 or later for the userspace path manager)"),
+                    fix: "run a kernel built with CONFIG_MPTCP=y (5.19 or later for the userspace path manager)")
             ])
         }
         guard let enabled = host.sysctl("net.mptcp.enabled") else {
@@ -22,7 +22,7 @@ struct KernelCheck: DoctorCheck {
                     "MPTCP is disabled in this network namespace: MPTCP sockets fail with ENOPROTOOPT and applications fall back or fail.",
                     evidence: [.init("net.mptcp.enabled", enabled)],
                     fix: host.inNamespace("sysctl -w net.mptcp.enabled=1")
-                        + " (and net.mptcp.enabled = 1 in /etc/sysctl.d/90-mptcp.conf to keep it)"),
+                        + " (and net.mptcp.enabled = 1 in /etc/sysctl.d/90-mptcp.conf to keep it)")
             ])
         }
         return .clean
