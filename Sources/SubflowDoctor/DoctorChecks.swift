@@ -2,7 +2,12 @@
 enum DoctorChecks {
     static var all: [any DoctorCheck] {
         [
-            KernelCheck()
+            KernelCheck(),
+            StaleSysctlFileCheck(),
+            PathManagerCheck(),
+            EndpointsCheck(),
+            LimitsCheck(),
+            BlackholeCheck(),
         ]
     }
 }

@@ -1,0 +1,106 @@
+import MPTCPWire
+import SubflowPolicy
+
+/// The in-kernel path manager's endpoints against the path manager selected and the
+/// addresses this namespace has (failure-mode table P4, L3, L4).
+struct EndpointsCheck: DoctorCheck {
+    let name = "endpoints"
+
+    func run(on host: HostView) -> CheckOutcome {
+        guard let setting = PathManagerSetting.read(host), setting.kind != .other else {
+            return .skipped("the path manager in force cannot be read (net.mptcp.path_manager, net.mptcp.pm_type)")
+        }
+        let endpoints: [AddressEntry]
+        do { endpoints = try KernelTables.endpoints(familyID: try KernelTables.mptcpFamily().id) } catch {
+            return .skipped("\(error)")
+        }
+        let listed = endpoints.map { Finding.Evidence("endpoint", $0.description) }
+        if setting.kind == .userspace {
+            guard !endpoints.isEmpty else { return .clean }
+            return .findings([
+                host.finding(
+                    "endpoints-ignored-by-userspace-pm", .warning,
+                    """
+                    \(endpoints.count) in-kernel path-manager endpoint(s) are configured but the userspace path manager \
+                    is selected, which ignores them (NetworkManager mptcp-flags or mptcpd addr_adv set them?): \
+                    choose one path manager.
+                    """,
+                    evidence: [setting.evidence] + listed, fix: host.inNamespace("ip mptcp endpoint flush"))
+            ])
+        }
+        let interfaces: InterfaceTable
+        do { interfaces = try KernelTables.interfaces() } catch { return .skipped("\(error)") }
+        var findings = endpoints.compactMap { stale($0, interfaces, endpoints, host, setting) }
+        if let missing = noUsableEndpoint(endpoints, interfaces, host, setting) { findings.append(missing) }
+        return .findings(findings)
+    }
+
+    /// L4: an endpoint whose address no interface here has (renumbered away).
+    private func stale(
+        _ endpoint: AddressEntry, _ interfaces: InterfaceTable, _ endpoints: [AddressEntry], _ host: HostView,
+        _ setting: PathManagerSetting
+    ) -> Finding? {
+        guard let address = endpoint.address, !interfaces.has(address), let id = endpoint.id else { return nil }
+        var fix = host.inNamespace("ip mptcp endpoint delete id \(id)")
+        // Re-add with an address that is here and no endpoint yet, on the same interface if possible.
+        let taken = Set(endpoints.compactMap { $0.address.map { $0.unmappedIPv4 ?? $0 } })
+        let candidates = interfaces.usable.filter { !taken.contains($0.address) && $0.address.family == address.family }
+        if let replacement = candidates.first(where: { $0.interface == endpoint.interface }) ?? candidates.first {
+            let flags = endpoint.flags.subtracting(.implicit)
+            fix +=
+                " && "
+                + host.inNamespace(
+                    "ip mptcp endpoint add \(replacement.address) dev \(interfaces.name(replacement.interface))"
+                        + (flags.isEmpty ? "" : " " + flags.description.replacingCommas()))
+        }
+        return host.finding(
+            "stale-endpoint", .problem,
+            """
+            Endpoint \(id) names \(address), which no interface in this network namespace has (renumbered?): \
+            subflows from it fail to bind (MPJoinSynTxBindErr) and the peer may be told of an address it cannot reach.
+            """,
+            evidence: [setting.evidence, .init("endpoint", endpoint.description)]
+                + interfaces.addresses.map {
+                    .init("interface address", "\($0.address) dev \(interfaces.name($0.interface))")
+                },
+            fix: fix)
+    }
+
+    /// L3: the in-kernel PM has nothing to open extra subflows from or to announce, while
+    /// this namespace has more than one usable address of one family (with one, no endpoint
+    /// adds a path: a connection's subflows keep its family).
+    private func noUsableEndpoint(
+        _ endpoints: [AddressEntry], _ interfaces: InterfaceTable, _ host: HostView, _ setting: PathManagerSetting
+    ) -> Finding? {
+        let useful: AddressFlags = [.subflow, .signal]
+        guard !endpoints.contains(where: { !$0.flags.isDisjoint(with: useful) }) else { return nil }
+        let usable = interfaces.usable
+        let families = Dictionary(grouping: usable, by: \.address.family)
+        guard let several = families[.ipv4].flatMap({ $0.count >= 2 ? $0 : nil }) ?? families[.ipv6],
+            several.count >= 2
+        else { return nil }
+        // The example: the last one (dump order is by interface), the least likely to carry
+        // the initial subflow.
+        let example = several[several.count - 1]
+        return host.finding(
+            "no-usable-endpoint", .warning,
+            """
+            The in-kernel path manager has no endpoint with the subflow or signal flag, so it opens no extra subflow \
+            from this namespace's \(usable.count) usable addresses and announces none of them: add one endpoint per \
+            extra address.
+            """,
+            evidence: [setting.evidence]
+                + (endpoints.isEmpty
+                    ? [.init("endpoints", "none")]
+                    : endpoints.map {
+                        .init("endpoint", $0.description)
+                    }) + usable.map { .init("usable address", "\($0.address) dev \(interfaces.name($0.interface))") },
+            fix: host.inNamespace(
+                "ip mptcp endpoint add \(example.address) dev \(interfaces.name(example.interface)) subflow"))
+    }
+}
+
+extension String {
+    /// `signal,backup` → `signal backup`, as `ip mptcp endpoint add` takes flags.
+    fileprivate func replacingCommas() -> String { split(separator: ",").joined(separator: " ") }
+}

@@ -1,0 +1,121 @@
+import MPTCPWire
+import SubflowPolicy
+import SubflowSystem
+
+/// Why a table could not be read: a check that gets one reports itself skipped with it.
+struct TableUnreadable: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The kernel tables the path-manager, endpoint and limit checks read, each with one
+/// synchronous netlink request on a socket of its own, in the namespace of the calling
+/// thread (doctor has entered it). Nothing is written.
+enum KernelTables {
+    /// How long one request may take: the kernel answers these at once; the limit is for a
+    /// namespace torn down mid-read.
+    static let timeoutMilliseconds: Int32 = 2000
+
+    /// The `mptcp_pm` family (its ID and multicast group IDs), resolved by name through nlctrl.
+    static func mptcpFamily() throws(TableUnreadable) -> GenericFamily {
+        let request = GenericNetlinkControl.encodeGetFamily(
+            name: MPTCPFamily.name, sequence: 1, flags: [.request, .ack])
+        let data = try exchange(request, protocol: NetlinkProtocolNumber.generic, what: "nlctrl GETFAMILY mptcp_pm")
+        guard let reply = data.first else { throw TableUnreadable("nlctrl sent no reply for the mptcp_pm family") }
+        do { return try GenericNetlinkControl.decodeFamily(reply) } catch {
+            throw TableUnreadable("nlctrl reply for mptcp_pm: \(error)")
+        }
+    }
+
+    /// Every in-kernel PM endpoint (GET_ADDR dump without a token).
+    static func endpoints(familyID: UInt16) throws(TableUnreadable) -> [AddressEntry] {
+        let request = MPTCPCommand.dumpAddresses(token: nil).encode(familyID: familyID, sequence: 1)
+        var entries: [AddressEntry] = []
+        for message in try exchange(request, protocol: NetlinkProtocolNumber.generic, what: "GET_ADDR dump") {
+            do { entries.append(try MPTCPReply.address(message, familyID: familyID)) } catch {
+                throw TableUnreadable("GET_ADDR dump: \(error)")
+            }
+        }
+        return entries
+    }
+
+    /// The in-kernel PM limits (GET_LIMITS).
+    static func limits(familyID: UInt16) throws(TableUnreadable) -> MPTCPLimits {
+        let request = MPTCPCommand.getLimits.encode(familyID: familyID, sequence: 1)
+        let data = try exchange(request, protocol: NetlinkProtocolNumber.generic, what: "GET_LIMITS")
+        guard let reply = data.first else { throw TableUnreadable("GET_LIMITS: no reply") }
+        do { return try MPTCPReply.limits(reply, familyID: familyID) } catch {
+            throw TableUnreadable("GET_LIMITS: \(error)")
+        }
+    }
+
+    /// The namespace's interfaces (RTM_GETLINK dump) and addresses (RTM_GETADDR dump).
+    static func interfaces() throws(TableUnreadable) -> InterfaceTable {
+        var table = InterfaceTable()
+        let links = try exchange(
+            RouteNetlink.encodeLinkDump(sequence: 1), protocol: NetlinkProtocolNumber.route, what: "RTM_GETLINK dump")
+        let addresses = try exchange(
+            RouteNetlink.encodeAddressDump(sequence: 2), protocol: NetlinkProtocolNumber.route,
+            what: "RTM_GETADDR dump")
+        for message in links + addresses {
+            let decoded: RouteNetlinkMessage
+            do { decoded = try RouteNetlinkMessage.decode(message) } catch {
+                throw TableUnreadable("rtnetlink dump: \(error)")
+            }
+            switch decoded {
+            case .newLink(let link): table.links[link.index] = link
+            case .newAddress(let address): table.addresses.append(address)
+            default: break
+            }
+        }
+        return table
+    }
+
+    /// Sends one request that ends in NLMSG_DONE or NLMSG_ERROR; returns the data messages.
+    private static func exchange(
+        _ request: [UInt8], protocol netlinkProtocol: Int32, what: String
+    ) throws(TableUnreadable) -> [NetlinkMessage] {
+        let socket: NetlinkSocket
+        do { socket = try NetlinkSocket(protocol: netlinkProtocol) } catch {
+            throw TableUnreadable("\(what): \(error)")
+        }
+        let messages: [NetlinkMessage]
+        do { messages = try socket.dump(request, timeoutMilliseconds: timeoutMilliseconds) } catch {
+            throw TableUnreadable("\(what): \(error)")
+        }
+        let checked: Result<[NetlinkMessage], KernelError>
+        do { checked = try DiagDump.dataMessages(messages) } catch { throw TableUnreadable("\(what): \(error)") }
+        switch checked {
+        case .success(let data): return data
+        case .failure(let error): throw TableUnreadable("\(what): the kernel refused it: \(error)")
+        }
+    }
+}
+
+/// Links and addresses of one namespace.
+struct InterfaceTable {
+    var links: [InterfaceIndex: LinkMessage] = [:]
+    var addresses: [AddressMessage] = []
+
+    /// The interface's name, or its index when it has none in the dump.
+    func name(_ index: InterfaceIndex) -> String { links[index]?.name ?? "\(index)" }
+
+    /// True when `address` is assigned to some interface here (IPv4-mapped IPv6 compared as IPv4).
+    func has(_ address: IPAddress) -> Bool {
+        let wanted = address.unmappedIPv4 ?? address
+        return addresses.contains { $0.address == wanted }
+    }
+
+    /// Addresses a subflow could use: global scope, on an interface that is up and not
+    /// loopback, not tentative, failed or deprecated. In dump order (IPv4 first, by interface).
+    var usable: [AddressMessage] {
+        addresses.filter { entry in
+            guard entry.scope == AddressScope.universe, !entry.address.isLoopback, !entry.address.isLinkLocal,
+                let link = links[entry.interface]
+            else { return false }
+            let flags = InterfaceFlags(rawValue: link.flags)
+            let unusable: InterfaceAddressFlags = [.tentative, .dadFailed, .deprecated]
+            return flags.contains(.up) && !flags.contains(.loopback) && entry.addressFlags.isDisjoint(with: unusable)
+        }
+    }
+}
