@@ -89,4 +89,31 @@ struct DoctorPathManagerTests {
         let after = try DoctorRun(namespace)
         #expect(after.staticCheckFindings.isEmpty, "\(after)")
     }
+
+    /// Without root, other users' /proc/PID/fd cannot be read: doctor says the check was
+    /// skipped and why, and still finds what needs no root (no subscriber at all).
+    @Test func withoutRootTheOwnersAreNotGuessed() throws {
+        let bed = try Testbed()
+        defer { bed.teardown() }
+        let tool = try ToolsForOtherUsers.copy("subflowctl", into: bed)
+        func doctorAsNobody(_ namespace: String) throws -> DoctorRun {
+            try DoctorRun(
+                result: try bed.run(namespace, ["runuser", "-u", "nobody", "--", tool, "doctor", "--json"]))
+        }
+        let namespace = try bed.addNamespace("nobody", sysctls: Self.userspace)
+        let alone = try doctorAsNobody(namespace)
+        #expect(alone.finding("no-userspace-daemon")?.severity == "problem", "\(alone)")
+
+        _ = try bed.spawn(namespace, ["ip", "mptcp", "monitor"], name: "monitor-1")
+        _ = try bed.spawn(namespace, ["ip", "mptcp", "monitor"], name: "monitor-2")
+        _ = try Self.doctor(namespace, "root sees both monitors") { $0.finding("two-path-managers") != nil }
+        let unprivileged = try doctorAsNobody(namespace)
+        #expect(unprivileged.finding("two-path-managers") == nil && unprivileged.finding("no-userspace-daemon") == nil)
+        let skipped = try #require(unprivileged.skipped.first { $0.check == "path-manager" }, "\(unprivileged)")
+        #expect(skipped.reason.contains("needs root"), "\(skipped.reason)")
+
+        try bed.sysctl(namespace, "net.mptcp.path_manager", "kernel")
+        let kernel = try doctorAsNobody(namespace)
+        #expect(kernel.skipped.first { $0.check == "path-manager" }?.reason.contains("subflowd") == true, "\(kernel)")
+    }
 }

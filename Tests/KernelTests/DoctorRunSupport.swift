@@ -19,7 +19,12 @@ struct DoctorRun: CustomStringConvertible {
 
     /// Runs the built subflowctl in `namespace` and decodes its JSON (exit 0, 1 or 2 are all answers).
     init(_ namespace: String) throws {
-        result = try BuiltProducts.subflowctl(["doctor", "--netns", namespace, "--json"])
+        try self.init(result: try BuiltProducts.subflowctl(["doctor", "--netns", namespace, "--json"]))
+    }
+
+    /// Decodes the JSON of a finished `subflowctl doctor --json`.
+    init(result: CommandResult) throws {
+        self.result = result
         guard [0, 1, 2].contains(result.status),
             let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
             let findings = object["findings"] as? [[String: Any]], let skipped = object["skipped"] as? [[String: Any]]
