@@ -30,7 +30,7 @@ struct RouteLookupTests {
             lookup.encode(sequence: 9)
                 == hex(
                     """
-                    38000000 1a00 0500 09000000 00000000   // len 56, RTM_GETROUTE, REQUEST|ACK, seq 9
+                    40000000 1a00 0500 09000000 00000000   // len 64, RTM_GETROUTE, REQUEST|ACK, seq 9
                     0a 80 00 00 00 00 00 00 00000000       // rtmsg: AF_INET6, dst_len 128, no source
                     1400 0100 20010db8000100000000000000000002  // RTA_DST 2001:db8:1::2
                     0800 0300 04000000                     // RTA_IIF 4
