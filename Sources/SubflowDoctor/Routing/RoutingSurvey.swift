@@ -39,8 +39,21 @@ struct RoutingSurvey {
             Set(usable.filter { $0.address.family == address.address.family }.map(\.interface)).count >= 2
         }
         let connected = try Self.connectionPeers()
-        peers = connected.isEmpty ? Self.routePeers(routes, local: Set(routing.addresses.map(\.address))) : connected
+        peers =
+            connected.isEmpty
+            ? Self.routePeers(routes, local: Set(routing.addresses.map(\.address)))
+            : Self.onePerPrefix(connected, routes)
     }
+
+    /// One connection peer per main-table prefix, at most `peerLimit`: peers the same route
+    /// serves give the same answers, and 10,000 connections must not mean 10,000 lookups.
+    private static func onePerPrefix(_ connected: [Peer], _ routes: [RouteMessage]) -> [Peer] {
+        var seen: Set<AddressPrefix> = []
+        return Array(
+            connected.filter { seen.insert(mainPrefix(of: $0.address, in: routes)).inserted }.prefix(peerLimit))
+    }
+
+    static let peerLimit = 32
 
     func prefixes(on interface: InterfaceIndex) -> [AddressPrefix] {
         routing.addresses.filter { $0.interface == interface }.map {
@@ -63,11 +76,13 @@ struct RoutingSurvey {
     }
 
     /// The main-table prefix `peer` is routed by (longest match), `default` when none matches.
-    func mainPrefix(of peer: IPAddress) -> AddressPrefix {
-        routes.filter { $0.table == Self.mainTable && $0.family == peer.family && $0.type == Self.unicast }
+    func mainPrefix(of peer: IPAddress) -> AddressPrefix { Self.mainPrefix(of: peer, in: routes) }
+
+    static func mainPrefix(of peer: IPAddress, in routes: [RouteMessage]) -> AddressPrefix {
+        routes.filter { $0.table == mainTable && $0.family == peer.family && $0.type == unicast }
             .compactMap { route -> AddressPrefix? in
                 let prefix = AddressPrefix(
-                    address: route.destination ?? (peer.family == .ipv4 ? Self.anywhereIPv4 : Self.anywhereIPv6),
+                    address: route.destination ?? (peer.family == .ipv4 ? anywhereIPv4 : anywhereIPv6),
                     length: Int(route.destinationLength))
                 return prefix.contains(peer) ? prefix : nil
             }
@@ -102,6 +117,7 @@ struct RoutingSurvey {
             throw KernelRouting.Failure(description: "cannot open a sock_diag socket: \(error)")
         }
         var peers: [Peer] = []
+        var seen: Set<IPAddress> = []
         for (index, family) in [SockDiag.familyIPv4, SockDiag.familyIPv6].enumerated() {
             let request = InetDiagRequest.mptcpConnections(family: family).encode(sequence: UInt32(index + 1))
             let messages: [NetlinkMessage]
@@ -117,9 +133,7 @@ struct RoutingSurvey {
                 else { continue }
                 let remote = connection.socket.remote.address
                 let address = remote.unmappedIPv4 ?? remote
-                if !peers.contains(where: { $0.address == address }) {
-                    peers.append(Peer(address: address, origin: "MPTCP connection"))
-                }
+                if seen.insert(address).inserted { peers.append(Peer(address: address, origin: "MPTCP connection")) }
             }
         }
         return peers
