@@ -142,6 +142,46 @@ struct DoctorRoutingFirewallTests {
         #expect(left.contains("tcp dport 22 accept"), "only the MPTCP rules are deleted: \(left)")
     }
 
+    static let hasIptables = FileManager.default.isExecutableFile(atPath: "/usr/sbin/iptables-save")
+
+    /// Rules made with iptables (nf_tables back end) show in nft only as an opaque `xt`
+    /// target: doctor finds them in iptables-save / ip6tables-save.
+    @Test(.enabled(if: hasIptables, "iptables is not installed (scripts/install-deps.sh installs it)"))
+    func iptablesRulesThatStripOrDropMPTCPAreProblemsAndDeletingThemClearsThem() throws {
+        let bed = try Testbed()
+        defer { bed.teardown() }
+        let net = try TwoPathTopology(bed)
+        try bed.check(
+            net.client,
+            [
+                "iptables", "-t", "mangle", "-A", "POSTROUTING", "-p", "tcp", "--tcp-flags", "SYN", "SYN",
+                "-j", "TCPOPTSTRIP", "--strip-options", "30",
+            ])
+        try bed.check(
+            net.client, ["iptables", "-A", "OUTPUT", "-p", "tcp", "-m", "tcp", "--tcp-option", "30", "-j", "DROP"])
+        try bed.check(
+            net.client,
+            [
+                "ip6tables", "-t", "mangle", "-A", "OUTPUT", "-p", "tcp", "-j", "TCPOPTSTRIP", "--strip-options",
+                "mss,30",
+            ])
+        try bed.check(
+            net.client, ["iptables", "-A", "INPUT", "-p", "tcp", "-m", "tcp", "--dport", "22", "-j", "ACCEPT"])
+        let found = try Self.doctor(net.client).filter { Self.ids.contains($0.id) }
+        #expect(
+            found.map(\.id).sorted()
+                == ["firewall-drops-mptcp", "firewall-strips-mptcp-option", "firewall-strips-mptcp-option"], "\(found)")
+        #expect(found.allSatisfy { $0.severity == "problem" })
+        #expect(
+            found.contains {
+                $0.evidence.contains(
+                    "ip6tables -t mangle chain OUTPUT = -A OUTPUT -p tcp -j TCPOPTSTRIP --strip-options 2,30")
+            })
+        for finding in found { try Self.runFix(finding.fix) }
+        #expect(try Self.doctor(net.client).filter { Self.ids.contains($0.id) }.isEmpty)
+        #expect(try bed.check(net.client, ["iptables-save"]).stdout.contains("--dport 22 -j ACCEPT"))
+    }
+
     /// Per-source rules for both paths (TwoPathTopology's), two default routes and a strict
     /// reverse-path filter: correct routing, so none of these findings.
     @Test func correctlyRoutedTwoPathPairGivesNoneOfTheseFindings() throws {
