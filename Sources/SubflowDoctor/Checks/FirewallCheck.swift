@@ -7,11 +7,14 @@ import SubflowSystem
 /// iptables-nft front end show in nft only as an opaque `xt` expression, so both are read.
 struct FirewallCheck: DoctorCheck {
     let name = "firewall"
+    /// Runs a tool and returns its standard output (a seam: tests stand in for missing or
+    /// failing tools).
+    var runTool: @Sendable ([String]) -> Result<String, ChildProcess.Failure> = FirewallCheck.output
 
     func run(on host: HostView) -> CheckOutcome {
         var rules: [MPTCPFirewallRule] = []
         var readSomething = false
-        switch Self.output(["nft", "-j", "list", "ruleset"]) {
+        switch runTool(["nft", "-j", "list", "ruleset"]) {
         case .success(let text):
             let json: JSONValue
             do { json = try JSONParser.parse(text) } catch {
@@ -26,7 +29,7 @@ struct FirewallCheck: DoctorCheck {
         }
         for tool in ["iptables", "ip6tables"] {
             for table in ["filter", "mangle"] {
-                switch Self.output(["\(tool)-save", "-t", table]) {
+                switch runTool(["\(tool)-save", "-t", table]) {
                 case .success(let text):
                     rules += IptablesSave.mptcpRules(text, tool: tool)
                     readSomething = true
@@ -70,7 +73,7 @@ struct FirewallCheck: DoctorCheck {
     }
 
     /// A tool's standard output when it ran and exited 0.
-    private static func output(_ arguments: [String]) -> Result<String, ChildProcess.Failure> {
+    static func output(_ arguments: [String]) -> Result<String, ChildProcess.Failure> {
         do {
             let result = try ChildProcess.run(arguments, timeout: .seconds(5))
             guard result.exitStatus == 0 else {
