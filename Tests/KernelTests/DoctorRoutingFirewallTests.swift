@@ -76,6 +76,32 @@ struct DoctorRoutingFirewallTests {
         #expect(try Self.doctor(net.client).filter { Self.ids.contains($0.id) }.isEmpty)
     }
 
+    /// The peers are those of the namespace's MPTCP connections when it has any: here the
+    /// server's path-A address, which the main table (connected routes only, no gateway)
+    /// would not name. Without a connection nothing is looked up; with one, path B's missing
+    /// rule shows, and the fix routes that peer's prefix through B's gateway.
+    @Test func theRemoteAddressOfAnMPTCPConnectionIsThePeerLookedUp() throws {
+        let bed = try Testbed()
+        defer { bed.teardown() }
+        let net = try TwoPathTopology(bed)
+        try Self.withoutSourceRule(net, net.pathB)
+        #expect(try Self.doctor(net.client).filter { $0.id == "no-per-source-routing" }.isEmpty)
+        _ = try bed.startTrafficServer(in: net.server, bind: "0.0.0.0", port: 5201)
+        let client = try bed.startTrafficClient(
+            in: net.client, to: net.pathA.serverIPv4, port: 5201, ["--bytes", "1k", "--hold", "120"])
+        try waitUntil(
+            "MPTCP connection", timeout: .seconds(10), observe: { client.trafficRecords.map(\.type) },
+            until: { $0.contains("connected") })
+        let found = try Self.doctor(net.client).filter { $0.id == "no-per-source-routing" }
+        try #require(found.count == 1, "\(found)")
+        #expect(found[0].severity == "problem")
+        #expect(
+            found[0].evidence.contains { $0.contains("ip route get 198.18.1.2 from 198.18.2.1 (MPTCP connection)") })
+        #expect(found[0].fix.contains("ip route add 198.18.1.0/24 via 198.18.2.2 dev cli-b table"))
+        try Self.runFix(found[0].fix)
+        #expect(try Self.doctor(net.client).filter { Self.ids.contains($0.id) }.isEmpty)
+    }
+
     @Test func boundSubflowWithOnlyTheOnLinkFallbackIsAWarningAndItsFixClearsIt() throws {
         let bed = try Testbed()
         defer { bed.teardown() }
