@@ -7,6 +7,7 @@ public final class HostView {
     public let namespace: String?
     private var sysctls: [String: String?] = [:]
     private var counterCache: [String: UInt64]?
+    private var shared: [String: Any] = [:]
 
     public init(namespace: String?) { self.namespace = namespace }
 
@@ -32,6 +33,14 @@ public final class HostView {
         }
         counterCache = all
         return all
+    }
+
+    /// What several checks read alike (the routing survey), made once per namespace visit.
+    func cached<Value>(_ key: String, _ make: () -> Value) -> Value {
+        if let value = shared[key] as? Value { return value }
+        let value = make()
+        shared[key] = value
+        return value
     }
 
     /// A finding in this namespace.

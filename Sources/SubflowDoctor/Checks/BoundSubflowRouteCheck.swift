@@ -11,7 +11,7 @@ struct BoundSubflowRouteCheck: DoctorCheck {
 
     func run(on host: HostView) -> CheckOutcome {
         let survey: RoutingSurvey
-        do { survey = try RoutingSurvey() } catch { return .skipped("\(error)") }
+        do { survey = try RoutingSurvey.of(host) } catch { return .skipped("\(error)") }
         var findings: [Finding] = []
         for source in survey.sources {
             var evidence: [Finding.Evidence] = []

@@ -15,7 +15,7 @@ struct ReversePathFilterCheck: DoctorCheck {
 
     func run(on host: HostView) -> CheckOutcome {
         let survey: RoutingSurvey
-        do { survey = try RoutingSurvey() } catch { return .skipped("\(error)") }
+        do { survey = try RoutingSurvey.of(host) } catch { return .skipped("\(error)") }
         guard let all = host.sysctl("net.ipv4.conf.all.rp_filter"), let allMode = Int(all) else {
             return .skipped("cannot read net.ipv4.conf.all.rp_filter")
         }

@@ -31,6 +31,14 @@ struct RoutingSurvey {
     /// for a second path.
     let sources: [AddressMessage]
 
+    /// The namespace's survey, made once for all the routing checks of a visit.
+    static func of(_ host: HostView) throws(KernelRouting.Failure) -> RoutingSurvey {
+        let made: Result<RoutingSurvey, KernelRouting.Failure> = host.cached("routing-survey") {
+            do throws(KernelRouting.Failure) { return .success(try RoutingSurvey()) } catch { return .failure(error) }
+        }
+        return try made.get()
+    }
+
     init() throws(KernelRouting.Failure) {
         routing = try KernelRouting()
         routes = try routing.routes()
@@ -119,7 +127,11 @@ struct RoutingSurvey {
         var peers: [Peer] = []
         var seen: Set<IPAddress> = []
         for (index, family) in [SockDiag.familyIPv4, SockDiag.familyIPv6].enumerated() {
-            let request = InetDiagRequest.mptcpConnections(family: family).encode(sequence: UInt32(index + 1))
+            // Only the addresses are needed: no extensions, no listeners (cheaper with 10,000).
+            let request = InetDiagRequest(
+                family: family, protocolNumber: SockDiag.protocolMPTCP, extensions: 0,
+                states: InetDiagRequest.allStates & ~TCPState.listen.mask
+            ).encode(sequence: UInt32(index + 1))
             let messages: [NetlinkMessage]
             do { messages = try diag.dump(request) } catch {
                 throw KernelRouting.Failure(description: "MPTCP socket dump: \(error)")
@@ -128,10 +140,8 @@ struct RoutingSurvey {
                 throw KernelRouting.Failure(description: "MPTCP socket dump refused or malformed")
             }
             for message in data {
-                guard let connection = try? MPTCPConnectionSocket.decode(message),
-                    connection.socket.state != .listen
-                else { continue }
-                let remote = connection.socket.remote.address
+                guard let socket = try? InetDiagSocket.decode(message), socket.state != .listen else { continue }
+                let remote = socket.remote.address
                 let address = remote.unmappedIPv4 ?? remote
                 if seen.insert(address).inserted { peers.append(Peer(address: address, origin: "MPTCP connection")) }
             }
