@@ -149,7 +149,7 @@ struct RoutingSurvey {
         return peers
     }
 
-    private static func routePeers(_ routes: [RouteMessage], local: Set<IPAddress>) -> [Peer] {
+    static func routePeers(_ routes: [RouteMessage], local: Set<IPAddress>) -> [Peer] {
         var peers: [Peer] = []
         for route in routes where route.table == mainTable && route.type == unicast {
             guard let gateway = route.gateway else { continue }
