@@ -8,6 +8,10 @@ enum DoctorChecks {
             EndpointsCheck(),
             LimitsCheck(),
             BlackholeCheck(),
+            PerSourceRoutingCheck(),
+            BoundSubflowRouteCheck(),
+            ReversePathFilterCheck(),
+            FirewallCheck(),
         ]
     }
 }

@@ -28,8 +28,8 @@ struct EndpointsCheck: DoctorCheck {
                     evidence: [setting.evidence] + listed, fix: host.inNamespace("ip mptcp endpoint flush"))
             ])
         }
-        let interfaces: InterfaceTable
-        do { interfaces = try KernelTables.interfaces() } catch { return .skipped("\(error)") }
+        let interfaces: KernelRouting
+        do { interfaces = try Self.routing(host) } catch { return .skipped("\(error)") }
         var findings = endpoints.compactMap { stale($0, interfaces, endpoints, host, setting) }
         if let missing = noUsableEndpoint(endpoints, interfaces, host, setting) { findings.append(missing) }
         return .findings(findings)
@@ -37,14 +37,18 @@ struct EndpointsCheck: DoctorCheck {
 
     /// L4: an endpoint whose address no interface here has (renumbered away).
     private func stale(
-        _ endpoint: AddressEntry, _ interfaces: InterfaceTable, _ endpoints: [AddressEntry], _ host: HostView,
+        _ endpoint: AddressEntry, _ interfaces: KernelRouting, _ endpoints: [AddressEntry], _ host: HostView,
         _ setting: PathManagerSetting
     ) -> Finding? {
-        guard let address = endpoint.address, !interfaces.has(address), let id = endpoint.id else { return nil }
+        guard let address = endpoint.address, let id = endpoint.id,
+            !interfaces.addresses.contains(where: { $0.address == address.unmappedIPv4 ?? address })
+        else { return nil }
         var fix = host.inNamespace("ip mptcp endpoint delete id \(id)")
         // Re-add with an address that is here and no endpoint yet, on the same interface if possible.
         let taken = Set(endpoints.compactMap { $0.address.map { $0.unmappedIPv4 ?? $0 } })
-        let candidates = interfaces.usable.filter { !taken.contains($0.address) && $0.address.family == address.family }
+        let candidates = interfaces.usableAddresses.filter {
+            !taken.contains($0.address) && $0.address.family == address.family
+        }
         if let replacement = candidates.first(where: { $0.interface == endpoint.interface }) ?? candidates.first {
             let flags = endpoint.flags.subtracting(.implicit)
             fix +=
@@ -67,26 +71,22 @@ struct EndpointsCheck: DoctorCheck {
     }
 
     /// L3: the in-kernel PM has nothing to open extra subflows from or to announce, while
-    /// this namespace has more than one usable address of one family (with one, no endpoint
-    /// adds a path: a connection's subflows keep its family).
+    /// this namespace has usable addresses of one family on two interfaces (with one, no
+    /// endpoint adds a path: a connection's subflows keep its family).
     private func noUsableEndpoint(
-        _ endpoints: [AddressEntry], _ interfaces: InterfaceTable, _ host: HostView, _ setting: PathManagerSetting
+        _ endpoints: [AddressEntry], _ interfaces: KernelRouting, _ host: HostView, _ setting: PathManagerSetting
     ) -> Finding? {
         let useful: AddressFlags = [.subflow, .signal]
         guard !endpoints.contains(where: { !$0.flags.isDisjoint(with: useful) }) else { return nil }
-        let usable = interfaces.usable
-        let families = Dictionary(grouping: usable, by: \.address.family)
-        guard let several = families[.ipv4].flatMap({ $0.count >= 2 ? $0 : nil }) ?? families[.ipv6],
-            several.count >= 2
-        else { return nil }
-        // The example: the last one (dump order is by interface), the least likely to carry
-        // the initial subflow.
-        let example = several[several.count - 1]
+        let several = interfaces.secondPathCandidates
+        // The example: the last one (dump order: IPv4 first, by interface), the least likely
+        // to carry the initial subflow.
+        guard let example = several.last(where: { $0.address.family == .ipv4 }) ?? several.last else { return nil }
         return host.finding(
             "no-usable-endpoint", .warning,
             """
             The in-kernel path manager has no endpoint with the subflow or signal flag, so it opens no extra subflow \
-            from this namespace's \(usable.count) usable addresses and announces none of them: add one endpoint per \
+            from this namespace's \(several.count) usable addresses and announces none of them: add one endpoint per \
             extra address.
             """,
             evidence: [setting.evidence]
@@ -94,9 +94,19 @@ struct EndpointsCheck: DoctorCheck {
                     ? [.init("endpoints", "none")]
                     : endpoints.map {
                         .init("endpoint", $0.description)
-                    }) + usable.map { .init("usable address", "\($0.address) dev \(interfaces.name($0.interface))") },
+                    }) + several.map { .init("usable address", "\($0.address) dev \(interfaces.name($0.interface))") },
             fix: host.inNamespace(
                 "ip mptcp endpoint add \(example.address) dev \(interfaces.name(example.interface)) subflow"))
+    }
+}
+
+extension EndpointsCheck {
+    /// The namespace's links and addresses, read once per visit.
+    static func routing(_ host: HostView) throws(KernelRouting.Failure) -> KernelRouting {
+        let made: Result<KernelRouting, KernelRouting.Failure> = host.cached("kernel-routing") {
+            do throws(KernelRouting.Failure) { return .success(try KernelRouting()) } catch { return .failure(error) }
+        }
+        return try made.get()
     }
 }
 

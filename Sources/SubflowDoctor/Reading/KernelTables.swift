@@ -49,28 +49,6 @@ enum KernelTables {
         }
     }
 
-    /// The namespace's interfaces (RTM_GETLINK dump) and addresses (RTM_GETADDR dump).
-    static func interfaces() throws(TableUnreadable) -> InterfaceTable {
-        var table = InterfaceTable()
-        let links = try exchange(
-            RouteNetlink.encodeLinkDump(sequence: 1), protocol: NetlinkProtocolNumber.route, what: "RTM_GETLINK dump")
-        let addresses = try exchange(
-            RouteNetlink.encodeAddressDump(sequence: 2), protocol: NetlinkProtocolNumber.route,
-            what: "RTM_GETADDR dump")
-        for message in links + addresses {
-            let decoded: RouteNetlinkMessage
-            do { decoded = try RouteNetlinkMessage.decode(message) } catch {
-                throw TableUnreadable("rtnetlink dump: \(error)")
-            }
-            switch decoded {
-            case .newLink(let link): table.links[link.index] = link
-            case .newAddress(let address): table.addresses.append(address)
-            default: break
-            }
-        }
-        return table
-    }
-
     /// Sends one request that ends in NLMSG_DONE or NLMSG_ERROR; returns the data messages.
     private static func exchange(
         _ request: [UInt8], protocol netlinkProtocol: Int32, what: String
@@ -88,34 +66,6 @@ enum KernelTables {
         switch checked {
         case .success(let data): return data
         case .failure(let error): throw TableUnreadable("\(what): the kernel refused it: \(error)")
-        }
-    }
-}
-
-/// Links and addresses of one namespace.
-struct InterfaceTable {
-    var links: [InterfaceIndex: LinkMessage] = [:]
-    var addresses: [AddressMessage] = []
-
-    /// The interface's name, or its index when it has none in the dump.
-    func name(_ index: InterfaceIndex) -> String { links[index]?.name ?? "\(index)" }
-
-    /// True when `address` is assigned to some interface here (IPv4-mapped IPv6 compared as IPv4).
-    func has(_ address: IPAddress) -> Bool {
-        let wanted = address.unmappedIPv4 ?? address
-        return addresses.contains { $0.address == wanted }
-    }
-
-    /// Addresses a subflow could use: global scope, on an interface that is up and not
-    /// loopback, not tentative, failed or deprecated. In dump order (IPv4 first, by interface).
-    var usable: [AddressMessage] {
-        addresses.filter { entry in
-            guard entry.scope == AddressScope.universe, !entry.address.isLoopback, !entry.address.isLinkLocal,
-                let link = links[entry.interface]
-            else { return false }
-            let flags = InterfaceFlags(rawValue: link.flags)
-            let unusable: InterfaceAddressFlags = [.tentative, .dadFailed, .deprecated]
-            return flags.contains(.up) && !flags.contains(.loopback) && entry.addressFlags.isDisjoint(with: unusable)
         }
     }
 }
