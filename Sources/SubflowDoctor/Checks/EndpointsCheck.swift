@@ -11,7 +11,7 @@ struct EndpointsCheck: DoctorCheck {
             return .skipped("the path manager in force cannot be read (net.mptcp.path_manager, net.mptcp.pm_type)")
         }
         let endpoints: [AddressEntry]
-        do { endpoints = try KernelTables.endpoints(familyID: try KernelTables.mptcpFamily().id) } catch {
+        do { endpoints = try KernelTables.endpoints(familyID: try KernelTables.mptcpFamily(host).id) } catch {
             return .skipped("\(error)")
         }
         let listed = endpoints.map { Finding.Evidence("endpoint", $0.description) }

@@ -12,7 +12,7 @@ struct LimitsCheck: DoctorCheck {
         // The limits only govern the in-kernel path manager.
         guard setting.kind == .kernel else { return .clean }
         let limits: MPTCPLimits
-        do { limits = try KernelTables.limits(familyID: try KernelTables.mptcpFamily().id) } catch {
+        do { limits = try KernelTables.limits(familyID: try KernelTables.mptcpFamily(host).id) } catch {
             return .skipped("\(error)")
         }
         guard let accepted = limits.receivedAddAddrs else {

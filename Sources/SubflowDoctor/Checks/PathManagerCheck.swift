@@ -21,7 +21,7 @@ struct PathManagerCheck: DoctorCheck {
             return .skipped("unknown path manager \(setting.evidence.what) = \(setting.evidence.value)")
         }
         let subscribers: Subscribers
-        do { subscribers = try Subscribers.read() } catch { return .skipped("\(error)") }
+        do { subscribers = try Subscribers.read(host) } catch { return .skipped("\(error)") }
         var evidence = [setting.evidence] + subscribers.evidence
         switch setting.kind {
         case .userspace:
@@ -119,8 +119,8 @@ struct PathManagerCheck: DoctorCheck {
         var group: UInt32
         var inodes: [UInt64]
 
-        static func read() throws(TableUnreadable) -> Subscribers {
-            let family = try KernelTables.mptcpFamily()
+        static func read(_ host: HostView) throws(TableUnreadable) -> Subscribers {
+            let family = try KernelTables.mptcpFamily(host)
             guard let group = family.multicastGroups[MPTCPFamily.eventsGroup] else {
                 throw TableUnreadable("the mptcp_pm family has no \(MPTCPFamily.eventsGroup) group (Linux 5.12+)")
             }

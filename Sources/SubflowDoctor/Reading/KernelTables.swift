@@ -16,8 +16,16 @@ enum KernelTables {
     /// namespace torn down mid-read.
     static let timeoutMilliseconds: Int32 = 2000
 
-    /// The `mptcp_pm` family (its ID and multicast group IDs), resolved by name through nlctrl.
-    static func mptcpFamily() throws(TableUnreadable) -> GenericFamily {
+    /// The `mptcp_pm` family (its ID and multicast group IDs), resolved by name through
+    /// nlctrl once per namespace visit.
+    static func mptcpFamily(_ host: HostView) throws(TableUnreadable) -> GenericFamily {
+        let resolved: Result<GenericFamily, TableUnreadable> = host.cached("mptcp_pm family") {
+            do throws(TableUnreadable) { return .success(try resolveFamily()) } catch { return .failure(error) }
+        }
+        return try resolved.get()
+    }
+
+    private static func resolveFamily() throws(TableUnreadable) -> GenericFamily {
         let request = GenericNetlinkControl.encodeGetFamily(
             name: MPTCPFamily.name, sequence: 1, flags: [.request, .ack])
         let data = try exchange(request, protocol: NetlinkProtocolNumber.generic, what: "nlctrl GETFAMILY mptcp_pm")
