@@ -14,7 +14,7 @@ command -v swift-format >/dev/null || {
     exit 69
 }
 # Every Swift file the project owns; build trees and fetched packages are not ours.
-mapfile -t files < <(git ls-files -- '*.swift' 2>/dev/null || find . -name '*.swift' -not -path './.build*' -not -path '*/.build*')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.swift' 2>/dev/null || find . -name '*.swift' -not -path './.build*' -not -path '*/.build*')
 if [[ ${1:-} != --check ]]; then
     swift-format format --in-place --parallel "${files[@]}"
     exit 0
