@@ -242,7 +242,7 @@ import Testing
         #expect(clean.contains("subflowd_doctor_findings{severity=\"problem\"} 0"))
         #expect(!clean.contains("subflowd_doctor_check_seconds"), "no run yet: no duration")
         state.findings = [Self.disabled, Self.stale]
-        state.doctorMilliseconds = 3
+        state.doctorMicroseconds = 3000
         let text = MetricsReport.text(state)
         for line in [
             "# TYPE subflowd_doctor_findings gauge", "subflowd_doctor_findings{severity=\"problem\"} 1",

@@ -20,10 +20,10 @@ package final class ControlState {
     /// Monitors disconnected for falling behind, and clients refused by credentials.
     var monitorsDropped = 0
     var clientsRefused = 0
-    /// The daemon's doctor: the findings of its latest run, and how long that run took
+    /// The daemon's doctor: the findings of its latest run, and how long that run took in microseconds
     /// (nil until the first run is over).
     var findings: [Finding] = []
-    var doctorMilliseconds: UInt64?
+    var doctorMicroseconds: UInt64?
 
     package init(manager: PathManager, pathManagerAtStart: String, startedAt: UInt64 = MonotonicClock.nowMilliseconds) {
         self.manager = manager

@@ -129,11 +129,11 @@ enum MetricsReport {
             Finding.Severity.allCases.map { severity in
                 Sample([("severity", severity.rawValue)], state.findings.filter { $0.severity == severity }.count)
             })
-        if let milliseconds = state.doctorMilliseconds {
+        if let microseconds = state.doctorMicroseconds {
             out.add(
                 "subflowd_doctor_check_seconds", .gauge,
                 help: "How long the latest run of the doctor checks took (they run off the event loop).",
-                value: Double(milliseconds) / 1000)
+                value: Double(microseconds) / 1_000_000)
         }
         out.add(
             "subflowd_control_clients", .gauge, help: "Clients connected to the control socket now.",

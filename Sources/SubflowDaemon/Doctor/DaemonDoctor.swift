@@ -25,7 +25,7 @@ final class DaemonDoctor {
     private var started = false
     private var stopped = false
     /// Called on the loop thread after every run with the findings now current.
-    var onReport: ([Finding], _ milliseconds: UInt64) -> Void = { _, _ in }
+    var onReport: ([Finding], _ microseconds: UInt64) -> Void = { _, _ in }
 
     /// Findings of the latest run.
     var current: [Finding] { changes.current }
@@ -76,14 +76,14 @@ final class DaemonDoctor {
 
     private func runIfDue() {
         guard !stopped, schedule.startIfDue(at: scheduler.nowMilliseconds) else { return arm() }
-        runner.run { [weak self] report, milliseconds in self?.finished(report, milliseconds) }
+        runner.run { [weak self] report, microseconds in self?.finished(report, microseconds) }
     }
 
-    private func finished(_ report: DoctorReport, _ milliseconds: UInt64) {
+    private func finished(_ report: DoctorReport, _ microseconds: UInt64) {
         schedule.finished()
         guard !stopped else { return }
         logger.debug(
-            "doctor: \(report.checks.count) check(s) in \(milliseconds) ms, \(report.findings.count) finding(s)")
+            "doctor: \(report.checks.count) check(s) in \(microseconds) µs, \(report.findings.count) finding(s)")
         let update = changes.apply(report)
         for finding in update.appeared {
             let line = Logger.Message(stringLiteral: Self.line(finding))
@@ -95,7 +95,7 @@ final class DaemonDoctor {
         for skip in update.newlySkipped {
             logger.info("doctor: check \(skip.check) skipped: \(skip.reason)")
         }
-        onReport(changes.current, milliseconds)
+        onReport(changes.current, microseconds)
         periodic?.cancel()
         periodic = scheduler.schedule(afterMilliseconds: periodMilliseconds) { [weak self] in
             guard let self, !self.stopped else { return }

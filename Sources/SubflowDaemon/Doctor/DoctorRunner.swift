@@ -7,7 +7,7 @@ import Synchronization
 /// Runs the doctor's static checks and hands the report back on the loop thread.
 protocol DoctorRunner {
     /// Starts one run; `done` is called later on the loop thread with the report and how
-    /// long the checks took (milliseconds). Never called twice at once by `DaemonDoctor`.
+    /// long the checks took (microseconds). Never called twice at once by `DaemonDoctor`.
     func run(_ done: @escaping (DoctorReport, UInt64) -> Void)
 }
 
@@ -43,10 +43,10 @@ final class BackgroundDoctorRunner: DoctorRunner {
         let box = ResultBox()
         let checks = checks
         Task.detached {
-            let started = MonotonicClock.nowMilliseconds
+            let started = MonotonicClock.nowMicroseconds
             var report = DoctorReport()
             Doctor.run(checks, namespace: nil, into: &report)
-            box.put(report, MonotonicClock.nowMilliseconds - started)
+            box.put(report, MonotonicClock.nowMicroseconds - started)
         }
         wait(for: box, done)
     }

@@ -8,9 +8,9 @@ extension Daemon {
         let scheduler = LoopScheduler(loop: kernel.loop)
         let doctor = DaemonDoctor(
             scheduler: scheduler, runner: BackgroundDoctorRunner(scheduler: scheduler), logger: logger)
-        doctor.onReport = { [state = control.state] findings, milliseconds in
+        doctor.onReport = { [state = control.state] findings, microseconds in
             state.findings = findings
-            state.doctorMilliseconds = milliseconds
+            state.doctorMicroseconds = microseconds
         }
         let handle = kernel.monitor.onMessage
         kernel.monitor.onMessage = { [unowned doctor] message in
