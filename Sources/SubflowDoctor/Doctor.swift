@@ -5,10 +5,10 @@ public enum Doctor {
     public static var staticChecks: [any DoctorCheck] { DoctorChecks.all }
 
     public static func run(
-        _ checks: [any DoctorCheck] = staticChecks, namespace: String?,
+        _ checks: [any DoctorCheck] = staticChecks, namespace: String?, fixPrefix: String? = nil,
         into report: inout DoctorReport
     ) {
-        let host = HostView(namespace: namespace)
+        let host = HostView(namespace: namespace, fixPrefix: fixPrefix)
         report.namespaces.append(namespace ?? "")
         for check in checks {
             if !report.checks.contains(check.name) { report.checks.append(check.name) }

@@ -8,7 +8,14 @@ public final class HostView {
     private var sysctls: [String: String?] = [:]
     private var counterCache: [String: UInt64]?
 
-    public init(namespace: String?) { self.namespace = namespace }
+    /// What goes before a fix command to run it in this namespace.
+    private let fixPrefix: String?
+
+    /// `fixPrefix` nil: `ip netns exec NAME` for a named namespace, nothing for doctor's own.
+    public init(namespace: String?, fixPrefix: String? = nil) {
+        self.namespace = namespace
+        self.fixPrefix = fixPrefix ?? namespace.map { "ip netns exec \($0)" }
+    }
 
     /// A sysctl of this namespace (`net.mptcp.enabled`), trimmed; nil when it does not exist.
     public func sysctl(_ name: String) -> String? {
@@ -42,8 +49,9 @@ public final class HostView {
         Finding(id: id, severity: severity, summary: summary, evidence: evidence, fix: fix, namespace: namespace)
     }
 
-    /// `ip netns exec NAME ` before a fix command when doctor looked into a named namespace.
+    /// The fix command as it must be typed to act on this namespace (`ip netns exec NAME …`,
+    /// `nsenter --net=/proc/PID/ns/net …` for an unnamed one).
     public func inNamespace(_ command: String) -> String {
-        namespace.map { "ip netns exec \($0) \(command)" } ?? command
+        fixPrefix.map { "\($0) \(command)" } ?? command
     }
 }

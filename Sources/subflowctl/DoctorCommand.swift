@@ -21,10 +21,16 @@ struct DoctorCommand: ParsableCommand {
             "Look into this named network namespace (/run/netns/NAME) instead of doctor's own.", valueName: "name"))
     var netns: String?
 
+    @Flag(
+        name: .long,
+        help: "Visit every named network namespace and every namespace a process is in; each finding says which.")
+    var allNetns = false
+
     @Flag(name: .long, help: "Print one JSON object (its shape: docs/troubleshooting.md).")
     var json = false
 
     func validate() throws {
+        if allNetns && netns != nil { throw ValidationError("--netns and --all-netns exclude each other") }
         if let netns, netns.isEmpty || netns.contains("/") || netns == "." || netns == ".." {
             throw ValidationError(
                 "--netns \(InputExcerpt.of(netns)): expected the name of a namespace in /run/netns (ip netns list)")
@@ -39,12 +45,33 @@ struct DoctorCommand: ParsableCommand {
                     "cannot enter network namespace \(InputExcerpt.of(netns)): \(error) (see ip netns list)")
             }
         }
-        Doctor.run(namespace: netns, into: &report)
+        if allNetns {
+            visitAllNamespaces(into: &report)
+        } else {
+            Doctor.run(namespace: netns, into: &report)
+        }
         if json {
             StandardStream.output.writeLine(report.json.text)
         } else {
             for line in report.lines { StandardStream.output.writeLine(line) }
         }
         if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
+    }
+
+    /// Enters each namespace in turn on this thread (setns) and runs the checks there; a
+    /// namespace that vanished since it was listed is a skipped line, not an error.
+    private func visitAllNamespaces(into report: inout DoctorReport) {
+        let entries = NamespaceDirectory().all(skipped: &report.skipped)
+        for entry in entries {
+            do { try NetworkNamespace.enterOnCurrentThread(path: entry.path) } catch {
+                report.skipped.append(
+                    SkippedCheck(
+                        check: "all-netns", reason: "cannot enter \(entry.path): \(error) (gone?)",
+                        namespace: entry.label))
+                continue
+            }
+            let prefix = entry.name.map { "ip netns exec \($0)" } ?? "nsenter --net=\(entry.path)"
+            Doctor.run(namespace: entry.label, fixPrefix: prefix, into: &report)
+        }
     }
 }

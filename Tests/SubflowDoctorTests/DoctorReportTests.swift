@@ -5,8 +5,10 @@ import Testing
 /// The report's exit status and its documented JSON shape (docs/troubleshooting.md).
 @Suite struct DoctorReportTests {
     static func finding(_ id: String, _ severity: Finding.Severity) -> Finding {
-        Finding(id: id, severity: severity, summary: "s", evidence: [.init("x", "1")], fix: severity == .info ? nil : "fix it",
-                namespace: "ns1")
+        Finding(
+            id: id, severity: severity, summary: "s", evidence: [.init("x", "1")],
+            fix: severity == .info ? nil : "fix it",
+            namespace: "ns1")
     }
 
     @Test func exitStatusIsZeroOneOrTwoByTheWorstFinding() {

@@ -19,10 +19,9 @@ struct KernelCheck: DoctorCheck {
             return .findings([
                 host.finding(
                     "mptcp-disabled", .problem,
-                    "MPTCP is disabled in this network namespace: MPTCP sockets fail with ENOPROTOOPT and applications fall back or fail.",
+                    "MPTCP is disabled in this network namespace: MPTCP sockets fail with ENOPROTOOPT and applications fall back or fail (to keep the fix across reboots: net.mptcp.enabled = 1 in /etc/sysctl.d/90-mptcp.conf).",
                     evidence: [.init("net.mptcp.enabled", enabled)],
-                    fix: host.inNamespace("sysctl -w net.mptcp.enabled=1")
-                        + " (and net.mptcp.enabled = 1 in /etc/sysctl.d/90-mptcp.conf to keep it)")
+                    fix: host.inNamespace("sysctl -w net.mptcp.enabled=1"))
             ])
         }
         return .clean
