@@ -55,11 +55,12 @@ struct DaemonDoctorFindingsTests {
             until: { $0.count == 1 })[0]
         #expect(found["severity"] as? String == "problem")
         #expect(found["namespace"] is NSNull, "subflowd's own namespace: \(found)")
-        #expect((found["fix"] as? String)?.hasPrefix("sysctl -w net.mptcp.enabled=1") == true, "\(found)")
+        let fix = try #require(found["fix"] as? String, "\(found)")
+        #expect(fix == "sysctl -w net.mptcp.enabled=1", "subflowd's own namespace: no ip netns exec")
         let evidence = try #require(found["evidence"] as? [[String: String]], "\(found)")
         #expect(evidence.contains { $0["what"] == "net.mptcp.enabled" && $0["value"] == "0" }, "\(evidence)")
         let warnings = daemon.stderr.components(separatedBy: "\n").filter { $0.contains(Self.warningPrefix) }
-        #expect(warnings.count == 1 && warnings[0].contains("(fix: sysctl -w net.mptcp.enabled=1"), "\(warnings)")
+        #expect(warnings.count == 1 && warnings[0].hasSuffix("(fix: \(fix))"), "\(warnings)")
         let text = try ControlClientTool.run(["status", "--socket", socket])
         #expect(text.status == 0 && text.stdout.contains("  PROBLEM mptcp-disabled: MPTCP is disabled"), "\(text)")
         #expect(try metric().contains("subflowd_doctor_findings{severity=\"problem\"} "))
@@ -75,8 +76,8 @@ struct DaemonDoctorFindingsTests {
             until: { $0 > runsBefore })
         #expect(daemon.stderr.components(separatedBy: Self.warningPrefix).count - 1 == 1)
 
-        // The fix, then a change: the finding goes, said once at notice level.
-        try bed.sysctl(host, "net.mptcp.enabled", "1")
+        // The fix as the finding gives it, then a change: the finding goes, said once at notice level.
+        try bed.check(host, ["sh", "-c", fix])
         try bed.addAddress(host, "198.18.42.1/24", device: "h0")
         try waitUntil(
             "subflowd no longer lists mptcp-disabled", timeout: .seconds(10), observe: { try disabled() },
