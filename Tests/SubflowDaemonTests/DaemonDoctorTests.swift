@@ -68,6 +68,15 @@ import Testing
             log.entries.filter { $0.level == level }.map { "\($0.message)" }
         }
         func advance(_ milliseconds: UInt64) { scheduler.advance(byMilliseconds: milliseconds) }
+
+        /// A doctor started, its runs taking `delay` ms, with the first run begun.
+        static func started(delay: UInt64 = 0) -> Fixture {
+            let f = Fixture()
+            f.runner.delay = delay
+            f.doctor.start()
+            f.advance(0)
+            return f
+        }
     }
 
     @Test func theFirstRunWaitsForStartAndRunsAtOnce() {
@@ -110,9 +119,7 @@ import Testing
     }
 
     @Test func changesAreDebouncedUntilTheySettle() {
-        let f = Fixture()
-        f.doctor.start()
-        f.advance(0)
+        let f = Fixture.started()
         #expect(f.runner.runs == 1)
         // A burst: one change every 300 ms for 2.1 s: nothing runs until 1 s after the last.
         for _ in 0..<8 {
@@ -127,9 +134,7 @@ import Testing
     }
 
     @Test func aChangeStormStillRunsWithinTheLongestWaitAndAtMostOncePerSettleTime() {
-        let f = Fixture()
-        f.doctor.start()
-        f.advance(0)
+        let f = Fixture.started()
         // A change every 100 ms for 30 s never settles; the checks still run every 10 s.
         for _ in 0..<300 {
             f.doctor.networkChanged()
@@ -139,9 +144,7 @@ import Testing
     }
 
     @Test func runsNeverOverlapAndAChangeDuringARunRunsAfterIt() {
-        let f = Fixture()
-        f.runner.delay = 5000
-        f.doctor.start()
+        let f = Fixture.started(delay: 5000)
         f.advance(100)
         f.doctor.networkChanged()
         f.advance(2000)
@@ -154,9 +157,7 @@ import Testing
     }
 
     @Test func theChecksRunAgainPeriodicallyForWhatSendsNoEvent() {
-        let f = Fixture()
-        f.doctor.start()
-        f.advance(0)
+        let f = Fixture.started()
         f.runner.next = [Self.disabled]  // e.g. someone wrote net.mptcp.enabled=0
         f.advance(59_999)
         #expect(f.runner.runs == 1)
@@ -166,10 +167,7 @@ import Testing
     }
 
     @Test func aStoppedDoctorRunsNoMore() {
-        let f = Fixture()
-        f.runner.delay = 100
-        f.doctor.start()
-        f.advance(0)
+        let f = Fixture.started(delay: 100)
         f.doctor.stop()
         f.advance(100)
         f.doctor.networkChanged()

@@ -1,6 +1,5 @@
 import SubflowCore
 import SubflowDoctor
-import SubflowPolicy
 import SubflowSystem
 import Synchronization
 
@@ -31,7 +30,6 @@ final class BackgroundDoctorRunner: DoctorRunner {
     private let scheduler: any Scheduler
     private let checks: [any DoctorCheck]
     private let pollMilliseconds: UInt64
-    private var poll: (any ScheduledTask)?
 
     init(scheduler: any Scheduler, checks: [any DoctorCheck] = Doctor.staticChecks, pollMilliseconds: UInt64 = 20) {
         self.scheduler = scheduler
@@ -52,15 +50,12 @@ final class BackgroundDoctorRunner: DoctorRunner {
     }
 
     private func wait(for box: ResultBox, _ done: @escaping (DoctorReport, UInt64) -> Void) {
-        poll = scheduler.schedule(afterMilliseconds: pollMilliseconds) { [weak self] in
+        _ = scheduler.schedule(afterMilliseconds: pollMilliseconds) { [weak self] in
             guard let self else { return }
             if let (report, elapsed) = box.take() { return done(report, elapsed) }
             self.wait(for: box, done)
         }
     }
-
-    /// Stops looking for a result (the run itself finishes on its own and is dropped).
-    func cancel() { poll?.cancel() }
 }
 
 /// Where the background run leaves its report for the loop.
