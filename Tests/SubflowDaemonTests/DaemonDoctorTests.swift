@@ -251,3 +251,15 @@ import Testing
         }
     }
 }
+
+extension DaemonDoctorTests {
+    @Test func whatTheHostHoldsReachesTheLogEscaped() {
+        let hostile = Finding(
+            id: "stale-out-of-tree-sysctl", severity: .warning, summary: "line\n\u{1B}[2Jnet.mptcp.mptcp_enabled",
+            evidence: [], fix: "sed -i '/x/d' /etc/sysctl.d/a\tb.conf")
+        #expect(
+            DaemonDoctor.line(hostile)
+                == "doctor: stale-out-of-tree-sysctl: line\\n\\x1B[2Jnet.mptcp.mptcp_enabled (fix: sed -i '/x/d' /etc/sysctl.d/a\\tb.conf)"
+        )
+    }
+}

@@ -1,6 +1,7 @@
 import Logging
 import SubflowCore
 import SubflowDoctor
+import SubflowFormats
 import SubflowPolicy
 
 /// subflowd's own doctor: the static checks of `subflowctl doctor` (SubflowDoctor), run when
@@ -90,10 +91,10 @@ final class DaemonDoctor {
             if finding.severity == .info { logger.info(line) } else { logger.warning(line) }
         }
         for finding in update.gone {
-            logger.notice("doctor: \(finding.id): no longer found (it was: \(finding.summary))")
+            logger.notice("\(Self.quoted("doctor: \(finding.id): no longer found (it was: \(finding.summary))"))")
         }
         for skip in update.newlySkipped {
-            logger.info("doctor: check \(skip.check) skipped: \(skip.reason)")
+            logger.info("\(Self.quoted("doctor: check \(skip.check) skipped: \(skip.reason)"))")
         }
         onReport(changes.current, microseconds)
         periodic?.cancel()
@@ -108,6 +109,10 @@ final class DaemonDoctor {
     /// The log line of a new finding: `doctor: ID: SUMMARY (fix: COMMAND)`.
     static func line(_ finding: Finding) -> String {
         let place = finding.namespace.map { " [netns \($0)]" } ?? ""
-        return "doctor: \(finding.id)\(place): \(finding.summary)" + (finding.fix.map { " (fix: \($0))" } ?? "")
+        return quoted("doctor: \(finding.id)\(place): \(finding.summary)" + (finding.fix.map { " (fix: \($0))" } ?? ""))
     }
+
+    /// Findings carry what the host holds (file lines, interface names, rules): escaped for
+    /// the journal, and cut well beyond any sentence a check writes.
+    private static func quoted(_ line: String) -> String { InputExcerpt.of(line, limit: 2000) }
 }
