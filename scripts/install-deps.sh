@@ -3,7 +3,7 @@
 # Idempotent: packages already present are left alone (no apt-get update when nothing is missing).
 set -euo pipefail
 
-packages=(libell-dev libmnl-dev pkg-config iproute2 procps kmod tshark patchelf dpkg-dev groff-base man-db systemd)
+packages=(libell-dev libmnl-dev pkg-config iproute2 procps kmod tshark patchelf dpkg-dev groff-base man-db systemd nftables iptables)
 
 missing=()
 for p in "${packages[@]}"; do

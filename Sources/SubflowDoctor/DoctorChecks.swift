@@ -2,7 +2,11 @@
 enum DoctorChecks {
     static var all: [any DoctorCheck] {
         [
-            KernelCheck()
+            KernelCheck(),
+            PerSourceRoutingCheck(),
+            BoundSubflowRouteCheck(),
+            ReversePathFilterCheck(),
+            FirewallCheck(),
         ]
     }
 }

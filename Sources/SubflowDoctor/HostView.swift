@@ -7,6 +7,7 @@ public final class HostView {
     public let namespace: String?
     private var sysctls: [String: String?] = [:]
     private var counterCache: [String: UInt64]?
+    private var shared: [String: Any] = [:]
 
     /// What goes before a fix command to run it in this namespace.
     private let fixPrefix: String?
@@ -39,6 +40,14 @@ public final class HostView {
         }
         counterCache = all
         return all
+    }
+
+    /// What several checks read alike (the routing survey), made once per namespace visit.
+    func cached<Value>(_ key: String, _ make: () -> Value) -> Value {
+        if let value = shared[key] as? Value { return value }
+        let value = make()
+        shared[key] = value
+        return value
     }
 
     /// A finding in this namespace.

@@ -8,6 +8,8 @@ public enum RouteNetlink {
         public static let newAddress: UInt16 = 20
         public static let deleteAddress: UInt16 = 21
         public static let getAddress: UInt16 = 22
+        public static let newRoute: UInt16 = 24
+        public static let getRoute: UInt16 = 26
     }
 
     /// `RTNLGRP_*` group numbers, for `NETLINK_ADD_MEMBERSHIP`.
@@ -37,10 +39,26 @@ public enum RouteNetlink {
         public static let flags: UInt16 = 8
     }
 
+    /// `RTA_*` attributes of route messages.
+    public enum RouteAttribute {
+        public static let destination: UInt16 = 1
+        public static let source: UInt16 = 2
+        /// u32 input interface index (a lookup as if the packet had arrived there).
+        public static let inputInterface: UInt16 = 3
+        /// u32 output interface index.
+        public static let outputInterface: UInt16 = 4
+        public static let gateway: UInt16 = 5
+        public static let preferredSource: UInt16 = 7
+        /// u32 table id (supersedes the 8-bit `rtm_table` for ids above 255).
+        public static let table: UInt16 = 15
+    }
+
     /// `sizeof(struct ifinfomsg)`.
     public static let linkHeaderLength = 16
     /// `sizeof(struct ifaddrmsg)`.
     public static let addressHeaderLength = 8
+    /// `sizeof(struct rtmsg)`.
+    public static let routeHeaderLength = 12
 }
 
 /// `IFA_F_*`: state of an interface address.
