@@ -46,7 +46,8 @@ public struct NamespaceDirectory {
                 continue
             }
             guard seen.insert(inode).inserted else { continue }
-            let command = (try? TextFile.read("\(processDirectory)/\(pid)/comm", limit: 64))?
+            let command =
+                (try? TextFile.read("\(processDirectory)/\(pid)/comm", limit: 64))?
                 .trimmingWhitespace() ?? "?"
             entries.append(Entry(label: "pid \(pid) (\(command))", path: path, name: nil))
         }
@@ -54,7 +55,9 @@ public struct NamespaceDirectory {
             skipped.append(
                 SkippedCheck(
                     check: "all-netns",
-                    reason: "\(unreadable) processes' namespaces could not be read (not root): run doctor as root to visit them"))
+                    reason:
+                        "\(unreadable) processes' namespaces could not be read (not root): run doctor as root to visit them"
+                ))
         }
         return entries
     }

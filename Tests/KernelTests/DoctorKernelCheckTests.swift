@@ -34,7 +34,7 @@ struct DoctorKernelCheckTests {
         #expect(found.first?["evidence"]?.arrayValue?.first?["value"]?.stringValue == "0")
         let fix = try #require(found.first?["fix"]?.stringValue)
         #expect(fix == "ip netns exec \(ns) sysctl -w net.mptcp.enabled=1")
-        _ = try bed.check(nil, ["sh", "-c", fix])   // run as an admin would copy it
+        _ = try bed.check(nil, ["sh", "-c", fix])  // run as an admin would copy it
         let after = try Self.doctor(["--netns", ns])
         #expect(Self.findings(after.report, id: "mptcp-disabled", namespace: ns).isEmpty)
         #expect(try bed.readSysctl(ns, "net.mptcp.enabled") == "1")
