@@ -106,7 +106,7 @@ let package = Package(
             name: "SubflowDaemon",
             dependencies: [
                 "SubflowConfiguration", "SubflowCore", "MPTCPWire", "SubflowSystem", "SubflowTrace",
-                "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
+                "SubflowDoctor", "SubflowFormats", .product(name: "SubflowPolicy", package: "sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

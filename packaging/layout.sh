@@ -44,4 +44,4 @@ mapfile -t PLUGINS < <(sed -n 's/.*\.library(name: "\([a-z0-9_-]*\)", type: \.dy
 ((${#PLUGINS[@]})) || { echo "no plugin products found in $REPO/Package.swift" >&2; exit 2; }
 MANPAGES=()
 for page in "$REPO"/man/*.[1-9]; do [[ -f $page ]] && MANPAGES+=("$(basename "$page")"); done
-DOCS=(README.md docs/install.md docs/control.md docs/security.md)
+DOCS=(README.md docs/install.md docs/control.md docs/security.md docs/troubleshooting.md)

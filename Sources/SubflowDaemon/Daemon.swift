@@ -30,6 +30,8 @@ public final class Daemon {
     var recovered: [ConnectionToken] = []
     /// Set by a fatal event (the kernel refused the events group or the mode switch).
     var exitStatus: Int32 = 0
+    /// The doctor's checks, started once start-up is over (`markReady`).
+    var doctor: DaemonDoctor?
 
     /// The daemon logs through `logger` and never bootstraps logging itself: the executable
     /// does, with a handler that reads `logSettings` (see `StandardErrorLogHandler`).
@@ -58,6 +60,9 @@ public final class Daemon {
             let recorder = try startRecorder(kernel)
             defer { recorder?.close() }
             routeEvents(kernel, to: manager)
+            let doctor = startDoctor(kernel, control)
+            self.doctor = doctor
+            defer { doctor.stop() }
             recoverWhenReady(kernel, manager, mode: mode, systemd: systemd)
             return serve(kernel, manager, systemd: systemd)
         } catch {

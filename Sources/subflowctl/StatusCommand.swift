@@ -61,6 +61,26 @@ struct StatusCommand: ParsableCommand {
             "control:          \(n(s["control"]?["clients"])) clients, \(n(s["control"]?["monitors"])) monitors "
                 + "(\(n(s["control"]?["monitors_dropped"])) dropped), \(n(s["control"]?["clients_refused"])) refused",
         ]
+        return lines + findingLines(s["findings"]?.arrayValue)
+    }
+
+    /// The daemon's doctor findings, worst first, each with its fix (`subflowctl doctor` shows
+    /// the evidence too). An older daemon without the field prints nothing here.
+    static func findingLines(_ findings: [JSONValue]?) -> [String] {
+        guard let findings else { return [] }
+        guard !findings.isEmpty else { return ["findings:         none (subflowctl doctor for details)"] }
+        let rank = ["problem": 0, "warning": 1, "info": 2]
+        let sorted = findings.enumerated().sorted {
+            (rank[$0.element["severity"]?.stringValue ?? ""] ?? 3, $0.offset)
+                < (rank[$1.element["severity"]?.stringValue ?? ""] ?? 3, $1.offset)
+        }
+        var lines = ["findings:         \(findings.count) (subflowctl doctor for the evidence)"]
+        for (_, finding) in sorted {
+            let severity = (finding["severity"]?.stringValue ?? "?").uppercased()
+            lines.append(
+                "  \(severity) \(finding["id"]?.stringValue ?? "?"): \(finding["summary"]?.stringValue ?? "")")
+            if let fix = finding["fix"]?.stringValue { lines.append("    fix: \(fix)") }
+        }
         return lines
     }
 }

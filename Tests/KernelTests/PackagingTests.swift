@@ -95,7 +95,7 @@ struct PackagingTests {
             "usr/lib/subflowd/tools/subflow-traffic", "etc/subflowd/subflowd.conf",
             "lib/systemd/system/subflowd.service", "usr/share/doc/subflowd/README.md",
             "usr/share/doc/subflowd/install.md", "usr/share/doc/subflowd/control.md",
-            "usr/share/doc/subflowd/security.md",
+            "usr/share/doc/subflowd/security.md", "usr/share/doc/subflowd/troubleshooting.md",
             "usr/share/doc/subflowd/examples/90-subflowd.conf",
             "usr/share/doc/subflowd/examples/control-group.conf",
         ]

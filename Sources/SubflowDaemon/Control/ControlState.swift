@@ -1,5 +1,6 @@
 import SubflowConfiguration
 import SubflowCore
+import SubflowDoctor
 import SubflowSystem
 
 /// What the control socket and the metrics report from: the live PathManager (connections,
@@ -19,6 +20,10 @@ package final class ControlState {
     /// Monitors disconnected for falling behind, and clients refused by credentials.
     var monitorsDropped = 0
     var clientsRefused = 0
+    /// The daemon's doctor: the findings of its latest run, and how long that run took in microseconds
+    /// (nil until the first run is over).
+    var findings: [Finding] = []
+    var doctorMicroseconds: UInt64?
 
     package init(manager: PathManager, pathManagerAtStart: String, startedAt: UInt64 = MonotonicClock.nowMilliseconds) {
         self.manager = manager

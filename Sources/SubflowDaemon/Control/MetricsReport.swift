@@ -1,4 +1,5 @@
 import SubflowConfiguration
+import SubflowDoctor
 import SubflowFormats
 import SubflowPolicy
 import SubflowSystem
@@ -122,6 +123,18 @@ enum MetricsReport {
             "subflowd_connections_vanished_total", .counter,
             help: "Connections found gone by a liveness check (no CLOSED event).",
             value: Double(counters.connectionsVanished))
+        out.add(
+            "subflowd_doctor_findings", .gauge,
+            help: "Findings of the daemon's doctor checks now (docs/troubleshooting.md), by severity.",
+            Finding.Severity.allCases.map { severity in
+                Sample([("severity", severity.rawValue)], state.findings.filter { $0.severity == severity }.count)
+            })
+        if let microseconds = state.doctorMicroseconds {
+            out.add(
+                "subflowd_doctor_check_seconds", .gauge,
+                help: "How long the latest run of the doctor checks took (they run off the event loop).",
+                value: Double(microseconds) / 1_000_000)
+        }
         out.add(
             "subflowd_control_clients", .gauge, help: "Clients connected to the control socket now.",
             value: Double(state.clients))

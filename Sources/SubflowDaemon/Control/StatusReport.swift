@@ -67,6 +67,9 @@ enum StatusReport {
             "stale_connections": .number(live.filter(\.stale).count),
             "usable_local_addresses": .number(manager.network.usable.count),
             "counters": counterObject,
+            // The daemon's doctor (docs/troubleshooting.md): the same objects as `subflowctl
+            // doctor --json` prints, from its latest run ([] before the first).
+            "findings": .array(state.findings.map(\.json)),
             "control": [
                 "clients": .number(state.clients),
                 "monitors": .number(state.monitors),

@@ -39,5 +39,6 @@ extension Daemon {
             "ready in \(MonotonicClock.nowMilliseconds - readinessStarted) ms: policy \(manager.policyNames.joined(separator: ", ")), \(manager.network.usable.count) usable local addresses"
         )
         systemd.notify(["READY=1", "STATUS=\(status(manager))"])
+        doctor?.start()
     }
 }
