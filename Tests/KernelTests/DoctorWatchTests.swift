@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+@testable import SubflowTestSupport
+
+/// `subflowctl doctor --watch`: a counter that signals a fault, provoked in namespaces while
+/// the watch runs, turns into its finding; a quiet watch gives no counter finding.
+@Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(5)))
+struct DoctorWatchTests {
+    /// The doctor's `--json` object: its findings as (id, severity, evidence names).
+    struct Report {
+        var checks: [String]
+        var findings: [(id: String, severity: String, evidence: [String])]
+
+        init(_ text: String) throws {
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
+            checks = object["checks"] as? [String] ?? []
+            findings = (object["findings"] as? [[String: Any]] ?? []).map { finding in
+                let evidence = (finding["evidence"] as? [[String: Any]] ?? []).compactMap { $0["what"] as? String }
+                return (finding["id"] as? String ?? "", finding["severity"] as? String ?? "", evidence)
+            }
+        }
+
+        /// Findings made from counters (their evidence names a counter).
+        var counterFindings: [(id: String, severity: String, evidence: [String])] {
+            findings.filter { $0.evidence.contains { $0.hasPrefix("MPTcpExt") || $0.hasPrefix("TcpExt") } }
+        }
+    }
+
+    /// In-kernel PM with a `subflow` endpoint on path B; the server drops every packet that
+    /// carries MP_JOIN (F4). While `--watch 4` runs in the client namespace, a transfer opens
+    /// the connection and the kernel's join from B goes unanswered: `join-syn-unanswered`.
+    @Test func droppedJoinsDuringTheWatchGiveJoinSynUnanswered() throws {
+        let bed = try Testbed()
+        defer { bed.teardown() }
+        let net = try TwoPathTopology(bed)
+        try bed.check(
+            net.client, ["ip", "mptcp", "endpoint", "add", net.pathB.clientIPv4, "dev", net.pathB.clientInterface, "subflow"])
+        for namespace in [net.client, net.server] {
+            try bed.check(namespace, ["ip", "mptcp", "limits", "set", "subflows", "2", "add_addr_accepted", "2"])
+        }
+        try bed.check(net.server, ["nft", "add", "table", "inet", "dwatch"])
+        try bed.check(
+            net.server, ["nft", "add", "chain", "inet", "dwatch", "in", "{ type filter hook input priority 0; }"])
+        try bed.check(net.server, ["nft", "add", "rule", "inet", "dwatch", "in", "tcp option mptcp subtype 1 drop"])
+
+        let doctor = try bed.spawn(
+            nil, [try BuiltProducts.path("subflowctl"), "doctor", "--netns", net.client, "--watch", "4", "--json"],
+            name: "doctor")
+        // The first snapshot is taken at once; give the process time to start before traffic.
+        try waitUntil("doctor running", timeout: .seconds(5), observe: { doctor.isRunning }, until: { $0 })
+        let server = try bed.startTrafficServer(in: net.server, bind: net.pathA.serverIPv4, port: 5301)
+        let client = try bed.startTrafficClient(
+            in: net.client, to: net.pathA.serverIPv4, port: 5301, ["--seconds", "2"])
+        #expect(client.waitForExit(timeout: .seconds(20)) == 0, "\(bed.diagnostics)")
+        _ = server.waitForExit(timeout: .seconds(5))
+        let status = doctor.waitForExit(timeout: .seconds(30))
+        let report = try Report(doctor.stdout)
+        #expect(report.checks.contains("watch"))
+        let unanswered = try #require(
+            report.findings.first { $0.id == "join-syn-unanswered" }, "\(doctor.stdout)\n\(bed.diagnostics)")
+        #expect(unanswered.severity == "problem")
+        #expect(unanswered.evidence.contains("MPTcpExtMPJoinSynTx"))
+        #expect(status == 2, "a problem gives exit status 2")
+    }
+
+    /// No traffic, no fault: the watch adds no counter finding (no false positive).
+    @Test func aQuietWatchGivesNoCounterFinding() throws {
+        let bed = try Testbed()
+        defer { bed.teardown() }
+        let net = try TwoPathTopology(bed)
+        let result = try BuiltProducts.subflowctl(["doctor", "--netns", net.client, "--watch", "1", "--json"])
+        let report = try Report(result.stdout)
+        #expect(report.checks.contains("watch"), "\(result)")
+        #expect(report.counterFindings.isEmpty, "\(result)")
+    }
+
+    /// Out-of-range seconds are refused with the allowed range, before anything runs.
+    @Test func watchSecondsOutsideTheRangeAreRefused() throws {
+        for bad in ["0", "3601", "-1", "soon"] {
+            let result = try BuiltProducts.subflowctl(["doctor", "--watch", bad])
+            #expect(result.status == 64, "\(result)")
+            #expect(result.stderr.contains("--watch"), "\(result)")
+        }
+    }
+}
