@@ -36,10 +36,21 @@ struct DoctorCommand: ParsableCommand {
             valueName: "seconds"))
     var watch: Int?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also open an MPTCP connection to ADDRESS:PORT and try a join from every other local address: per path, MP_CAPABLE accepted or fallen back, join established, refused or timed out, RTT, counters moved.",
+            valueName: "address:port"))
+    var probe: String?
+
     func validate() throws {
         if allNetns && netns != nil { throw ValidationError("--netns and --all-netns exclude each other") }
-        if allNetns && watch != nil {
-            throw ValidationError("--watch looks at one namespace: use it with --netns NAME, not --all-netns")
+        if allNetns && (watch != nil || probe != nil) {
+            throw ValidationError(
+                "--watch and --probe look at one namespace: use them with --netns NAME, not --all-netns")
+        }
+        if let probe, ProbeTarget.parse(probe) == nil {
+            throw ValidationError("--probe \(InputExcerpt.of(probe)): \(ProbeTarget.usage)")
         }
         if let watch, !CounterWatch.allowedSeconds.contains(watch) {
             throw ValidationError(
@@ -65,6 +76,7 @@ struct DoctorCommand: ParsableCommand {
         } else {
             Doctor.run(namespace: netns, into: &report)
             if let watch { CounterWatch.run(seconds: watch, namespace: netns, into: &report) }
+            if let probe, let target = ProbeTarget.parse(probe) { PathProbe.run(target, namespace: netns, into: &report) }
         }
         if json {
             StandardStream.output.writeLine(report.json.text)

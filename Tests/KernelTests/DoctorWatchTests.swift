@@ -7,27 +7,6 @@ import Testing
 /// the watch runs, turns into its finding; a quiet watch gives no counter finding.
 @Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(5)))
 struct DoctorWatchTests {
-    /// The doctor's `--json` object: its findings as (id, severity, evidence names).
-    struct Report {
-        var checks: [String]
-        var findings: [(id: String, severity: String, evidence: [String])]
-
-        init(_ text: String) throws {
-            let object = try #require(
-                try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
-            checks = object["checks"] as? [String] ?? []
-            findings = (object["findings"] as? [[String: Any]] ?? []).map { finding in
-                let evidence = (finding["evidence"] as? [[String: Any]] ?? []).compactMap { $0["what"] as? String }
-                return (finding["id"] as? String ?? "", finding["severity"] as? String ?? "", evidence)
-            }
-        }
-
-        /// Findings made from counters (their evidence names a counter).
-        var counterFindings: [(id: String, severity: String, evidence: [String])] {
-            findings.filter { $0.evidence.contains { $0.hasPrefix("MPTcpExt") || $0.hasPrefix("TcpExt") } }
-        }
-    }
-
     /// In-kernel PM with a `subflow` endpoint on path B; the server drops every packet that
     /// carries MP_JOIN (F4). While `--watch 4` runs in the client namespace, a transfer opens
     /// the connection and the kernel's join from B goes unanswered: `join-syn-unanswered`.
@@ -36,7 +15,8 @@ struct DoctorWatchTests {
         defer { bed.teardown() }
         let net = try TwoPathTopology(bed)
         try bed.check(
-            net.client, ["ip", "mptcp", "endpoint", "add", net.pathB.clientIPv4, "dev", net.pathB.clientInterface, "subflow"])
+            net.client,
+            ["ip", "mptcp", "endpoint", "add", net.pathB.clientIPv4, "dev", net.pathB.clientInterface, "subflow"])
         for namespace in [net.client, net.server] {
             try bed.check(namespace, ["ip", "mptcp", "limits", "set", "subflows", "2", "add_addr_accepted", "2"])
         }
@@ -56,12 +36,12 @@ struct DoctorWatchTests {
         #expect(client.waitForExit(timeout: .seconds(20)) == 0, "\(bed.diagnostics)")
         _ = server.waitForExit(timeout: .seconds(5))
         let status = doctor.waitForExit(timeout: .seconds(30))
-        let report = try Report(doctor.stdout)
+        let report = try DoctorJSONReport(doctor.stdout)
         #expect(report.checks.contains("watch"))
         let unanswered = try #require(
             report.findings.first { $0.id == "join-syn-unanswered" }, "\(doctor.stdout)\n\(bed.diagnostics)")
         #expect(unanswered.severity == "problem")
-        #expect(unanswered.evidence.contains("MPTcpExtMPJoinSynTx"))
+        #expect(unanswered.evidenceNames.contains("MPTcpExtMPJoinSynTx"))
         #expect(status == 2, "a problem gives exit status 2")
     }
 
@@ -71,7 +51,7 @@ struct DoctorWatchTests {
         defer { bed.teardown() }
         let net = try TwoPathTopology(bed)
         let result = try BuiltProducts.subflowctl(["doctor", "--netns", net.client, "--watch", "1", "--json"])
-        let report = try Report(result.stdout)
+        let report = try DoctorJSONReport(result.stdout)
         #expect(report.checks.contains("watch"), "\(result)")
         #expect(report.counterFindings.isEmpty, "\(result)")
     }

@@ -97,7 +97,8 @@ import Testing
         let unexplained = live.values.keys.filter { $0.hasPrefix("MPTcpExt") && !known.contains($0) }.sorted()
         #expect(unexplained.isEmpty, "MPTcpExt counters without a meaning: \(unexplained)")
         for meaning in CounterMeanings.faults.values {
-            #expect(!meaning.meaning.isEmpty && meaning.findingID.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" })
+            #expect(
+                !meaning.meaning.isEmpty && meaning.findingID.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" })
         }
     }
 

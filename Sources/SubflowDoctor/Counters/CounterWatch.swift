@@ -22,7 +22,8 @@ public enum CounterWatch {
             after = try CounterSnapshot.read()
         } catch {
             report.skipped.append(
-                SkippedCheck(check: name, reason: "cannot read \(NetstatCounters.path): \(error)", namespace: namespace))
+                SkippedCheck(check: name, reason: "cannot read \(NetstatCounters.path): \(error)", namespace: namespace)
+            )
             return
         }
         guard before.values.keys.contains(where: { $0.hasPrefix("MPTcpExt") }) else {
