@@ -76,7 +76,9 @@ struct DoctorCommand: ParsableCommand {
         } else {
             Doctor.run(namespace: netns, into: &report)
             if let watch { CounterWatch.run(seconds: watch, namespace: netns, into: &report) }
-            if let probe, let target = ProbeTarget.parse(probe) { PathProbe.run(target, namespace: netns, into: &report) }
+            if let probe, let target = ProbeTarget.parse(probe) {
+                PathProbe.run(target, namespace: netns, into: &report)
+            }
         }
         if json {
             StandardStream.output.writeLine(report.json.text)

@@ -24,9 +24,7 @@ public enum CounterFindings {
                 continue
             }
             order.append(meaning.findingID)
-            byID[meaning.findingID] = host.finding(
-                meaning.findingID, meaning.severity, meaning.meaning, evidence: [evidence],
-                fix: fixText(meaning.fix, host: host))
+            byID[meaning.findingID] = finding(meaning, evidence: evidence, host: host)
         }
         var found = order.compactMap { byID[$0] }
         if let unanswered = unansweredJoins(changes, period: period, host: host) { found.append(unanswered) }
@@ -49,16 +47,23 @@ public enum CounterFindings {
             "join-syn-unanswered", answered == 0 ? .problem : .warning,
             "\(sent.delta - answered) of \(sent.delta) MP_JOIN SYNs got no SYN/ACK + MP_JOIN: the path drops MP_JOIN "
                 + "(a firewall rule on the MPTCP option subtype, a stateful firewall dropping SYNs to a new "
-                + "4-tuple) or the second path does not reach the peer.",
-            evidence: evidence,
-            fix: "allow TCP SYNs carrying MP_JOIN (option 30 subtype 1) on the path; check the route from each "
-                + "source address (`ip route get PEER from ADDR`)")
+                + "4-tuple) or the second path does not reach the peer. To fix: allow TCP SYNs carrying MP_JOIN "
+                + "(option 30 subtype 1) on the path; check the route from each source address "
+                + "(`ip route get PEER from ADDR`).",
+            evidence: evidence)
     }
 
-    static func fixText(_ fix: CounterMeaning.Fix, host: HostView) -> String {
-        switch fix {
-        case .command(let command): host.inNamespace(command)
-        case .advice(let advice): advice
+    /// The fix is a command alone (run in the namespace); advice, when no single command fixes
+    /// it, ends the sentence instead.
+    static func finding(_ meaning: CounterMeaning, evidence: Finding.Evidence, host: HostView) -> Finding {
+        switch meaning.fix {
+        case .command(let command):
+            host.finding(
+                meaning.findingID, meaning.severity, meaning.meaning, evidence: [evidence],
+                fix: host.inNamespace(command))
+        case .advice(let advice):
+            host.finding(
+                meaning.findingID, meaning.severity, "\(meaning.meaning) To fix: \(advice).", evidence: [evidence])
         }
     }
 }

@@ -44,11 +44,11 @@ public struct PathProbe {
         } catch {
             let after = (try? CounterSnapshot.read()) ?? before
             findings.append(
-                host.finding(
+                finding(
                     "probe-connect-failed", .problem,
                     "The MPTCP connection to \(target) could not be opened, so nothing about its paths is known.",
                     evidence: [.init("connect(\(target))", "\(error)")] + moved(after.changes(since: before)),
-                    fix: "check that something listens on \(target) and that the path lets TCP through"))
+                    advice: "check that something listens on \(target) and that the path lets TCP through"))
             findings += CounterFindings.findings(
                 after.changes(since: before), period: "during the connect to \(target)", host: host)
             return nil
@@ -73,12 +73,13 @@ public struct PathProbe {
         }
         var initialRTT = "connect \(Self.milliseconds(connectTime))"
         if let subflows = try? kernel.subflows(token: ConnectionToken(mptcp.token), family: target.family),
-            let first = subflows.first(where: { $0.socket.local == local }), let rtt = first.socket.smoothedRTTMicroseconds
+            let first = subflows.first(where: { $0.socket.local == local }),
+            let rtt = first.socket.smoothedRTTMicroseconds
         {
             initialRTT = "\(Self.milliseconds(microseconds: rtt)) (tcp_info), connect \(Self.milliseconds(connectTime))"
         }
         findings.append(
-            host.finding(
+            finding(
                 "probe-path-mptcp", .info, "Path \(path): MP_CAPABLE accepted, the connection is MPTCP.",
                 evidence: [.init("path", path), .init("rtt", initialRTT), .init("mptcp_info.token", "\(mptcp.token)")]
                     + moved(changes)))
@@ -96,30 +97,31 @@ public struct PathProbe {
     /// MPTCP_INFO says plain TCP: which side of the handshake lost MPTCP decides the finding.
     mutating func fellBack(path: String, changes: [String: CounterChange], connectTime: Duration) {
         let afterHandshake = ["MPTcpExtMPCapableDataFallback", "MPTcpExtDssFallback", "MPTcpExtInfiniteMapRx"]
-        let evidence = [Finding.Evidence("path", path), .init("MPTCP_INFO", "EOPNOTSUPP: the connection is plain TCP")]
+        let evidence =
+            [Finding.Evidence("path", path), .init("MPTCP_INFO", "EOPNOTSUPP: the connection is plain TCP")]
             + moved(changes)
         if afterHandshake.contains(where: { changes[$0] != nil }) {
             findings.append(
-                host.finding(
+                finding(
                     "mp-capable-stripped", .problem,
                     "Path \(path): the peer answered MP_CAPABLE, then the MPTCP option vanished from later packets "
                         + "and the connection fell back to plain TCP: a middlebox strips it.",
                     evidence: evidence,
-                    fix: "remove the rule that resets TCP option 30 (`nft list ruleset`, `iptables-save -t mangle`) "
+                    advice: "remove the rule that resets TCP option 30 (`nft list ruleset`, `iptables-save -t mangle`) "
                         + "on this path"))
         } else if changes["MPTcpExtMPCapableFallbackSYNACK"] != nil {
             findings.append(
-                host.finding(
+                finding(
                     "peer-not-mptcp", .problem,
                     "Path \(path): the SYN/ACK carried no MP_CAPABLE, so the connection is plain TCP: the peer does "
                         + "not speak MPTCP on this port, or a middlebox strips the option from the SYN or SYN/ACK "
                         + "(this end cannot tell which).",
                     evidence: evidence,
-                    fix: "enable MPTCP on the peer's listener (IPPROTO_MPTCP, mptcpize); if it has it, remove the "
+                    advice: "enable MPTCP on the peer's listener (IPPROTO_MPTCP, mptcpize); if it has it, remove the "
                         + "rule that resets TCP option 30 on the path"))
         } else {
             findings.append(
-                host.finding(
+                finding(
                     "mp-capable-not-sent", .problem,
                     "Path \(path): the connection is plain TCP and no MP_CAPABLE handshake counter moved: this "
                         + "host did not send MP_CAPABLE (see the counter findings).",
@@ -159,11 +161,12 @@ public struct PathProbe {
                 let remote = AddressEntry(target.address, port: target.port)
                 do { try kernel.createSubflow(token: token, local: local, remote: remote, familyID: familyID) } catch {
                     findings.append(
-                        host.finding(
+                        finding(
                             "join-not-sent", .problem,
                             "Path \(address) → \(target): the kernel refused to open the join.",
                             evidence: [.init("path", "\(address) → \(target)"), .init("SUBFLOW_CREATE", "\(error)")],
-                            fix: "check the address is configured and routable: `ip addr`, `ip route get \(target.address) from \(address)`"
+                            advice:
+                                "check the address is configured and routable: `ip addr`, `ip route get \(target.address) from \(address)`"
                         ))
                     continue
                 }
@@ -177,12 +180,14 @@ public struct PathProbe {
             let endpoint = endpoints.first { $0.address == address }
             guard let endpoint, !endpoint.flags.isDisjoint(with: [.subflow, .fullmesh]) else {
                 findings.append(
-                    host.finding(
+                    finding(
                         "join-not-tried", .info,
                         "Path \(address) → \(target): the in-kernel path manager opens no join from this address "
                             + "(no `subflow` endpoint), and it cannot be asked to.",
-                        evidence: [.init("path", "\(address) → \(target)"),
-                            .init("endpoint", endpoint.map { "\($0)" } ?? "none")],
+                        evidence: [
+                            .init("path", "\(address) → \(target)"),
+                            .init("endpoint", endpoint.map { "\($0)" } ?? "none"),
+                        ],
                         fix: host.inNamespace("ip mptcp endpoint add \(address) subflow")))
                 continue
             }
@@ -216,31 +221,33 @@ public struct PathProbe {
         if let seen, seen.socket.state == .established {
             let rtt = seen.socket.smoothedRTTMicroseconds.map { Self.milliseconds(microseconds: $0) } ?? "unknown"
             findings.append(
-                host.finding(
+                finding(
                     "probe-join-ok", .info, "Path \(path): the MP_JOIN succeeded.",
                     evidence: [evidence[0], .init("rtt", "\(rtt) (tcp_info)")] + evidence.dropFirst()))
         } else if let seen, seen.socket.state == .synSent {
             findings.append(
-                host.finding(
+                finding(
                     "join-timed-out", .problem,
                     "Path \(path): the MP_JOIN SYN got no answer in \(Self.stepTimeout): the path drops MP_JOIN or "
                         + "does not reach the peer from this address.",
                     evidence: evidence,
-                    fix: "allow MP_JOIN SYNs (TCP option 30 subtype 1) on the path; check "
+                    advice: "allow MP_JOIN SYNs (TCP option 30 subtype 1) on the path; check "
                         + "`ip route get \(target.address) from \(address)`"))
-        } else if everSeen || ["MPTcpExtMPRstRx", "MPTcpExtMPRstTx", "MPTcpExtMPJoinSynAckRx"].contains(where: {
-            changes[$0] != nil
-        }) {
+        } else if everSeen
+            || ["MPTcpExtMPRstRx", "MPTcpExtMPRstTx", "MPTcpExtMPJoinSynAckRx"].contains(where: {
+                changes[$0] != nil
+            })
+        {
             findings.append(
-                host.finding(
+                finding(
                     "join-refused", .problem,
                     "Path \(path): the peer refused the MP_JOIN (reset): its subflow limit is reached or its path "
                         + "manager does not accept joins.",
                     evidence: evidence,
-                    fix: "on the peer: `ip mptcp limits set subflows 2` (in-kernel PM) or run its path manager"))
+                    advice: "on the peer: `ip mptcp limits set subflows 2` (in-kernel PM) or run its path manager"))
         } else {
             findings.append(
-                host.finding(
+                finding(
                     "join-not-seen", .warning,
                     "Path \(path): no subflow from this address appeared in \(Self.stepTimeout) (the kernel did not "
                         + "send the join: limits, or an error counter below).",
@@ -254,8 +261,17 @@ public struct PathProbe {
 
     // MARK: helpers
 
+    /// A finding of this probe. `fix` is a command alone; `advice`, when no single command
+    /// fixes it, ends the sentence.
+    func finding(
+        _ id: String, _ severity: Finding.Severity, _ summary: String, evidence: [Finding.Evidence],
+        fix: String? = nil, advice: String? = nil
+    ) -> Finding {
+        host.finding(id, severity, advice.map { "\(summary) To fix: \($0)." } ?? summary, evidence: evidence, fix: fix)
+    }
+
     func skippedJoins(_ reason: String) -> Finding {
-        host.finding(
+        finding(
             "probe-joins-skipped", .info, "The joins were not probed: \(reason).",
             evidence: [.init("probe", reason)])
     }
@@ -264,7 +280,11 @@ public struct PathProbe {
     func moved(_ changes: [String: CounterChange]) -> [Finding.Evidence] {
         let names = changes.keys.sorted().filter { $0.hasPrefix("MPTcpExt") || CounterMeanings.faults[$0] != nil }
         guard !names.isEmpty else { return [.init("counters moved", "none")] }
-        return [.init("counters moved", names.compactMap { changes[$0].map { "\($0.name) +\($0.delta)" } }.joined(separator: ", "))]
+        return [
+            .init(
+                "counters moved",
+                names.compactMap { changes[$0].map { "\($0.name) +\($0.delta)" } }.joined(separator: ", "))
+        ]
     }
 
     static func milliseconds(_ duration: Duration) -> String {

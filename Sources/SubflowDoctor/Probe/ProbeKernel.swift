@@ -90,7 +90,10 @@ struct ProbeKernel {
         token: ConnectionToken, local: AddressEntry, remote: AddressEntry, familyID: UInt16
     ) throws(Failure) {
         _ = try request(
-            { MPTCPCommand.subflowCreate(token: token, local: local, remote: remote).encode(familyID: familyID, sequence: $0) },
+            {
+                MPTCPCommand.subflowCreate(token: token, local: local, remote: remote).encode(
+                    familyID: familyID, sequence: $0)
+            },
             protocol: NetlinkProtocolNumber.generic, "SUBFLOW_CREATE from \(local.address.map { "\($0)" } ?? "?")")
     }
 }
