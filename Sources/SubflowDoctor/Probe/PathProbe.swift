@@ -68,7 +68,7 @@ public struct PathProbe {
         let changes = afterConnect.changes(since: before)
         let path = "\(local.map { "\($0.address)" } ?? "?") → \(target)"
         guard let mptcp = info else {
-            fellBack(path: path, changes: changes, connectTime: connectTime)
+            fellBack(path: path, changes: changes)
             return nil
         }
         var initialRTT = "connect \(Self.milliseconds(connectTime))"
@@ -95,7 +95,7 @@ public struct PathProbe {
     }
 
     /// MPTCP_INFO says plain TCP: which side of the handshake lost MPTCP decides the finding.
-    mutating func fellBack(path: String, changes: [String: CounterChange], connectTime: Duration) {
+    mutating func fellBack(path: String, changes: [String: CounterChange]) {
         let afterHandshake = ["MPTcpExtMPCapableDataFallback", "MPTcpExtDssFallback", "MPTcpExtInfiniteMapRx"]
         let evidence =
             [Finding.Evidence("path", path), .init("MPTCP_INFO", "EOPNOTSUPP: the connection is plain TCP")]
@@ -119,21 +119,19 @@ public struct PathProbe {
                     evidence: evidence,
                     advice: "enable MPTCP on the peer's listener (IPPROTO_MPTCP, mptcpize); if it has it, remove the "
                         + "rule that resets TCP option 30 on the path"))
-        } else {
+        } else if changes["MPTcpExtMPCapableSYNTXDisabled"] == nil {
+            // (A rise of MPCapableSYNTXDisabled is said by its own finding, mptcp-blackhole-active.)
             findings.append(
                 finding(
                     "mp-capable-not-sent", .problem,
                     "Path \(path): the connection is plain TCP and no MP_CAPABLE handshake counter moved: this "
-                        + "host did not send MP_CAPABLE (see the counter findings).",
-                    evidence: evidence,
-                    fix: host.inNamespace(
-                        "sh -c 'sysctl -w net.mptcp.blackhole_timeout=$(sysctl -n net.mptcp.blackhole_timeout)'")))
+                        + "host did not send MP_CAPABLE, for a reason this kernel does not count.",
+                    evidence: evidence))
         }
         // The fallback is said above; the counter findings add what else moved.
         let said: Set<String> = ["mp-capable-fallback-synack", "mp-capable-data-fallback"]
         findings += CounterFindings.findings(changes, period: "during the connect", host: host)
             .filter { !said.contains($0.id) }
-        _ = connectTime
     }
 
     // MARK: joins
@@ -157,6 +155,12 @@ public struct PathProbe {
         if userspacePathManager {
             for (index, address) in addresses.enumerated() {
                 let before = (try? CounterSnapshot.read()) ?? CounterSnapshot(values: [:])
+                // A path manager running here (subflowd) may have opened this join already.
+                let existing = (try? kernel.subflows(token: token, family: target.family)) ?? []
+                if existing.contains(where: { $0.socket.local.address == address }) {
+                    judgeJoin(from: address, token: token, before: before)
+                    continue
+                }
                 let local = AddressEntry(address, id: AddressID(Self.firstJoinID &+ UInt8(truncatingIfNeeded: index)))
                 let remote = AddressEntry(target.address, port: target.port)
                 do { try kernel.createSubflow(token: token, local: local, remote: remote, familyID: familyID) } catch {
