@@ -8,6 +8,8 @@ struct DoctorJSONReport: CustomStringConvertible {
         var severity: String
         /// (what, value) in order.
         var evidence: [(what: String, value: String)]
+        /// The command that fixes it, when there is one.
+        var fix: String?
         var evidenceNames: [String] { evidence.map(\.what) }
         func value(_ what: String) -> String? { evidence.first { $0.what == what }?.value }
     }
@@ -26,7 +28,8 @@ struct DoctorJSONReport: CustomStringConvertible {
                 (what: $0["what"] as? String ?? "", value: $0["value"] as? String ?? "")
             }
             return Finding(
-                id: finding["id"] as? String ?? "", severity: finding["severity"] as? String ?? "", evidence: evidence)
+                id: finding["id"] as? String ?? "", severity: finding["severity"] as? String ?? "", evidence: evidence,
+                fix: finding["fix"] as? String)
         }
     }
 
