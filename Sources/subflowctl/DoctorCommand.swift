@@ -29,8 +29,34 @@ struct DoctorCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object (its shape: docs/troubleshooting.md).")
     var json = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also compare the MPTCP and TCP counters over this many seconds (1-3600) while traffic runs, and explain every fault counter that rose.",
+            valueName: "seconds"))
+    var watch: Int?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also open an MPTCP connection to ADDRESS:PORT and try a join from every other local address: per path, MP_CAPABLE accepted or fallen back, join established, refused or timed out, RTT, counters moved.",
+            valueName: "address:port"))
+    var probe: String?
+
     func validate() throws {
         if allNetns && netns != nil { throw ValidationError("--netns and --all-netns exclude each other") }
+        if allNetns && (watch != nil || probe != nil) {
+            throw ValidationError(
+                "--watch and --probe look at one namespace: use them with --netns NAME, not --all-netns")
+        }
+        if let probe, ProbeTarget.parse(probe) == nil {
+            throw ValidationError("--probe \(InputExcerpt.of(probe)): \(ProbeTarget.usage)")
+        }
+        if let watch, !CounterWatch.allowedSeconds.contains(watch) {
+            throw ValidationError(
+                "--watch \(watch): expected a number of seconds from \(CounterWatch.allowedSeconds.lowerBound) to \(CounterWatch.allowedSeconds.upperBound)"
+            )
+        }
         if let netns, netns.isEmpty || netns.contains("/") || netns == "." || netns == ".." {
             throw ValidationError(
                 "--netns \(InputExcerpt.of(netns)): expected the name of a namespace in /run/netns (ip netns list)")
@@ -49,6 +75,10 @@ struct DoctorCommand: ParsableCommand {
             visitAllNamespaces(into: &report)
         } else {
             Doctor.run(namespace: netns, into: &report)
+            if let watch { CounterWatch.run(seconds: watch, namespace: netns, into: &report) }
+            if let probe, let target = ProbeTarget.parse(probe) {
+                PathProbe.run(target, namespace: netns, into: &report)
+            }
         }
         if json {
             StandardStream.output.writeLine(report.json.text)

@@ -39,9 +39,7 @@ public struct LiveKernelSnapshot: KernelSnapshotSource {
 
     /// Subflow states asked for: all but LISTEN, TIME_WAIT and NEW_SYN_RECV, which carry no
     /// MPTCP subflow context.
-    static let subflowStates: UInt32 =
-        InetDiagRequest.allStates
-        & ~(TCPState.listen.mask | TCPState.timeWait.mask | TCPState.newSynReceived.mask)
+    static let subflowStates = InetDiagRequest.subflowStates
 
     public func read() throws(RecoveryError) -> KernelSnapshot {
         var snapshot = KernelSnapshot()
