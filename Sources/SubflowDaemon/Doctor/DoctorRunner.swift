@@ -20,8 +20,9 @@ protocol DoctorRunner {
 /// hang. Whatever the registry holds, the loop must not stall behind it: kernel events, the
 /// control socket and the systemd watchdog keep being served while the checks run.
 ///
-/// The checks run on a task of Swift's global executor (its threads block every asynchronous
-/// signal, so SIGTERM still reaches the loop's signalfd) in subflowd's own network namespace
+/// The checks run on a thread of their own (DetachedThread: not Swift's cooperative pool, where
+/// a blocking check could wait behind other blocked work; every signal blocked, so SIGTERM
+/// still reaches the loop's signalfd) in subflowd's own network namespace
 /// (the daemon never changes a thread's namespace). They only read the host and share nothing
 /// with the loop: the checks and the report are Sendable values. The loop looks for the result
 /// every `pollMilliseconds` while a run is in flight, and not at all otherwise: one timer,
@@ -40,11 +41,17 @@ final class BackgroundDoctorRunner: DoctorRunner {
     func run(_ done: @escaping (DoctorReport, UInt64) -> Void) {
         let box = ResultBox()
         let checks = checks
-        Task.detached {
-            let started = MonotonicClock.nowMicroseconds
+        do {
+            try DetachedThread.start {
+                let started = MonotonicClock.nowMicroseconds
+                var report = DoctorReport()
+                Doctor.run(checks, namespace: nil, into: &report)
+                box.put(report, MonotonicClock.nowMicroseconds - started)
+            }
+        } catch {
             var report = DoctorReport()
-            Doctor.run(checks, namespace: nil, into: &report)
-            box.put(report, MonotonicClock.nowMicroseconds - started)
+            report.skipped = [SkippedCheck(check: "doctor", reason: "cannot start the checks' thread: \(error)")]
+            box.put(report, 0)
         }
         wait(for: box, done)
     }
