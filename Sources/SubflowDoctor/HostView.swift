@@ -33,13 +33,9 @@ public final class HostView {
     /// `TcpExtIPReversePathFilter`, … (looked up by name: the set differs between kernels).
     public func counters() throws(SystemError) -> [String: UInt64] {
         if let counterCache { return counterCache }
-        let text = try TextFile.read(NetstatCounters.path)
-        var all: [String: UInt64] = [:]
-        for group in ["MPTcpExt", "TcpExt"] {
-            for (name, value) in NetstatCounters.parse(text, group: group) { all[group + name] = value }
-        }
-        counterCache = all
-        return all
+        let values = try CounterSnapshot.read().values
+        counterCache = values
+        return values
     }
 
     /// What several checks read alike (the routing survey), made once per namespace visit.

@@ -1,5 +1,4 @@
 import Foundation
-import SubflowFormats
 import Testing
 
 @testable import SubflowTestSupport
@@ -10,16 +9,13 @@ import Testing
 /// at the same time): only this test's namespaces are asserted on.
 @Suite(.serialized, .enabled(if: isRoot, needsRootComment), .timeLimit(.minutes(10)))
 struct DoctorKernelCheckTests {
-    static func doctor(_ arguments: [String]) throws -> (status: Int32, report: JSONValue) {
+    static func doctor(_ arguments: [String]) throws -> (status: Int32, report: DoctorJSONReport) {
         let result = try BuiltProducts.subflowctl(["doctor", "--json"] + arguments)
-        let report = try JSONParser.parse(result.stdout)
-        return (result.status, report)
+        return (result.status, try DoctorJSONReport(result.stdout))
     }
 
-    static func findings(_ report: JSONValue, id: String, namespace: String) -> [JSONValue] {
-        (report["findings"]?.arrayValue ?? []).filter {
-            $0["id"]?.stringValue == id && $0["namespace"]?.stringValue == namespace
-        }
+    static func findings(_ report: DoctorJSONReport, id: String, namespace: String) -> [DoctorJSONReport.Finding] {
+        report.findings.filter { $0.id == id && $0.namespace == namespace }
     }
 
     @Test func mptcpDisabledIsAProblemWhoseFixClearsIt() throws {
@@ -30,9 +26,9 @@ struct DoctorKernelCheckTests {
         #expect(before.status == 2)
         let found = Self.findings(before.report, id: "mptcp-disabled", namespace: ns)
         #expect(found.count == 1)
-        #expect(found.first?["severity"]?.stringValue == "problem")
-        #expect(found.first?["evidence"]?.arrayValue?.first?["value"]?.stringValue == "0")
-        let fix = try #require(found.first?["fix"]?.stringValue)
+        #expect(found.first?.severity == "problem")
+        #expect(found.first?.value("net.mptcp.enabled") == "0")
+        let fix = try #require(found.first?.fix)
         #expect(fix == "ip netns exec \(ns) sysctl -w net.mptcp.enabled=1")
         _ = try bed.check(nil, ["sh", "-c", fix])  // run as an admin would copy it
         let after = try Self.doctor(["--netns", ns])
@@ -46,7 +42,7 @@ struct DoctorKernelCheckTests {
         let off = try bed.addNamespace("off", sysctls: ["net.mptcp.enabled": "0"])
         let on = try bed.addNamespace("on")
         let run = try Self.doctor(["--all-netns"])
-        let visited = (run.report["namespaces"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let visited = run.report.namespaces
         #expect(visited.contains(off) && visited.contains(on), "\(visited)")
         #expect(Self.findings(run.report, id: "mptcp-disabled", namespace: off).count == 1)
         #expect(Self.findings(run.report, id: "mptcp-disabled", namespace: on).isEmpty)

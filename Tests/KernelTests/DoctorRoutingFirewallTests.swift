@@ -26,16 +26,13 @@ struct DoctorRoutingFirewallTests {
     /// matches them.
     static func doctor(_ namespace: String) throws -> [Found] {
         let result = try BuiltProducts.subflowctl(["doctor", "--netns", namespace, "--json"])
-        let json = try JSONParser.parse(result.stdout)
-        #expect(Int64(result.status) == json["exit_status"]?.intValue, "\(result)")
-        #expect(json["skipped"]?.arrayValue?.isEmpty == true, "\(result.stdout)")
-        return (json["findings"]?.arrayValue ?? []).map { finding in
+        let report = try DoctorJSONReport(result.stdout)
+        #expect(Int(result.status) == report.exitStatus, "\(result)")
+        #expect(report.skipped.isEmpty, "\(result.stdout)")
+        return report.findings.map { finding in
             Found(
-                id: finding["id"]?.stringValue ?? "", severity: finding["severity"]?.stringValue ?? "",
-                fix: finding["fix"]?.stringValue ?? "",
-                evidence: (finding["evidence"]?.arrayValue ?? []).map {
-                    "\($0["what"]?.stringValue ?? "") = \($0["value"]?.stringValue ?? "")"
-                })
+                id: finding.id, severity: finding.severity, fix: finding.fix ?? "",
+                evidence: finding.evidence.map { "\($0.what) = \($0.value)" })
         }
     }
 

@@ -5,40 +5,24 @@ import Testing
 
 /// One `subflowctl doctor --netns NAME --json` run, decoded.
 struct DoctorRun: CustomStringConvertible {
-    struct Found {
-        var id: String
-        var severity: String
-        var fix: String?
-        var evidence: [(what: String, value: String)]
-        var summary: String
-    }
+    typealias Found = DoctorJSONReport.Finding
 
     var result: CommandResult
-    var findings: [Found]
-    var skipped: [(check: String, reason: String)]
+    var report: DoctorJSONReport
+    var findings: [Found] { report.findings }
+    var skipped: [(check: String, reason: String)] { report.skipped }
 
     /// Runs the built subflowctl in `namespace` and decodes its JSON (exit 0, 1 or 2 are all answers).
     init(_ namespace: String) throws {
         try self.init(result: try BuiltProducts.subflowctl(["doctor", "--netns", namespace, "--json"]))
     }
 
-    /// Decodes the JSON of a finished `subflowctl doctor --json`.
+    /// Decodes the JSON of a finished `subflowctl doctor --json` (DoctorJSONReport: the one
+    /// reader of doctor's JSON in these tests).
     init(result: CommandResult) throws {
         self.result = result
-        guard [0, 1, 2].contains(result.status),
-            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-            let findings = object["findings"] as? [[String: Any]], let skipped = object["skipped"] as? [[String: Any]]
-        else { throw CommandFailed(result: result) }
-        self.findings = findings.map { finding in
-            Found(
-                id: finding["id"] as? String ?? "", severity: finding["severity"] as? String ?? "",
-                fix: finding["fix"] as? String,
-                evidence: (finding["evidence"] as? [[String: String]] ?? []).map {
-                    ($0["what"] ?? "", $0["value"] ?? "")
-                },
-                summary: finding["summary"] as? String ?? "")
-        }
-        self.skipped = skipped.map { ($0["check"] as? String ?? "", $0["reason"] as? String ?? "") }
+        guard [0, 1, 2].contains(result.status) else { throw CommandFailed(result: result) }
+        report = try DoctorJSONReport(result.stdout)
     }
 
     func finding(_ id: String) -> Found? { findings.first { $0.id == id } }
