@@ -8,12 +8,6 @@ import SubflowSystem
 /// The running daemon: wires the kernel link and the network monitor to the PathManager on
 /// one ELL event loop, tells systemd how it is doing, and reloads its configuration on SIGHUP.
 public final class Daemon {
-    /// sysexits(3) (`ExitStatus`): configuration errors (bad mode, bad file, bad policy),
-    /// unavailable services, and EX_NOPERM when subflowd lacks CAP_NET_ADMIN (or the kernel
-    /// refused it the events group).
-    public static let exitConfigurationError = ExitStatus.configurationError
-    public static let exitUnavailable = ExitStatus.unavailable
-    public static let exitPermission = ExitStatus.permissionDenied
 
     private(set) var configuration: Configuration
     let directories: [String]

@@ -1,4 +1,5 @@
 import SubflowConfiguration
+import SubflowFormats
 import SubflowPolicy
 import SubflowSystem
 
@@ -14,12 +15,12 @@ extension Daemon {
     /// up (`switchModeIfPlanned`), so a daemon that exits before that leaves it as it was.
     func checkMode(systemd: SystemdNotifier) throws(StartupFailure) -> ModeDecision {
         if let capabilities = ProcessCapabilities.current(), !capabilities.has(.netAdmin) {
-            throw refuse(Daemon.missingNetAdmin, status: Daemon.exitPermission, systemd: systemd)
+            throw refuse(Daemon.missingNetAdmin, status: ExitStatus.permissionDenied, systemd: systemd)
         }
         let check = KernelModeCheck()
         let plan: KernelModeCheck.Plan
         do { plan = try check.plan(setMode: configuration.setPathManager) } catch {
-            throw refuse("\(error)", status: Daemon.exitConfigurationError, systemd: systemd)
+            throw refuse("\(error)", status: ExitStatus.configurationError, systemd: systemd)
         }
         logger.info("subflowd \(ProductVersion.current) (policy API \(PolicyABI.version)): \(plan.mode)")
         return ModeDecision(check: check, plan: plan)
@@ -30,7 +31,7 @@ extension Daemon {
     func switchModeIfPlanned(_ mode: ModeDecision, loop: EventLoop) -> Bool {
         do { try mode.check.apply(mode.plan) } catch {
             logger.critical("\(error)")
-            exitStatus = Daemon.exitPermission
+            exitStatus = ExitStatus.permissionDenied
             loop.stop()
             return false
         }

@@ -1,5 +1,6 @@
 import SubflowConfiguration
 import SubflowCore
+import SubflowFormats
 
 extension Daemon {
     /// Step 3: the PathManager, driving the kernel link, with the configured policy plugins
@@ -14,7 +15,7 @@ extension Daemon {
             try PolicyLoading.install(loaded, into: manager, configuration: configuration)
         } catch {
             logger.critical("\(error)")
-            throw StartupFailure(exitStatus: Daemon.exitConfigurationError)
+            throw StartupFailure(exitStatus: ExitStatus.configurationError)
         }
         manager.selection = PolicySelection(rules: configuration.rules.map(\.rule))
         return manager

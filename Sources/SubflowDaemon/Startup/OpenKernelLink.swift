@@ -1,3 +1,4 @@
+import SubflowFormats
 import SubflowSystem
 
 /// The sockets subflowd talks to the kernel through, all served on one loop.
@@ -21,7 +22,7 @@ extension Daemon {
             return KernelInterfaces(loop: loop, link: link, monitor: monitor)
         } catch {
             logger.critical("cannot open the kernel interfaces: \(error) (subflowd needs root or CAP_NET_ADMIN)")
-            throw StartupFailure(exitStatus: Daemon.exitUnavailable)
+            throw StartupFailure(exitStatus: ExitStatus.unavailable)
         }
     }
 }

@@ -1,4 +1,5 @@
 import SubflowCore
+import SubflowFormats
 import SubflowSystem
 
 extension Daemon {
@@ -10,7 +11,7 @@ extension Daemon {
         link.onFatal = { [logger, unowned self] message in
             logger.critical("\(message)")
             systemd.notify(["STATUS=stopped: \(message)"])
-            self.exitStatus = Daemon.exitPermission
+            self.exitStatus = ExitStatus.permissionDenied
             loop.stop()
         }
         // WATCHDOG=1 only while the kernel answers the link probe and the sockets are watched.

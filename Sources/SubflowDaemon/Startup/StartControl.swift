@@ -1,4 +1,5 @@
 import SubflowCore
+import SubflowFormats
 
 extension Daemon {
     /// Step 4: the control socket (subflowctl status|connections|monitor|metrics) and the
@@ -13,7 +14,7 @@ extension Daemon {
                 pathManagerMode: mode.plan.mode.pathManager, logger: logger)
         } catch {
             logger.critical("\(error)")
-            throw StartupFailure(exitStatus: Daemon.exitConfigurationError)
+            throw StartupFailure(exitStatus: ExitStatus.configurationError)
         }
     }
 }

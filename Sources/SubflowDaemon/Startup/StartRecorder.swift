@@ -1,3 +1,4 @@
+import SubflowFormats
 import SubflowTrace
 
 extension Daemon {
@@ -12,7 +13,7 @@ extension Daemon {
             logger.info("recording the kernel conversation to \(excerpt: path)")
         } catch {
             logger.critical("cannot record to \(excerpt: path): \(error)")
-            throw StartupFailure(exitStatus: Daemon.exitConfigurationError)
+            throw StartupFailure(exitStatus: ExitStatus.configurationError)
         }
         var reported = false
         let record = { [logger] (direction: TraceRecord.Direction, netlinkProtocol: UInt16, bytes: [UInt8]) in
